@@ -1,0 +1,44 @@
+import DataLoader from 'dataloader';
+import type { Logger } from '../logger.js';
+import type { Viewer } from '../auth/viewer.js';
+import type { ConnectionService, QuickBooksConnectionView } from '../services/connections.js';
+import type { InvoiceKey, InvoiceSyncStatus, SyncStatusService } from '../services/sync-status.js';
+import { unauthenticated } from './errors.js';
+
+export interface Services {
+  connections: ConnectionService;
+  syncStatus: SyncStatusService;
+}
+
+export interface Loaders {
+  connection: DataLoader<string, QuickBooksConnectionView>;
+  syncStatus: DataLoader<InvoiceKey, InvoiceSyncStatus, string>;
+}
+
+/** Per request (or per subscription operation): who is calling, and batched readers for this request. */
+export interface GraphQLContext {
+  viewer: Viewer | null;
+  /** Why the caller is anonymous, when a token was sent but did not verify. */
+  authFailure?: string;
+  services: Services;
+  loaders: Loaders;
+  logger: Logger;
+}
+
+export function createLoaders(services: Services): Loaders {
+  return {
+    connection: new DataLoader((ids) => services.connections.getMany(ids)),
+    syncStatus: new DataLoader((keys) => services.syncStatus.getMany(keys), {
+      cacheKeyFn: (key) => `${key.parentCompany}\u0000${key.invoiceId}`,
+    }),
+  };
+}
+
+export function requireViewer(context: GraphQLContext): Viewer {
+  if (!context.viewer) {
+    throw unauthenticated(
+      context.authFailure ? 'Authentication failed: the bearer token is invalid or expired' : undefined,
+    );
+  }
+  return context.viewer;
+}

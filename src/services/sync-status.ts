@@ -1,0 +1,139 @@
+import type { SyncStatusEvents } from '../events/sync-status-events.js';
+import { InvoiceSyncStateModel, type InvoiceSyncStateName } from '../models/invoice-sync-state.js';
+
+export interface SyncErrorInfo {
+  code: string;
+  message: string;
+  retryable: boolean;
+  intuitTid?: string;
+}
+
+/** The QuickBooks state of one host invoice, as the rest of the product sees it. */
+export interface InvoiceSyncStatus {
+  invoiceId: string;
+  state: InvoiceSyncStateName;
+  quickbooksInvoiceId?: string;
+  quickbooksDocNumber?: string;
+  attempts: number;
+  lastError?: SyncErrorInfo;
+  lastAttemptAt?: Date;
+  lastSyncedAt?: Date;
+  updatedAt?: Date;
+}
+
+export interface InvoiceKey {
+  parentCompany: string;
+  invoiceId: string;
+}
+
+export interface SyncStatusChange {
+  state: InvoiceSyncStateName;
+  quickbooksInvoiceId?: string;
+  quickbooksSyncToken?: string;
+  quickbooksDocNumber?: string;
+  lastError?: SyncErrorInfo | null;
+  attemptStarted?: boolean;
+  syncedAt?: Date;
+}
+
+const keyOf = (key: InvoiceKey) => `${key.parentCompany}\u0000${key.invoiceId}`;
+
+/** Honest default: nothing stored means nothing was ever attempted. */
+export function notSynced(invoiceId: string): InvoiceSyncStatus {
+  return { invoiceId, state: 'NOT_SYNCED', attempts: 0 };
+}
+
+type StoredState = {
+  invoiceId: string;
+  state: InvoiceSyncStateName;
+  quickbooksInvoiceId?: string | null;
+  quickbooksDocNumber?: string | null;
+  attempts: number;
+  lastError?: { code: string; message: string; retryable: boolean; intuitTid?: string | null } | null;
+  lastAttemptAt?: Date | null;
+  lastSyncedAt?: Date | null;
+  updatedAt?: Date | null;
+};
+
+function toStatus(doc: StoredState): InvoiceSyncStatus {
+  return {
+    invoiceId: doc.invoiceId,
+    state: doc.state,
+    quickbooksInvoiceId: doc.quickbooksInvoiceId ?? undefined,
+    quickbooksDocNumber: doc.quickbooksDocNumber ?? undefined,
+    attempts: doc.attempts,
+    lastError: doc.lastError
+      ? {
+          code: doc.lastError.code,
+          message: doc.lastError.message,
+          retryable: doc.lastError.retryable,
+          intuitTid: doc.lastError.intuitTid ?? undefined,
+        }
+      : undefined,
+    lastAttemptAt: doc.lastAttemptAt ?? undefined,
+    lastSyncedAt: doc.lastSyncedAt ?? undefined,
+    updatedAt: doc.updatedAt ?? undefined,
+  };
+}
+
+export class SyncStatusService {
+  constructor(private readonly events: SyncStatusEvents) {}
+
+  /** One query for any number of invoices (entity batches resolve through this). */
+  async getMany(keys: readonly InvoiceKey[]): Promise<InvoiceSyncStatus[]> {
+    if (keys.length === 0) return [];
+    const tenants = [...new Set(keys.map((k) => k.parentCompany))];
+    const invoiceIds = [...new Set(keys.map((k) => k.invoiceId))];
+    const docs = await InvoiceSyncStateModel.find({
+      parentCompany: { $in: tenants },
+      invoiceId: { $in: invoiceIds },
+    }).lean<(StoredState & { parentCompany: string })[]>();
+    const byKey = new Map(docs.map((doc) => [keyOf(doc), toStatus(doc)]));
+    return keys.map((key) => byKey.get(keyOf(key)) ?? notSynced(key.invoiceId));
+  }
+
+  /** The tenant that owns an invoice's sync state, if this subgraph has ever recorded one. */
+  async ownerOf(invoiceId: string): Promise<string[]> {
+    const docs = await InvoiceSyncStateModel.find({ invoiceId }, { parentCompany: 1 }).lean();
+    return docs.map((doc) => doc.parentCompany);
+  }
+
+  /** Records a state change and tells every subscriber, in whichever process it is connected. */
+  async record(key: InvoiceKey, change: SyncStatusChange): Promise<InvoiceSyncStatus> {
+    const now = new Date();
+    const set: Record<string, unknown> = { state: change.state };
+    const unset: Record<string, ''> = {};
+    if (change.quickbooksInvoiceId !== undefined) set.quickbooksInvoiceId = change.quickbooksInvoiceId;
+    if (change.quickbooksSyncToken !== undefined) set.quickbooksSyncToken = change.quickbooksSyncToken;
+    if (change.quickbooksDocNumber !== undefined) set.quickbooksDocNumber = change.quickbooksDocNumber;
+    if (change.lastError) set.lastError = change.lastError;
+    else if (change.lastError === null) unset.lastError = '';
+    if (change.syncedAt) set.lastSyncedAt = change.syncedAt;
+    const update: Record<string, unknown> = {
+      $set: set,
+      $setOnInsert: { parentCompany: key.parentCompany, invoiceId: key.invoiceId },
+    };
+    if (change.attemptStarted) {
+      set.lastAttemptAt = now;
+      update.$inc = { attempts: 1 };
+    } else {
+      (update.$setOnInsert as Record<string, unknown>).attempts = 0;
+    }
+    if (Object.keys(unset).length > 0) update.$unset = unset;
+    const doc = await InvoiceSyncStateModel.findOneAndUpdate(
+      { parentCompany: key.parentCompany, invoiceId: key.invoiceId },
+      update,
+      { upsert: true, returnDocument: 'after', lean: true },
+    );
+    const status = toStatus(doc as unknown as StoredState);
+    await this.events.publish({ parentCompany: key.parentCompany, status });
+    return status;
+  }
+
+  subscribe(
+    invoiceId: string,
+    allowedTenants: ReadonlySet<string>,
+  ): AsyncIterable<{ status: InvoiceSyncStatus }> {
+    return this.events.subscribe(invoiceId, allowedTenants);
+  }
+}

@@ -1,0 +1,79 @@
+import { Queue, type Worker } from 'bullmq';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { connectDatabase, createIndexes, disconnectDatabase } from '../models/index.js';
+import { createRedis } from '../redis.js';
+import { RetentionService } from '../services/retention.js';
+import { createMaintenanceWorker, scheduleMaintenance } from './maintenance.worker.js';
+import { QueueName } from './queues.js';
+
+export interface RunningWorkers {
+  workers: Worker[];
+  /** Stops taking jobs, lets in-flight jobs finish (up to the deadline), then closes connections. */
+  shutdown(): Promise<{ drained: boolean }>;
+}
+
+/**
+ * Closes workers gracefully: BullMQ's `close()` waits for active jobs. Past the deadline the remaining
+ * jobs are abandoned to BullMQ's stalled-job recovery, which hands them to another worker.
+ */
+export async function closeWorkers(workers: Worker[], deadlineMs: number): Promise<{ drained: boolean }> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), deadlineMs);
+  });
+  const outcome = await Promise.race([
+    Promise.all(workers.map((w) => w.close())).then(() => 'drained' as const),
+    deadline,
+  ]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    // Not awaited: a forced close still settles only when the stuck processor returns, and the caller
+    // is about to exit. The job's lock then lapses and BullMQ marks it stalled for another worker.
+    for (const worker of workers) void worker.close(true).catch(() => undefined);
+    return { drained: false };
+  }
+  return { drained: true };
+}
+
+/** Composition root of the worker process. */
+export async function startWorkers(config: Config, logger: Logger): Promise<RunningWorkers> {
+  await connectDatabase(config.mongo.uri, config.mongo.dbName);
+  await createIndexes();
+  const connection = createRedis(config.redis.url, 'worker');
+  const queueConnection = createRedis(config.redis.url, 'worker');
+
+  const maintenanceQueue = new Queue(QueueName.maintenance, {
+    connection: queueConnection,
+    prefix: config.redis.prefix,
+  });
+  await scheduleMaintenance(maintenanceQueue);
+
+  const workers = [
+    createMaintenanceWorker({
+      connection,
+      prefix: config.redis.prefix,
+      retention: new RetentionService(config.syncLogRetentionDays),
+      logger: logger.child({ queue: QueueName.maintenance }),
+    }),
+  ];
+  for (const worker of workers) {
+    worker.on('failed', (job, error) =>
+      logger.warn({ queue: worker.name, jobId: job?.id, err: error }, 'job failed'),
+    );
+    worker.on('error', (error) => logger.error({ queue: worker.name, err: error }, 'worker error'));
+  }
+  logger.info({ queues: workers.map((w) => w.name) }, 'workers started');
+
+  return {
+    workers,
+    async shutdown() {
+      const result = await closeWorkers(workers, config.workerShutdownTimeoutMs);
+      await maintenanceQueue.close();
+      connection.disconnect();
+      queueConnection.disconnect();
+      await disconnectDatabase();
+      return result;
+    },
+  };
+}

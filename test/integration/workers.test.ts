@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Queue, QueueEvents, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import mongoose from 'mongoose';
+import { connectDatabase, createIndexes, QuickBooksSyncLogModel } from '../../src/models/index.js';
+import { createRedis } from '../../src/redis.js';
+import { RetentionService } from '../../src/services/retention.js';
+import { createMaintenanceWorker } from '../../src/workers/maintenance.worker.js';
+import { MaintenanceJob, QueueName } from '../../src/workers/queues.js';
+import { closeWorkers } from '../../src/workers/runtime.js';
+import { silentLogger, testConfig, uniqueName } from '../support/harness.js';
+
+const config = testConfig();
+const connections: Redis[] = [];
+/** BullMQ never closes a connection it was handed, so the test keeps them and closes them at the end. */
+function redis(): Redis {
+  const connection = createRedis(config.redis.url, 'worker');
+  connections.push(connection);
+  return connection;
+}
+const DAY = 86_400_000;
+const now = new Date('2026-11-25T12:00:00Z');
+
+beforeAll(async () => {
+  await connectDatabase(config.mongo.uri, config.mongo.dbName);
+  await createIndexes();
+});
+
+afterAll(async () => {
+  for (const connection of connections) connection.disconnect();
+  await mongoose.connection.db?.dropDatabase();
+  await mongoose.disconnect();
+});
+
+describe('maintenance queue', () => {
+  it('prunes sync logs past the retention period and keeps the rest', async () => {
+    const log = (entityId: string, ageDays: number) => ({
+      parentCompany: 'cust-acme',
+      entityType: 'INVOICE',
+      entityId,
+      operation: 'INVOICE_PUSH',
+      outcome: 'SUCCEEDED',
+      attempt: 1,
+      createdAt: new Date(now.getTime() - ageDays * DAY),
+    });
+    // timestamps would overwrite createdAt on create(); insertMany through the driver keeps it.
+    await QuickBooksSyncLogModel.collection.insertMany([
+      log('old-1', 31),
+      log('old-2', 400),
+      log('fresh', 29),
+    ]);
+
+    const connection = redis();
+    const prefix = uniqueName('qbs-test');
+    const queue = new Queue(QueueName.maintenance, { connection, prefix });
+    const events = new QueueEvents(QueueName.maintenance, { connection: redis(), prefix });
+    const worker = createMaintenanceWorker({
+      connection: redis(),
+      prefix,
+      retention: new RetentionService(30, () => now),
+      logger: silentLogger(),
+    });
+    try {
+      await events.waitUntilReady();
+      const job = await queue.add(MaintenanceJob.pruneSyncLogs, {});
+      expect(await job.waitUntilFinished(events, 10_000)).toEqual({ deleted: 2 });
+      const remaining = await QuickBooksSyncLogModel.find({}, { entityId: 1 }).lean();
+      expect(remaining.map((doc) => doc.entityId)).toEqual(['fresh']);
+    } finally {
+      await worker.close();
+      await events.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('lets an in-flight job finish before the worker closes', async () => {
+    const prefix = uniqueName('qbs-test');
+    const queueName = uniqueName('shutdown');
+    const connection = redis();
+    const queue = new Queue(queueName, { connection, prefix });
+    let started!: () => void;
+    const jobStarted = new Promise<void>((resolve) => (started = resolve));
+    const finished: string[] = [];
+    const worker = new Worker(
+      queueName,
+      async (job) => {
+        started();
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        finished.push(job.id!);
+        return 'done';
+      },
+      { connection: redis(), prefix },
+    );
+    try {
+      const job = await queue.add('slow', {});
+      await jobStarted;
+      const result = await closeWorkers([worker], 5_000);
+      expect(result).toEqual({ drained: true });
+      expect(finished).toEqual([job.id]);
+      expect(await job.getState()).toBe('completed');
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
+
+  it('gives up at the deadline and leaves the job to stalled-job recovery', async () => {
+    const prefix = uniqueName('qbs-test');
+    const queueName = uniqueName('shutdown');
+    const connection = redis();
+    const queue = new Queue(queueName, { connection, prefix });
+    let started!: () => void;
+    const jobStarted = new Promise<void>((resolve) => (started = resolve));
+    const worker = new Worker(
+      queueName,
+      async () => {
+        started();
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+      },
+      { connection: redis(), prefix },
+    );
+    try {
+      const job = await queue.add('stuck', {});
+      await jobStarted;
+      expect(await closeWorkers([worker], 100)).toEqual({ drained: false });
+      expect(await job.getState()).toBe('active');
+      await new Promise((resolve) => setTimeout(resolve, 3_100));
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
+});
