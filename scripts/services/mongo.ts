@@ -101,6 +101,7 @@ export async function ensureMongo(
   }
   const cleanup = async () => {
     await proc.stop();
+    fs.rmSync(logFile, { force: true });
     if (throwaway) fs.rmSync(dataDir, { recursive: true, force: true });
   };
   try {

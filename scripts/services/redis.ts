@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { canConnect, freePort, waitForPort } from './ports.js';
@@ -46,5 +47,9 @@ export async function ensureRedis(log: (line: string) => void): Promise<RedisSer
     await proc.stop();
     throw new Error(`${(error as Error).message}\n${tail(logFile)}`, { cause: error });
   }
-  return { url: `redis://127.0.0.1:${port}`, source: 'started redis-server', stop: () => proc.stop() };
+  const stop = async () => {
+    await proc.stop();
+    fs.rmSync(logFile, { force: true });
+  };
+  return { url: `redis://127.0.0.1:${port}`, source: 'started redis-server', stop };
 }
