@@ -1,0 +1,77 @@
+import { startSandbox } from './index.js';
+import type { SandboxLogger } from './logger.js';
+
+/** `npm run sandbox [-- --port 4010] [--host 127.0.0.1] [--auto-approve] [--no-limits] [--verbose]` */
+function parseArgs(argv: string[]): {
+  port: number;
+  host: string;
+  autoApprove: boolean;
+  limits: boolean;
+  verbose: boolean;
+} {
+  const args = { port: 4010, host: '127.0.0.1', autoApprove: false, limits: true, verbose: false };
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    const value = argv[i + 1];
+    if (arg === '--port' && value !== undefined) {
+      args.port = Number(value);
+      i += 1;
+    } else if (arg?.startsWith('--port=')) args.port = Number(arg.slice('--port='.length));
+    else if (arg === '--host' && value !== undefined) {
+      args.host = value;
+      i += 1;
+    } else if (arg === '--auto-approve') args.autoApprove = true;
+    else if (arg === '--no-limits') args.limits = false;
+    else if (arg === '--verbose') args.verbose = true;
+    else if (arg === '--help' || arg === '-h') {
+      console.log(
+        'Usage: npm run sandbox -- [--port 4010] [--host 127.0.0.1] [--auto-approve] [--no-limits] [--verbose]',
+      );
+      process.exit(0);
+    }
+  }
+  if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535)
+    throw new Error(`invalid --port ${args.port}`);
+  return args;
+}
+
+const args = parseArgs(process.argv.slice(2));
+const logger: SandboxLogger = (level, message, data) => {
+  if (level === 'debug' && !args.verbose) return;
+  console.log(`[sandbox] ${level}: ${message}${data ? ` ${JSON.stringify(data)}` : ''}`);
+};
+const sandbox = await startSandbox({
+  port: args.port,
+  host: args.host,
+  logger,
+  settings: {
+    oauth: { authorizeMode: args.autoApprove ? 'approve' : 'manual' },
+    limits: { enabled: args.limits },
+  },
+});
+
+const app = sandbox.app;
+console.log(`QuickBooks Online sandbox emulator listening on ${sandbox.url}`);
+console.log('');
+console.log('Default development app (Intuit developer portal "Development keys"):');
+console.log(`  client id:      ${app.clientId}`);
+console.log(`  client secret:  ${app.clientSecret}`);
+console.log(`  redirect URIs:  ${app.redirectUris.join('\n                  ')}`);
+console.log(`  verifier token: ${app.verifierToken}`);
+console.log('');
+console.log('Companies:');
+for (const realm of sandbox.realms) console.log(`  ${realm.realmId}  ${realm.country}  ${realm.companyName}`);
+console.log('');
+console.log(`Discovery:  ${sandbox.discoveryUrl}`);
+console.log(`API base:   ${sandbox.apiBaseUrl}/v3/company/{realmId}/...`);
+console.log(`Control:    ${sandbox.controlUrl}/...`);
+console.log('');
+console.log('Open this URL in a browser to connect the default app:');
+console.log(`  ${sandbox.authorizeUrl()}`);
+
+const shutdown = (signal: string) => {
+  console.log(`[sandbox] ${signal}: closing`);
+  void sandbox.close().then(() => process.exit(0));
+};
+process.once('SIGINT', () => shutdown('SIGINT'));
+process.once('SIGTERM', () => shutdown('SIGTERM'));

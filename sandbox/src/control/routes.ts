@@ -1,0 +1,193 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { AppError } from '../apps.js';
+import { ClockError } from '../clock.js';
+import { faultRuleSchema, latencyRuleSchema } from '../faults.js';
+import { SettingsError } from '../settings.js';
+import { ControlError } from './control.js';
+import type { SandboxControl } from './control.js';
+
+export const CONTROL_PREFIX = '/_sandbox';
+
+const appSchema = z
+  .object({
+    appId: z.string().optional(),
+    name: z.string().optional(),
+    clientId: z.string().optional(),
+    clientSecret: z.string().optional(),
+    redirectUris: z.array(z.string()).optional(),
+    webhookUrl: z.string().nullable().optional(),
+    verifierToken: z.string().optional(),
+    webhookFormat: z.enum(['cloudevents', 'legacy']).optional(),
+  })
+  .strict();
+
+const realmSchema = z
+  .object({
+    realmId: z.string().optional(),
+    country: z.enum(['US', 'CA', 'GB', 'AU']).optional(),
+    companyName: z.string().optional(),
+    customTxnNumbers: z.boolean().optional(),
+    bookCloseDate: z.string().nullable().optional(),
+    duplicateDocNumberCheck: z.boolean().optional(),
+    offsetMinutes: z.number().int().optional(),
+  })
+  .strict();
+
+const preferencesSchema = z
+  .object({
+    customTxnNumbers: z.boolean().optional(),
+    bookCloseDate: z.string().nullable().optional(),
+    duplicateDocNumberCheck: z.boolean().optional(),
+  })
+  .strict();
+
+const clockSchema = z
+  .object({
+    set: z.union([z.string(), z.number()]).optional(),
+    freeze: z.boolean().optional(),
+    advanceMs: z.number().optional(),
+    advanceSeconds: z.number().optional(),
+    reset: z.boolean().optional(),
+  })
+  .strict();
+
+const tokensSchema = z
+  .object({ realmId: z.string(), clientId: z.string().optional(), scopes: z.array(z.string()).optional() })
+  .strict();
+
+function body(request: FastifyRequest): unknown {
+  const raw = typeof request.body === 'string' ? request.body : '';
+  if (raw.trim() === '') return {};
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new ControlError('request body must be JSON');
+  }
+}
+
+type Params = Record<string, string>;
+type Query = Record<string, string | undefined>;
+
+/** Same operations as the in-process SandboxControl, as JSON over HTTP. */
+export function registerControlRoutes(app: FastifyInstance, control: SandboxControl): void {
+  const route = (
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    path: string,
+    run: (request: FastifyRequest, params: Params, query: Query) => unknown,
+  ) => {
+    app.route({
+      method,
+      url: `${CONTROL_PREFIX}${path}`,
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        try {
+          const result = await run(request, request.params as Params, (request.query ?? {}) as Query);
+          return reply
+            .code(200)
+            .header('content-type', 'application/json')
+            .send(JSON.stringify(result ?? { ok: true }));
+        } catch (error) {
+          const known =
+            error instanceof ControlError ||
+            error instanceof SettingsError ||
+            error instanceof AppError ||
+            error instanceof ClockError ||
+            error instanceof z.ZodError;
+          if (!known) throw error;
+          const message = error instanceof z.ZodError ? z.prettifyError(error) : error.message;
+          return reply.code(400).send({ error: message });
+        }
+      },
+    });
+  };
+
+  route('GET', '/health', () => ({ ok: true, now: control.now() }));
+  route('POST', '/reset', (request) => {
+    const input = z.object({ keepConnections: z.boolean().optional() }).strict().parse(body(request));
+    control.reset(input);
+    return { ok: true };
+  });
+
+  route('GET', '/clock', () => ({ now: control.now() }));
+  route('POST', '/clock', (request) => {
+    const input = clockSchema.parse(body(request));
+    if (input.reset) control.resetClock();
+    if (input.set !== undefined) control.setClock(input.set, { freeze: input.freeze });
+    if (input.advanceMs !== undefined) control.advanceClock(input.advanceMs);
+    if (input.advanceSeconds !== undefined) control.advanceClock(input.advanceSeconds * 1000);
+    return { now: control.now() };
+  });
+
+  route('GET', '/settings', () => control.settings());
+  route('PATCH', '/settings', (request) => control.updateSettings(body(request) as never));
+
+  route('GET', '/apps', () => control.listApps());
+  route('POST', '/apps', (request) => control.registerApp(appSchema.parse(body(request))));
+  route('PATCH', '/apps/:clientId', (request, params) =>
+    control.updateApp(params.clientId ?? '', appSchema.omit({ clientId: true }).parse(body(request))),
+  );
+
+  route('GET', '/realms', () => control.listRealms());
+  route('POST', '/realms', (request) => control.createRealm(realmSchema.parse(body(request))));
+  route('PATCH', '/realms/:realmId', (request, params) =>
+    control.setCompanyPreferences(params.realmId ?? '', preferencesSchema.parse(body(request))),
+  );
+  route('POST', '/realms/:realmId/access', (request, params) => {
+    const input = z.object({ clientId: z.string(), hasAccess: z.boolean() }).strict().parse(body(request));
+    control.setUserAccess(params.realmId ?? '', input.clientId, input.hasAccess);
+    return { ok: true };
+  });
+  route('GET', '/realms/:realmId/entities/:entity', (_request, params) =>
+    control.listEntities(params.realmId ?? '', params.entity ?? ''),
+  );
+  route('GET', '/realms/:realmId/entities/:entity/:id', (_request, params) => {
+    const doc = control.getEntity(params.realmId ?? '', params.entity ?? '', params.id ?? '');
+    if (!doc) throw new ControlError(`no ${params.entity ?? ''} ${params.id ?? ''}`);
+    return doc;
+  });
+  route('PATCH', '/realms/:realmId/entities/:entity/:id', (request, params) =>
+    control.editEntity(
+      params.realmId ?? '',
+      params.entity ?? '',
+      params.id ?? '',
+      z.record(z.string(), z.unknown()).parse(body(request)),
+    ),
+  );
+
+  route('POST', '/tokens', (request) => control.issueTokens(tokensSchema.parse(body(request))));
+
+  route('GET', '/faults', () => control.listFaults());
+  route('POST', '/faults', (request) => control.injectFault(faultRuleSchema.parse(body(request))));
+  route('DELETE', '/faults', () => control.clearFaults());
+  route('DELETE', '/faults/:id', (_request, params) => ({ removed: control.removeFault(params.id ?? '') }));
+  route('POST', '/latency', (request) => control.injectLatency(latencyRuleSchema.parse(body(request))));
+
+  route('GET', '/requests', (_request, _params, query) =>
+    control.requests({
+      sinceSeq: query.sinceSeq === undefined ? undefined : Number(query.sinceSeq),
+      realmId: query.realmId,
+      path: query.path,
+      limit: query.limit === undefined ? undefined : Number(query.limit),
+    }),
+  );
+  route('DELETE', '/requests', () => control.clearRequests());
+
+  route('GET', '/webhooks/deliveries', (_request, _params, query) =>
+    control.webhookDeliveries(query.clientId),
+  );
+  route('POST', '/webhooks/test-events', (request) =>
+    control.sendTestEvents(
+      z
+        .object({ clientId: z.string().optional(), realmId: z.string().optional() })
+        .strict()
+        .parse(body(request)),
+    ),
+  );
+  route('POST', '/webhooks/drain', async (request) => {
+    const input = z
+      .object({ timeoutMs: z.number().int().min(0).optional() })
+      .strict()
+      .parse(body(request));
+    return { drained: await control.drainWebhooks(input.timeoutMs) };
+  });
+}
