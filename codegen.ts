@@ -6,10 +6,21 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
  * tests send (test/operations/*.graphql) as TypedDocumentNodes for graphql-request and graphql-ws.
  */
 const config: CodegenConfig = {
-  schema: '.cache/executable-schema.graphql',
-  documents: ['test/operations/**/*.graphql'],
   generates: {
+    // Operations sent through the gateway, typed against the committed supergraph (both subgraphs).
+    'test/generated/gateway.ts': {
+      schema: 'supergraph.graphql',
+      documents: ['test/e2e/operations/**/*.graphql'],
+      plugins: ['typescript-operations', 'typed-document-node'],
+      config: {
+        useTypeImports: true,
+        enumsAsTypes: true,
+        scalars: { DateTimeISO: 'string', DateTime: 'string', Date: 'string', Decimal: 'string' },
+      },
+    },
     'test/generated/graphql.ts': {
+      schema: '.cache/executable-schema.graphql',
+      documents: ['test/operations/**/*.graphql'],
       plugins: ['typescript-operations', 'typed-document-node'],
       config: {
         useTypeImports: true,

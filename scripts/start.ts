@@ -1,31 +1,48 @@
 /**
- * `npm start`: the whole product on one machine with embedded defaults. Starts (or reuses) Redis and a
- * MongoDB-compatible store, builds the TypeScript, then runs the subgraph and the worker as separate
- * processes, as in production, with one log prefix per process. Ctrl-C stops everything it started.
+ * `npm start`: the whole graph on one machine with embedded defaults. Starts (or reuses) Redis and a
+ * MongoDB-compatible store, builds the TypeScript, then runs as separate processes, one log prefix each:
+ * the QuickBooks Online emulator, the demo host subgraph, this subgraph, its worker, and Hive Gateway.
+ * Ctrl-C stops everything it started.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { DEV_INSECURE_JWT_SECRET } from '../src/config.js';
 import { mintToken } from '../src/auth/dev-tokens.js';
-import { canConnect, ensureBackingServices } from './services/index.js';
+import { DEV_INSECURE_JWT_SECRET } from '../src/config.js';
+import { canConnect, ensureBackingServices, waitForPort } from './services/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const log = (line: string) => console.log(`[start] ${line}`);
+const log = (line: string) => console.log(`[start]     ${line}`);
+const fail = (line: string): never => {
+  console.error(`[start]     ${line}`);
+  process.exit(1);
+};
 
-const subgraphPort = Number(process.env.PORT ?? 4001);
-if (!Number.isInteger(subgraphPort) || subgraphPort <= 0 || subgraphPort > 65535) {
-  console.error(`[start] PORT must be a port number, got "${process.env.PORT}"`);
-  process.exit(1);
+function portFrom(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const port = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535)
+    fail(`${name} must be a port number, got "${raw}"`);
+  return port;
 }
-if (await canConnect('127.0.0.1', subgraphPort)) {
-  console.error(`[start] port ${subgraphPort} is already in use; stop what uses it or set PORT=<free port>`);
-  process.exit(1);
+
+const ports = {
+  gateway: portFrom('GATEWAY_PORT', 4000),
+  subgraph: portFrom('PORT', 4001),
+  host: portFrom('HOST_SUBGRAPH_PORT', 4002),
+  sandbox: portFrom('SANDBOX_PORT', 4010),
+};
+for (const [name, port] of Object.entries(ports)) {
+  if (await canConnect('127.0.0.1', port)) {
+    fail(
+      `port ${port} (${name}) is already in use: stop what uses it, or choose another with the variable in README`,
+    );
+  }
 }
 
 const services = await ensureBackingServices(log, { dataDir: path.join(root, '.cache/mongo-data') });
-log(`redis: ${services.redis.url} (${services.redis.source})`);
+log(`redis:   ${services.redis.url} (${services.redis.source})`);
 log(`mongodb: ${services.mongo.uri} (${services.mongo.source})`);
 
 log('building…');
@@ -39,25 +56,33 @@ execFileSync(
 );
 
 const usesOwnAuth = Boolean(process.env.AUTH_JWT_SECRET || process.env.AUTH_JWKS_URL);
+const subgraphUrl = `http://127.0.0.1:${ports.subgraph}/graphql`;
+const hostUrl = `http://127.0.0.1:${ports.host}/graphql`;
 const env: NodeJS.ProcessEnv = {
   NODE_ENV: 'development',
   MONGODB_DB_NAME: 'quickbooks_subgraph',
   AUTH_MODE: usesOwnAuth ? 'jwt' : 'dev-insecure',
   ...process.env,
-  PORT: String(subgraphPort),
+  PORT: String(ports.subgraph),
+  HOST_SUBGRAPH_PORT: String(ports.host),
+  GATEWAY_PORT: String(ports.gateway),
+  HOST_SUBGRAPH_URL: hostUrl,
+  QUICKBOOKS_SUBGRAPH_URL: subgraphUrl,
   MONGODB_URI: services.mongo.uri,
   REDIS_URL: services.redis.url,
 };
 
 const children: ChildProcess[] = [];
-function run(name: string, script: string): void {
-  const child = spawn(process.execPath, [path.join(root, script)], {
+let stopping = false;
+
+function run(name: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): void {
+  const child = spawn(process.execPath, args, {
     cwd: root,
-    env,
+    env: { ...env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
-  const prefix = `[${name}]`.padEnd(10);
+  const prefix = `[${name}]`.padEnd(11);
   for (const stream of [child.stdout, child.stderr]) {
     readline.createInterface({ input: stream! }).on('line', (line) => console.log(`${prefix} ${line}`));
   }
@@ -69,7 +94,6 @@ function run(name: string, script: string): void {
   });
 }
 
-let stopping = false;
 async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
@@ -78,7 +102,11 @@ async function stop(code: number): Promise<void> {
       (child) =>
         new Promise<void>((resolve) => {
           if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', () => resolve());
+          const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
           child.kill('SIGTERM');
         }),
     ),
@@ -89,19 +117,37 @@ async function stop(code: number): Promise<void> {
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
-run('api', 'dist/src/index.js');
-run('worker', 'dist/src/workers/index.js');
+run('sandbox', ['dist/sandbox/src/cli.js', '--port', String(ports.sandbox)]);
+run('host', ['dist/examples/host-subgraph/src/main.js']);
+run('api', ['dist/src/index.js']);
+run('worker', ['dist/src/workers/index.js']);
+await Promise.all([
+  waitForPort('127.0.0.1', ports.subgraph, 60_000, 'subgraph'),
+  waitForPort('127.0.0.1', ports.host, 60_000, 'host subgraph'),
+]);
+// Hive Gateway's CLI listens on PORT when it is set, before its config's port: give it its own.
+run('gateway', ['node_modules/@graphql-hive/gateway/dist/bin.js', 'supergraph', 'supergraph.graphql'], {
+  PORT: String(ports.gateway),
+});
+await waitForPort('127.0.0.1', ports.gateway, 60_000, 'gateway');
 
-log(`subgraph GraphQL: http://127.0.0.1:${subgraphPort}/graphql (WebSocket subscriptions on the same URL)`);
-log(`health: http://127.0.0.1:${subgraphPort}/health   readiness: http://127.0.0.1:${subgraphPort}/ready`);
+const gatewayUrl = `http://127.0.0.1:${ports.gateway}/graphql`;
+log('');
+log(`gateway (GraphQL, GraphiQL in a browser, graphql-ws and SSE): ${gatewayUrl}`);
+log(`QuickBooks subgraph: ${subgraphUrl}   health: http://127.0.0.1:${ports.subgraph}/health`);
+log(`demo host subgraph:  ${hostUrl}`);
+log(`QuickBooks Online emulator: http://127.0.0.1:${ports.sandbox} (see [sandbox] lines for the dev app)`);
 if (!usesOwnAuth) {
   const token = await mintToken(DEV_INSECURE_JWT_SECRET, {
     userId: 'dev-admin',
     tenants: ['cust-acme-us', 'cust-nordlys-no'],
   });
-  log('AUTH_MODE=dev-insecure: tokens are signed with a public dev secret. Try:');
-  log(`  curl -s localhost:${subgraphPort}/graphql -H 'content-type: application/json' \\`);
-  log(`    -H 'authorization: Bearer ${token}' \\`);
-  log(`    -d '{"query":"{ quickbooksConnection(customerId: \\"cust-acme-us\\") { status } }"}'`);
+  log('AUTH_MODE=dev-insecure: tokens are signed with a public dev secret. A token for both demo tenants:');
+  log(`  ${token}`);
+  log('Try:');
+  log(`  curl -s ${gatewayUrl} -H 'content-type: application/json' -H "authorization: Bearer <token>" \\`);
+  log(
+    `    -d '{"query":"{ invoices(customerId: \\"cust-acme-us\\") { number status quickbooksSyncStatus { state } } }"}'`,
+  );
 }
 log('Ctrl-C stops everything.');

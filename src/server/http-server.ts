@@ -56,13 +56,22 @@ export function createHttpServer(options: HttpServerOptions) {
   const wsCleanup = useServer<Record<string, unknown>>(
     {
       schema: options.schema,
+      // The token may arrive in connection params (graphql-ws clients, Hive Gateway) or on the WebSocket
+      // upgrade request (Apollo Router passthrough mode propagates headers there).
       context: async (ctx) => {
         const params = ctx.connectionParams ?? {};
-        const authorization = params.authorization ?? params.Authorization;
         const headers = params.headers as Record<string, unknown> | undefined;
-        const fromHeaders = headers?.authorization ?? headers?.Authorization;
-        const value = typeof authorization === 'string' ? authorization : fromHeaders;
-        return options.createContext(typeof value === 'string' ? value : undefined);
+        const candidates = [
+          params.authorization,
+          params.Authorization,
+          headers?.authorization,
+          headers?.Authorization,
+          ctx.extra.request.headers.authorization,
+        ];
+        const authorization = candidates.find(
+          (value): value is string => typeof value === 'string' && value !== '',
+        );
+        return options.createContext(authorization);
       },
       onError: (_ctx, _id, _payload, errors) => {
         logger.warn({ errors: errors.map((e) => e.message) }, 'subscription error');
@@ -75,6 +84,9 @@ export function createHttpServer(options: HttpServerOptions) {
     schema: options.schema,
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
+    // The process entry point owns SIGTERM/SIGINT and closes Redis and MongoDB after Apollo. Apollo's own
+    // handler (on by default outside NODE_ENV=test) races it and re-raises the signal: shutdown hangs.
+    stopOnTerminationSignals: false,
     logger: {
       debug: (message) => logger.debug(message),
       info: (message) => logger.info(message),

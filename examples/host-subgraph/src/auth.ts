@@ -1,0 +1,102 @@
+import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+
+/**
+ * The public signing secret of AUTH_MODE=dev-insecure. Copied from src/config.ts
+ * (DEV_INSECURE_JWT_SECRET) so tokens minted for the product subgraph also work here; this example
+ * imports nothing from src. Anyone can forge tokens with it: development and tests only.
+ */
+export const DEV_INSECURE_JWT_SECRET = 'dev-insecure-quickbooks-subgraph-secret-do-not-use';
+
+/** Give `secret` (HS256) or `jwksUrl` (RS256/ES256 keys from a JWKS endpoint), like the product subgraph. */
+export interface HostAuthOptions {
+  /** HS256 secret, at least 32 characters */
+  secret?: string;
+  /** JWKS endpoint, used when no secret is given */
+  jwksUrl?: string;
+  /** When set, tokens must carry this `iss` */
+  issuer?: string;
+  /** When set, tokens must carry this `aud` */
+  audience?: string;
+}
+
+/** The caller, from the JWT: `sub`, `tenants` (Customer ids it may act for), `roles` (informational). */
+export interface Viewer {
+  userId: string;
+  tenants: ReadonlySet<string>;
+  roles: string[];
+}
+
+export class InvalidTokenError extends Error {
+  constructor(readonly reason: string) {
+    super(`Invalid token: ${reason}`);
+    this.name = 'InvalidTokenError';
+  }
+}
+
+export const MIN_SECRET_LENGTH = 32;
+
+function toViewer(payload: JWTPayload): Viewer {
+  if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new InvalidTokenError('missing sub');
+  const tenants = payload.tenants;
+  if (!Array.isArray(tenants) || !tenants.every((t): t is string => typeof t === 'string')) {
+    throw new InvalidTokenError('tenants claim must be an array of customer ids');
+  }
+  const roles = Array.isArray(payload.roles)
+    ? payload.roles.filter((r): r is string => typeof r === 'string')
+    : [];
+  return { userId: payload.sub, tenants: new Set(tenants), roles };
+}
+
+export function createTokenVerifier(options: HostAuthOptions): (token: string) => Promise<Viewer> {
+  const claims = { issuer: options.issuer, audience: options.audience };
+  let verifyWith: (token: string) => Promise<JWTPayload>;
+  if (options.secret !== undefined) {
+    if (options.secret.length < MIN_SECRET_LENGTH) {
+      throw new Error(`auth.secret must be at least ${MIN_SECRET_LENGTH} characters`);
+    }
+    const key = new TextEncoder().encode(options.secret);
+    verifyWith = async (token) => (await jwtVerify(token, key, { ...claims, algorithms: ['HS256'] })).payload;
+  } else if (options.jwksUrl) {
+    const jwks = createRemoteJWKSet(new URL(options.jwksUrl));
+    verifyWith = async (token) => (await jwtVerify(token, jwks, claims)).payload;
+  } else {
+    throw new Error('auth needs a secret (HS256) or a jwksUrl');
+  }
+  return async (token) => {
+    let payload: JWTPayload;
+    try {
+      payload = await verifyWith(token);
+    } catch (error) {
+      throw new InvalidTokenError((error as { code?: string }).code ?? 'verification failed');
+    }
+    return toViewer(payload);
+  };
+}
+
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  return /^Bearer\s+(\S+)$/i.exec(header.trim())?.[1];
+}
+
+export interface DevTokenClaims {
+  userId: string;
+  tenants: string[];
+  /** Default ['admin'] */
+  roles?: string[];
+  issuer?: string;
+  audience?: string;
+  /** jose duration, default '12h' */
+  expiresIn?: string;
+}
+
+/** Signs an HS256 token the host (and the product subgraph, given the same secret) accepts. */
+export async function mintDevToken(secret: string, claims: DevTokenClaims): Promise<string> {
+  let jwt = new SignJWT({ tenants: claims.tenants, roles: claims.roles ?? ['admin'] })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(claims.userId)
+    .setIssuedAt()
+    .setExpirationTime(claims.expiresIn ?? '12h');
+  if (claims.issuer) jwt = jwt.setIssuer(claims.issuer);
+  if (claims.audience) jwt = jwt.setAudience(claims.audience);
+  return jwt.sign(new TextEncoder().encode(secret));
+}

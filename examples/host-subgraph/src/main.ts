@@ -1,0 +1,117 @@
+/**
+ * CLI of the DEMO host subgraph (development and tests only; the real platform is the host in production).
+ *
+ *   HOST_SUBGRAPH_PORT  default 4002 (0 picks a free port)
+ *   HOST                default 127.0.0.1
+ *   AUTH_MODE           jwt (default) | dev-insecure (public dev secret; refused when NODE_ENV=production)
+ *   AUTH_JWT_SECRET     HS256 secret, at least 32 characters (AUTH_MODE=jwt), or
+ *   AUTH_JWKS_URL       JWKS endpoint (AUTH_MODE=jwt)
+ *   AUTH_ISSUER, AUTH_AUDIENCE   optional, checked when set
+ *   INVOICE_EVENTS_URL  optional: POST every invoice event there as JSON
+ *   LOG_LEVEL           default info (pino levels, or silent)
+ *
+ * Exit codes: 0 after SIGINT/SIGTERM, 1 when the port is taken or start-up fails, 78 for bad settings.
+ */
+import { pino } from 'pino';
+import { DEV_INSECURE_JWT_SECRET, MIN_SECRET_LENGTH, type HostAuthOptions } from './auth.js';
+import { DEFAULT_HOST_SUBGRAPH_PORT, startHostSubgraph } from './index.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+interface Settings {
+  port: number;
+  host: string;
+  auth: HostAuthOptions;
+  invoiceEventsUrl?: string;
+  logLevel: string;
+}
+
+function readSettings(env: NodeJS.ProcessEnv): { settings?: Settings; problems: string[] } {
+  const problems: string[] = [];
+  const rawPort = env.HOST_SUBGRAPH_PORT;
+  const port = rawPort === undefined || rawPort === '' ? DEFAULT_HOST_SUBGRAPH_PORT : Number(rawPort);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    problems.push(`HOST_SUBGRAPH_PORT must be a port number (0-65535), got "${rawPort}"`);
+  }
+  const host = env.HOST || '127.0.0.1';
+  const mode = env.AUTH_MODE || 'jwt';
+  const claims = { issuer: env.AUTH_ISSUER || undefined, audience: env.AUTH_AUDIENCE || undefined };
+  let auth: HostAuthOptions = claims;
+  if (mode === 'dev-insecure') {
+    if (env.NODE_ENV === 'production')
+      problems.push('AUTH_MODE=dev-insecure is refused when NODE_ENV=production');
+    auth = { ...claims, secret: DEV_INSECURE_JWT_SECRET };
+  } else if (mode === 'jwt') {
+    // Never echo secrets: only their shape is reported.
+    if (env.AUTH_JWT_SECRET) {
+      if (env.AUTH_JWT_SECRET.length < MIN_SECRET_LENGTH) {
+        problems.push(`AUTH_JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
+      }
+      auth = { ...claims, secret: env.AUTH_JWT_SECRET };
+    } else if (env.AUTH_JWKS_URL) {
+      if (!URL.canParse(env.AUTH_JWKS_URL)) problems.push('AUTH_JWKS_URL must be a URL');
+      auth = { ...claims, jwksUrl: env.AUTH_JWKS_URL };
+    } else {
+      problems.push(
+        'AUTH_MODE=jwt needs AUTH_JWT_SECRET or AUTH_JWKS_URL (or use AUTH_MODE=dev-insecure locally)',
+      );
+    }
+  } else {
+    problems.push(`AUTH_MODE must be jwt or dev-insecure, got "${mode}"`);
+  }
+  const invoiceEventsUrl = env.INVOICE_EVENTS_URL || undefined;
+  if (invoiceEventsUrl && !/^https?:\/\//.test(invoiceEventsUrl)) {
+    problems.push('INVOICE_EVENTS_URL must be an http:// or https:// URL');
+  }
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  if (problems.length > 0) return { problems };
+  return { settings: { port, host, auth, invoiceEventsUrl, logLevel }, problems };
+}
+
+const { settings, problems } = readSettings(process.env);
+if (!settings) {
+  console.error(`host-subgraph: invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  process.exit(78);
+}
+
+const logger = pino({
+  name: 'host-subgraph',
+  level: settings.logLevel,
+  base: { service: 'demo-host-subgraph' },
+});
+
+try {
+  const host = await startHostSubgraph({
+    port: settings.port,
+    host: settings.host,
+    auth: settings.auth,
+    invoiceEventsUrl: settings.invoiceEventsUrl,
+    logger,
+  });
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    host.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+} catch (error) {
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    console.error(
+      `host-subgraph: port ${settings.port} on ${settings.host} is already in use. ` +
+        'Stop what uses it, or set HOST_SUBGRAPH_PORT to a free port (0 picks one).',
+    );
+  } else {
+    console.error(`host-subgraph: failed to start: ${(error as Error).message}`);
+  }
+  process.exit(1);
+}

@@ -1,0 +1,86 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import type { Viewer } from './auth.js';
+import { invoiceTotals, lineAmounts } from './decimal.js';
+import { unauthenticated } from './errors.js';
+import type { CustomerRecord, InvoiceLine, InvoiceRecord, InvoiceStatus } from './model.js';
+import { DateScalar, DateTimeScalar, DecimalScalar } from './scalars.js';
+import type { CreateInvoiceInput, InvoiceService, UpdateInvoiceInput } from './service.js';
+import type { HostStore } from './store.js';
+
+export interface HostContext {
+  /** null without a valid bearer token */
+  viewer: Viewer | null;
+  /** Why the token was refused (jose's error code), when one was sent */
+  authFailure?: string;
+  store: HostStore;
+  service: InvoiceService;
+}
+
+function requireViewer(ctx: HostContext): Viewer {
+  if (!ctx.viewer) throw unauthenticated(ctx.authFailure);
+  return ctx.viewer;
+}
+
+/**
+ * The host's read rule: another tenant's customer or invoice reads as null (lists as empty), exactly
+ * like one that does not exist, so reads never reveal what other tenants hold.
+ */
+function visibleCustomer(ctx: HostContext, id: string): CustomerRecord | null {
+  const viewer = requireViewer(ctx);
+  return viewer.tenants.has(id) ? (ctx.store.getCustomer(id) ?? null) : null;
+}
+
+function visibleInvoice(ctx: HostContext, id: string): InvoiceRecord | null {
+  const viewer = requireViewer(ctx);
+  const invoice = ctx.store.getInvoice(id);
+  return invoice && viewer.tenants.has(invoice.customerId) ? invoice : null;
+}
+
+function visibleInvoices(
+  ctx: HostContext,
+  customerId: string,
+  status?: InvoiceStatus | null,
+): InvoiceRecord[] {
+  const viewer = requireViewer(ctx);
+  return viewer.tenants.has(customerId) ? ctx.store.listInvoices(customerId, status) : [];
+}
+
+type StatusArgs = { status?: InvoiceStatus | null };
+
+export const resolvers: GraphQLResolverMap<HostContext> = {
+  Decimal: DecimalScalar,
+  Date: DateScalar,
+  DateTime: DateTimeScalar,
+  Query: {
+    customer: (_: unknown, args: { id: string }, ctx: HostContext) => visibleCustomer(ctx, args.id),
+    invoice: (_: unknown, args: { id: string }, ctx: HostContext) => visibleInvoice(ctx, args.id),
+    invoices: (_: unknown, args: { customerId: string } & StatusArgs, ctx: HostContext) =>
+      visibleInvoices(ctx, args.customerId, args.status),
+  },
+  Mutation: {
+    createInvoice: (_: unknown, args: { input: CreateInvoiceInput }, ctx: HostContext) =>
+      ctx.service.createInvoice(requireViewer(ctx), args.input),
+    updateInvoice: (_: unknown, args: { id: string; input: UpdateInvoiceInput }, ctx: HostContext) =>
+      ctx.service.updateInvoice(requireViewer(ctx), args.id, args.input),
+    finalizeInvoice: (_: unknown, args: { id: string }, ctx: HostContext) =>
+      ctx.service.finalizeInvoice(requireViewer(ctx), args.id),
+    voidInvoice: (_: unknown, args: { id: string; reason?: string | null }, ctx: HostContext) =>
+      ctx.service.voidInvoice(requireViewer(ctx), args.id, args.reason),
+  },
+  Customer: {
+    // Entity references from the gateway honour the same tenant rule as queries.
+    __resolveReference: (reference: { id: string }, ctx: HostContext) => visibleCustomer(ctx, reference.id),
+    invoices: (customer: CustomerRecord, args: StatusArgs, ctx: HostContext) =>
+      visibleInvoices(ctx, customer.id, args.status),
+  },
+  Invoice: {
+    __resolveReference: (reference: { id: string }, ctx: HostContext) => visibleInvoice(ctx, reference.id),
+    customer: (invoice: InvoiceRecord, _: unknown, ctx: HostContext) =>
+      ctx.store.getCustomer(invoice.customerId),
+    totals: (invoice: InvoiceRecord) => invoiceTotals(invoice.lines),
+  },
+  InvoiceLine: {
+    amount: (line: InvoiceLine) => lineAmounts(line).amount,
+    taxAmount: (line: InvoiceLine) => lineAmounts(line).taxAmount,
+  },
+};

@@ -1,0 +1,200 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { composeServices } from '@apollo/composition';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ClientError, GraphQLClient } from 'graphql-request';
+import { print } from 'graphql';
+import { Redis } from 'ioredis';
+import mongoose from 'mongoose';
+import { InvoiceSyncStateModel } from '../../src/models/index.js';
+import {
+  ConnectionOfDocument,
+  CustomerWithConnectionDocument,
+  InvoiceStatusThroughGatewayDocument,
+  InvoiceWithStatusDocument,
+  TenantInvoicesDocument,
+  type InvoiceStatusThroughGatewaySubscription,
+} from '../generated/gateway.js';
+import { composeLocalSupergraph, localSubgraphs } from '../../scripts/supergraph.js';
+import { eventually } from '../support/harness.js';
+import { startGraph, type Graph } from './support/graph.js';
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '../..');
+const ACME = 'cust-acme-us';
+const NORDLYS = 'cust-nordlys-no';
+const acmeUser = { userId: 'dispatcher-1', tenants: [ACME] };
+
+let graph: Graph;
+let queries: string[] = [];
+
+beforeAll(async () => {
+  graph = await startGraph();
+  mongoose.set('debug', (collection: string) => void queries.push(collection));
+  await InvoiceSyncStateModel.create([
+    {
+      parentCompany: ACME,
+      invoiceId: 'inv-acme-1001',
+      state: 'SYNCED',
+      attempts: 1,
+      quickbooksInvoiceId: '130',
+    },
+    { parentCompany: ACME, invoiceId: 'inv-acme-1002', state: 'FAILED', attempts: 2 },
+  ]);
+}, 60_000);
+
+afterAll(async () => {
+  mongoose.set('debug', false);
+  await mongoose.connection.db?.dropDatabase();
+  await graph?.close();
+});
+
+async function errorOf(promise: Promise<unknown>): Promise<ClientError> {
+  const error = await promise.catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ClientError);
+  return error as ClientError;
+}
+
+describe('queries through the gateway', () => {
+  it("joins the host's invoices with their QuickBooks status, one database query for the whole page", async () => {
+    const client = await graph.client(acmeUser);
+    queries = [];
+    const { invoices } = await client.request(TenantInvoicesDocument, { customerId: ACME });
+
+    expect(invoices.length).toBeGreaterThanOrEqual(5);
+    expect(invoices.every((invoice) => invoice.customer.id === ACME)).toBe(true);
+    const byId = new Map(invoices.map((invoice) => [invoice.id, invoice]));
+    expect(byId.get('inv-acme-1001')).toMatchObject({
+      number: expect.any(String),
+      quickbooksSyncStatus: { state: 'SYNCED', attempts: 1, quickbooksInvoiceId: '130' },
+    });
+    expect(byId.get('inv-acme-1002')?.quickbooksSyncStatus).toEqual({
+      state: 'FAILED',
+      attempts: 2,
+      quickbooksInvoiceId: null,
+    });
+    const others = invoices.filter((i) => !['inv-acme-1001', 'inv-acme-1002'].includes(i.id));
+    expect(others.map((i) => i.quickbooksSyncStatus.state)).toEqual(others.map(() => 'NOT_SYNCED'));
+    expect(queries.filter((collection) => collection === 'invoice_sync_states')).toHaveLength(1);
+  });
+
+  it("adds the tenant's QuickBooks connection to the host's Customer", async () => {
+    const client = await graph.client(acmeUser);
+    const { customer } = await client.request(CustomerWithConnectionDocument, { id: ACME });
+    expect(customer).toEqual({
+      id: ACME,
+      name: expect.any(String),
+      quickbooksConnection: { status: 'DISCONNECTED' },
+    });
+  });
+});
+
+describe('auth through the gateway', () => {
+  it('answers UNAUTHENTICATED without a token', async () => {
+    const client = await graph.client();
+    const error = await errorOf(client.request(TenantInvoicesDocument, { customerId: ACME }));
+    expect(error.response.errors?.map((e) => e.extensions?.code)).toContain('UNAUTHENTICATED');
+    expect(error.response.data ?? null).toBeNull();
+  });
+
+  it('rejects a token signed with another secret at the gateway', async () => {
+    const { mintToken } = await import('../../src/auth/dev-tokens.js');
+    const forged = await mintToken('some-other-secret-some-other-secret-0000', acmeUser);
+    const client = new GraphQLClient(graph.gatewayUrl, { headers: { authorization: `Bearer ${forged}` } });
+    const error = await errorOf(client.request(TenantInvoicesDocument, { customerId: ACME }));
+    expect(error.response.status).toBe(401);
+    expect(JSON.stringify(error.response)).not.toContain('INV-');
+  });
+
+  it("never returns another tenant's invoice or its QuickBooks state", async () => {
+    await InvoiceSyncStateModel.create({
+      parentCompany: NORDLYS,
+      invoiceId: 'inv-nordlys-secret',
+      state: 'SYNCED',
+      attempts: 1,
+      quickbooksInvoiceId: '777',
+    });
+    const client = await graph.client(acmeUser);
+    const nordlysInvoices = await client.request(TenantInvoicesDocument, { customerId: NORDLYS });
+    expect(nordlysInvoices.invoices).toEqual([]);
+    const { invoice } = await client.request(InvoiceWithStatusDocument, { id: 'inv-nordlys-1001' });
+    expect(invoice).toBeNull();
+    const { customer } = await client.request(CustomerWithConnectionDocument, { id: NORDLYS });
+    expect(customer).toBeNull();
+  });
+
+  it("answers FORBIDDEN when asking this subgraph for another tenant's connection", async () => {
+    const client = await graph.client(acmeUser);
+    const error = await errorOf(client.request(ConnectionOfDocument, { customerId: NORDLYS }));
+    expect(error.response.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('subscriptions through the gateway', () => {
+  it('delivers a status change recorded by a separate worker process, joined with host fields', async () => {
+    const client = await graph.wsClient(acmeUser);
+    const received: InvoiceStatusThroughGatewaySubscription[] = [];
+    const errors: unknown[] = [];
+    const unsubscribe = client.subscribe<InvoiceStatusThroughGatewaySubscription>(
+      { query: print(InvoiceStatusThroughGatewayDocument), variables: { invoiceId: 'inv-acme-1003' } },
+      {
+        next: (result) => (result.data ? received.push(result.data) : errors.push(result.errors)),
+        error: (error) => void errors.push(error),
+        complete: () => undefined,
+      },
+    );
+
+    // The gateway subscribes to our subgraph lazily; wait until our API holds the Redis channel.
+    const redis = new Redis(graph.api.config.redis.url);
+    const channel = `${graph.api.config.redis.prefix}:sync-status-changed:inv-acme-1003`;
+    try {
+      await eventually(
+        async () => (((await redis.pubsub('CHANNELS', channel)) as string[]).length ? true : undefined),
+        15_000,
+      );
+    } finally {
+      redis.disconnect();
+    }
+
+    await run(
+      path.join(root, 'node_modules/.bin/tsx'),
+      ['test/support/record-status.ts', ACME, 'inv-acme-1003', 'SYNCING'],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          NODE_ENV: 'test',
+          LOG_LEVEL: 'silent',
+          MONGODB_URI: graph.api.config.mongo.uri,
+          MONGODB_DB_NAME: graph.api.config.mongo.dbName,
+          REDIS_URL: graph.api.config.redis.url,
+          REDIS_PREFIX: graph.api.config.redis.prefix,
+          AUTH_MODE: 'dev-insecure',
+        },
+      },
+    );
+
+    await eventually(async () => (received.length || errors.length ? true : undefined), 15_000);
+    unsubscribe();
+    expect(errors).toEqual([]);
+    expect(received[0]?.quickbooksSyncStatusChanged).toEqual({
+      invoiceId: 'inv-acme-1003',
+      invoice: { number: expect.stringMatching(/\d/), status: expect.any(String) },
+      status: { state: 'SYNCING', attempts: 1 },
+    });
+  }, 60_000);
+});
+
+describe('the committed supergraph', () => {
+  it('is what the current subgraphs compose to (run `npm run supergraph` when this fails)', async () => {
+    const committed = fs.readFileSync(path.join(root, 'supergraph.graphql'), 'utf8');
+    expect(committed).toBe(await composeLocalSupergraph());
+  });
+
+  it("also composes with Apollo's composition, for Apollo Router users", async () => {
+    const result = composeServices(await localSubgraphs());
+    expect(result.errors ?? []).toEqual([]);
+  });
+});
