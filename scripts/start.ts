@@ -28,16 +28,14 @@ function portFrom(name: string, fallback: number): number {
 }
 
 const ports = {
-  gateway: portFrom('GATEWAY_PORT', 4000),
-  subgraph: portFrom('PORT', 4001),
-  host: portFrom('HOST_SUBGRAPH_PORT', 4002),
-  sandbox: portFrom('SANDBOX_PORT', 4010),
+  gateway: { port: portFrom('GATEWAY_PORT', 4000), variable: 'GATEWAY_PORT' },
+  subgraph: { port: portFrom('PORT', 4001), variable: 'PORT' },
+  host: { port: portFrom('HOST_SUBGRAPH_PORT', 4002), variable: 'HOST_SUBGRAPH_PORT' },
+  sandbox: { port: portFrom('SANDBOX_PORT', 4010), variable: 'SANDBOX_PORT' },
 };
-for (const [name, port] of Object.entries(ports)) {
+for (const [name, { port, variable }] of Object.entries(ports)) {
   if (await canConnect('127.0.0.1', port)) {
-    fail(
-      `port ${port} (${name}) is already in use: stop what uses it, or choose another with the variable in README`,
-    );
+    fail(`port ${port} (${name}) is already in use: stop what uses it, or set ${variable}=<another port>`);
   }
 }
 
@@ -56,16 +54,16 @@ execFileSync(
 );
 
 const usesOwnAuth = Boolean(process.env.AUTH_JWT_SECRET || process.env.AUTH_JWKS_URL);
-const subgraphUrl = `http://127.0.0.1:${ports.subgraph}/graphql`;
-const hostUrl = `http://127.0.0.1:${ports.host}/graphql`;
+const subgraphUrl = `http://127.0.0.1:${ports.subgraph.port}/graphql`;
+const hostUrl = `http://127.0.0.1:${ports.host.port}/graphql`;
 const env: NodeJS.ProcessEnv = {
   NODE_ENV: 'development',
   MONGODB_DB_NAME: 'quickbooks_subgraph',
   AUTH_MODE: usesOwnAuth ? 'jwt' : 'dev-insecure',
   ...process.env,
-  PORT: String(ports.subgraph),
-  HOST_SUBGRAPH_PORT: String(ports.host),
-  GATEWAY_PORT: String(ports.gateway),
+  PORT: String(ports.subgraph.port),
+  HOST_SUBGRAPH_PORT: String(ports.host.port),
+  GATEWAY_PORT: String(ports.gateway.port),
   HOST_SUBGRAPH_URL: hostUrl,
   QUICKBOOKS_SUBGRAPH_URL: subgraphUrl,
   MONGODB_URI: services.mongo.uri,
@@ -117,26 +115,26 @@ async function stop(code: number): Promise<void> {
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
-run('sandbox', ['dist/sandbox/src/cli.js', '--port', String(ports.sandbox)]);
+run('sandbox', ['dist/sandbox/src/cli.js', '--port', String(ports.sandbox.port)]);
 run('host', ['dist/examples/host-subgraph/src/main.js']);
 run('api', ['dist/src/index.js']);
 run('worker', ['dist/src/workers/index.js']);
 await Promise.all([
-  waitForPort('127.0.0.1', ports.subgraph, 60_000, 'subgraph'),
-  waitForPort('127.0.0.1', ports.host, 60_000, 'host subgraph'),
+  waitForPort('127.0.0.1', ports.subgraph.port, 60_000, 'subgraph'),
+  waitForPort('127.0.0.1', ports.host.port, 60_000, 'host subgraph'),
 ]);
 // Hive Gateway's CLI listens on PORT when it is set, before its config's port: give it its own.
 run('gateway', ['node_modules/@graphql-hive/gateway/dist/bin.js', 'supergraph', 'supergraph.graphql'], {
-  PORT: String(ports.gateway),
+  PORT: String(ports.gateway.port),
 });
-await waitForPort('127.0.0.1', ports.gateway, 60_000, 'gateway');
+await waitForPort('127.0.0.1', ports.gateway.port, 60_000, 'gateway');
 
-const gatewayUrl = `http://127.0.0.1:${ports.gateway}/graphql`;
+const gatewayUrl = `http://127.0.0.1:${ports.gateway.port}/graphql`;
 log('');
 log(`gateway (GraphQL, GraphiQL in a browser, graphql-ws and SSE): ${gatewayUrl}`);
-log(`QuickBooks subgraph: ${subgraphUrl}   health: http://127.0.0.1:${ports.subgraph}/health`);
+log(`QuickBooks subgraph: ${subgraphUrl}   health: http://127.0.0.1:${ports.subgraph.port}/health`);
 log(`demo host subgraph:  ${hostUrl}`);
-log(`QuickBooks Online emulator: http://127.0.0.1:${ports.sandbox} (see [sandbox] lines for the dev app)`);
+log(`QuickBooks Online emulator: http://127.0.0.1:${ports.sandbox.port} (see [sandbox] lines for the dev app)`);
 if (!usesOwnAuth) {
   const token = await mintToken(DEV_INSECURE_JWT_SECRET, {
     userId: 'dev-admin',

@@ -123,6 +123,27 @@ describe('quickbooksSyncStatusChanged', () => {
     sub.unsubscribe();
   });
 
+  it('accepts the token on the WebSocket upgrade request, as Apollo Router passthrough sends it', async () => {
+    const token = await tokenFor({ userId: 'u1', tenants: [ACME] });
+    class WebSocketWithAuthorization extends WebSocket {
+      constructor(address: string, protocols?: string | string[]) {
+        super(address, protocols, { headers: { authorization: `Bearer ${token}` } });
+      }
+    }
+    const client = createClient({
+      url: api.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocketWithAuthorization,
+      retryAttempts: 0,
+    });
+    clients.push(client);
+    const sub = follow(client, 'inv-router');
+    await subscribedInRedis('inv-router');
+    await recordInAnotherProcess(ACME, 'inv-router', 'QUEUED');
+    await eventually(async () => (sub.results.length >= 1 ? true : undefined), 10_000);
+    expect(sub.results[0]?.data?.quickbooksSyncStatusChanged.status.state).toBe('QUEUED');
+    sub.unsubscribe();
+  });
+
   it('refuses a subscriber without a token with UNAUTHENTICATED', async () => {
     const sub = follow(wsClient(), 'inv-100');
     await eventually(async () => sub.errorOf() ?? (sub.results.length ? sub.results : undefined));
