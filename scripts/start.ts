@@ -134,7 +134,9 @@ log('');
 log(`gateway (GraphQL, GraphiQL in a browser, graphql-ws and SSE): ${gatewayUrl}`);
 log(`QuickBooks subgraph: ${subgraphUrl}   health: http://127.0.0.1:${ports.subgraph.port}/health`);
 log(`demo host subgraph:  ${hostUrl}`);
-log(`QuickBooks Online emulator: http://127.0.0.1:${ports.sandbox.port} (see [sandbox] lines for the dev app)`);
+log(
+  `QuickBooks Online emulator: http://127.0.0.1:${ports.sandbox.port} (see [sandbox] lines for the dev app)`,
+);
 if (!usesOwnAuth) {
   const token = await mintToken(DEV_INSECURE_JWT_SECRET, {
     userId: 'dev-admin',
