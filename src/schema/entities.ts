@@ -23,9 +23,10 @@ export class Invoice {
   @Field(() => ID)
   id!: string;
 
+  /** Supplied by the gateway in entity representations; absent only when a caller bypasses it. */
   @Directive('@external')
   @Field(() => Customer)
-  customer!: Customer;
+  customer?: Customer;
 
   quickbooksSyncStatus?: QuickBooksSyncStatus;
 }

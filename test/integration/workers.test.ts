@@ -75,62 +75,58 @@ describe('maintenance queue', () => {
   });
 });
 
+/** A queue and a worker whose one job takes `jobMs`; resolves once that job is in flight. */
+async function slowJobInFlight(jobMs: number) {
+  const prefix = uniqueName('qbs-test');
+  const queueName = uniqueName('shutdown');
+  const queue = new Queue(queueName, { connection: redis(), prefix });
+  let started!: () => void;
+  const jobStarted = new Promise<void>((resolve) => (started = resolve));
+  const finished: string[] = [];
+  const worker = new Worker(
+    queueName,
+    async (job) => {
+      started();
+      await new Promise((resolve) => setTimeout(resolve, jobMs));
+      finished.push(job.id!);
+    },
+    { connection: redis(), prefix },
+  );
+  const job = await queue.add('slow', {});
+  await jobStarted;
+  return {
+    job,
+    worker,
+    finished,
+    async cleanUp() {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    },
+  };
+}
+
 describe('graceful shutdown', () => {
   it('lets an in-flight job finish before the worker closes', async () => {
-    const prefix = uniqueName('qbs-test');
-    const queueName = uniqueName('shutdown');
-    const connection = redis();
-    const queue = new Queue(queueName, { connection, prefix });
-    let started!: () => void;
-    const jobStarted = new Promise<void>((resolve) => (started = resolve));
-    const finished: string[] = [];
-    const worker = new Worker(
-      queueName,
-      async (job) => {
-        started();
-        await new Promise((resolve) => setTimeout(resolve, 400));
-        finished.push(job.id!);
-        return 'done';
-      },
-      { connection: redis(), prefix },
-    );
+    const { job, worker, finished, cleanUp } = await slowJobInFlight(400);
     try {
-      const job = await queue.add('slow', {});
-      await jobStarted;
-      const result = await closeWorkers([worker], 5_000);
-      expect(result).toEqual({ drained: true });
+      expect(await closeWorkers([worker], 5_000)).toEqual({ drained: true });
       expect(finished).toEqual([job.id]);
       expect(await job.getState()).toBe('completed');
     } finally {
-      await queue.obliterate({ force: true });
-      await queue.close();
+      await cleanUp();
     }
   });
 
   it('gives up at the deadline and leaves the job to stalled-job recovery', async () => {
-    const prefix = uniqueName('qbs-test');
-    const queueName = uniqueName('shutdown');
-    const connection = redis();
-    const queue = new Queue(queueName, { connection, prefix });
-    let started!: () => void;
-    const jobStarted = new Promise<void>((resolve) => (started = resolve));
-    const worker = new Worker(
-      queueName,
-      async () => {
-        started();
-        await new Promise((resolve) => setTimeout(resolve, 3_000));
-      },
-      { connection: redis(), prefix },
-    );
+    const { job, worker, finished, cleanUp } = await slowJobInFlight(3_000);
     try {
-      const job = await queue.add('stuck', {});
-      await jobStarted;
       expect(await closeWorkers([worker], 100)).toEqual({ drained: false });
+      expect(finished).toEqual([]);
       expect(await job.getState()).toBe('active');
+      // Let the abandoned processor return before the connections close.
       await new Promise((resolve) => setTimeout(resolve, 3_100));
     } finally {
-      await queue.obliterate({ force: true });
-      await queue.close();
+      await cleanUp();
     }
   });
 });
