@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { bearerToken, createTokenVerifier, InvalidTokenError } from '../../src/auth/token-verifier.js';
+import { mintToken } from '../../src/auth/dev-tokens.js';
+
+const SECRET = 'unit-test-secret-unit-test-secret-0123';
+
+async function reasonOf(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(InvalidTokenError);
+  return (error as InvalidTokenError).reason;
+}
+
+describe('HS256 verification', () => {
+  const verifier = createTokenVerifier({
+    mode: 'jwt',
+    secret: SECRET,
+    issuer: 'platform',
+    audience: 'graph',
+  });
+  const claims = {
+    userId: 'u-7',
+    tenants: ['cust-a', 'cust-b'],
+    roles: ['admin'],
+    issuer: 'platform',
+    audience: 'graph',
+  };
+
+  it('turns a valid token into the viewer: user, tenants and roles', async () => {
+    const viewer = await verifier.verify(await mintToken(SECRET, claims));
+    expect(viewer).toEqual({ userId: 'u-7', tenants: new Set(['cust-a', 'cust-b']), roles: ['admin'] });
+  });
+
+  it('rejects a wrong issuer or audience', async () => {
+    expect(await reasonOf(verifier.verify(await mintToken(SECRET, { ...claims, issuer: 'elsewhere' })))).toBe(
+      'ERR_JWT_CLAIM_VALIDATION_FAILED',
+    );
+    expect(await reasonOf(verifier.verify(await mintToken(SECRET, { ...claims, audience: 'other' })))).toBe(
+      'ERR_JWT_CLAIM_VALIDATION_FAILED',
+    );
+  });
+
+  it('rejects a token without a tenants claim rather than treating it as no tenants', async () => {
+    const token = await new SignJWT({ roles: [] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u-7')
+      .setIssuer('platform')
+      .setAudience('graph')
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(SECRET));
+    expect(await reasonOf(verifier.verify(token))).toBe('tenants claim must be an array of customer ids');
+  });
+
+  it('refuses the unsigned "none" algorithm', async () => {
+    const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({ sub: 'u-7', tenants: ['cust-a'], iss: 'platform', aud: 'graph' }),
+    ).toString('base64url');
+    expect(await reasonOf(verifier.verify(`${header}.${payload}.`))).toMatch(/^ERR_/);
+  });
+});
+
+describe('JWKS verification (RS256)', () => {
+  let server: http.Server;
+  let jwksUrl: string;
+  let sign: (claims: Record<string, unknown>) => Promise<string>;
+
+  beforeAll(async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'key-1', alg: 'RS256', use: 'sig' };
+    server = http.createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
+    sign = (claims) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
+        .setExpirationTime('1h')
+        .sign(privateKey);
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('verifies a token signed by a key the JWKS publishes', async () => {
+    const verifier = createTokenVerifier({ mode: 'jwt', jwksUrl });
+    const viewer = await verifier.verify(await sign({ sub: 'u-9', tenants: ['cust-z'] }));
+    expect(viewer.userId).toBe('u-9');
+    expect([...viewer.tenants]).toEqual(['cust-z']);
+  });
+
+  it('rejects a token signed by an unknown key', async () => {
+    const verifier = createTokenVerifier({ mode: 'jwt', jwksUrl });
+    const { privateKey } = await generateKeyPair('RS256');
+    const forged = await new SignJWT({ sub: 'u-9', tenants: ['cust-z'] })
+      .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
+      .setExpirationTime('1h')
+      .sign(privateKey);
+    expect(await reasonOf(verifier.verify(forged))).toBe('ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
+  });
+});
+
+describe('bearerToken', () => {
+  it('reads only the Bearer scheme', () => {
+    expect(bearerToken('Bearer abc.def.ghi')).toBe('abc.def.ghi');
+    expect(bearerToken('bearer abc')).toBe('abc');
+    expect(bearerToken('Basic dXNlcjpwYXNz')).toBeUndefined();
+    expect(bearerToken(undefined)).toBeUndefined();
+  });
+});
