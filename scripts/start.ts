@@ -10,7 +10,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { mintToken } from '../src/auth/dev-tokens.js';
 import { DEV_INSECURE_JWT_SECRET } from '../src/config.js';
-import { canConnect, ensureBackingServices, waitForPort } from './services/index.js';
+import { canConnect, ensureBackingServices, stopChild, waitForPort } from './services/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const log = (line: string) => console.log(`[start]     ${line}`);
@@ -95,20 +95,8 @@ function run(name: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): vo
 async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-          child.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
+  // Generous grace: the worker may be finishing in-flight jobs (WORKER_SHUTDOWN_TIMEOUT_MS).
+  await Promise.all(children.map((child) => stopChild(child, 30_000)));
   await services.stop();
   process.exit(code);
 }

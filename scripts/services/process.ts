@@ -7,6 +7,16 @@ export interface ManagedProcess {
   stop(): Promise<void>;
 }
 
+/** Asks a child to stop (SIGTERM) and waits for it; SIGKILL if it is still running after the grace period. */
+export async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
 /** Starts a detached service whose output goes to a log file, so a failed start can be explained. */
 export function startService(command: string, args: string[], logFile: string): ManagedProcess {
   const log = fs.openSync(logFile, 'a');
@@ -16,14 +26,7 @@ export function startService(command: string, args: string[], logFile: string): 
   const pid = child.pid;
   return {
     pid,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopChild(child, 5000),
   };
 }
 

@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import path from 'node:path';
 import { GraphQLClient } from 'graphql-request';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startHostSubgraph, type HostSubgraph } from '../../../examples/host-subgraph/src/index.js';
-import { freePort, waitForPort } from '../../../scripts/services/index.js';
+import { freePort, stopChild, waitForPort } from '../../../scripts/services/index.js';
 import { startTestApi, type TestApi } from '../../support/api.js';
 import { TEST_JWT_SECRET, tokenFor } from '../../support/harness.js';
 
@@ -53,12 +52,7 @@ export async function startGraph(): Promise<Graph> {
   const gatewayUrl = `http://127.0.0.1:${port}/graphql`;
   const wsClients: Client[] = [];
 
-  const stopGateway = async () => {
-    if (gateway.exitCode !== null || gateway.signalCode !== null) return;
-    const exited = once(gateway, 'exit');
-    gateway.kill('SIGTERM');
-    await exited;
-  };
+  const stopGateway = () => stopChild(gateway, 10_000);
   try {
     await waitForPort('127.0.0.1', port, 30_000, 'Hive Gateway');
   } catch (error) {
