@@ -1,26 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import type { Sandbox } from '../src/index.js';
-import { salesLine, start, TestClient, US_REALM } from './helpers.js';
+import { describe, expect, it } from '@jest/globals';
+import { salesLine, useSandbox } from './helpers.js';
 
-let sandbox: Sandbox;
-let qbo: TestClient;
-
-beforeAll(async () => {
-  sandbox = await start();
-});
-afterAll(async () => {
-  await sandbox.close();
-});
-beforeEach(() => {
-  sandbox.control.reset();
-  qbo = TestClient.connect(sandbox, US_REALM);
-});
+const t = useSandbox();
 
 describe('batch', () => {
   it('answers each item by bId, succeeding or faulting independently', async () => {
-    const invoice = (await qbo.post('/invoice', { CustomerRef: { value: '1' }, Line: [salesLine(10)] })).json
-      .Invoice;
-    const response = await qbo.post('/batch?requestid=batch-1', {
+    const invoice = (await t.qbo.post('/invoice', { CustomerRef: { value: '1' }, Line: [salesLine(10)] }))
+      .json.Invoice;
+    const response = await t.qbo.post('/batch?requestid=batch-1', {
       BatchItemRequest: [
         { bId: 'c1', operation: 'create', Customer: { DisplayName: 'Batch Customer' } },
         { bId: 'c2', operation: 'create', Customer: { DisplayName: 'Cool Cars' } },
@@ -49,15 +36,15 @@ describe('batch', () => {
     expect(byId.s1.Fault.Error[0].code).toBe('5010');
     expect(response.json.time).toBeTruthy();
     // The whole batch replays under its requestid: nothing runs twice.
-    const replay = await qbo.post('/batch?requestid=batch-1', { BatchItemRequest: [] });
+    const replay = await t.qbo.post('/batch?requestid=batch-1', { BatchItemRequest: [] });
     expect(replay.text).toBe(response.text);
   });
 
   it('voids through optionsData and honours allowduplicatedocnum', async () => {
     const invoice = (
-      await qbo.post('/invoice', { CustomerRef: { value: '1' }, Line: [salesLine(10)], DocNumber: 'B-1' })
+      await t.qbo.post('/invoice', { CustomerRef: { value: '1' }, Line: [salesLine(10)], DocNumber: 'B-1' })
     ).json.Invoice;
-    const response = await qbo.post('/batch', {
+    const response = await t.qbo.post('/batch', {
       BatchItemRequest: [
         { bId: 'v', operation: 'update', optionsData: 'void', Invoice: { Id: invoice.Id, SyncToken: '0' } },
         {
@@ -78,27 +65,27 @@ describe('batch', () => {
       bId: String(i),
       Query: 'select count(*) from Item',
     }));
-    const response = await qbo.post('/batch', { BatchItemRequest: items });
+    const response = await t.qbo.post('/batch', { BatchItemRequest: items });
     expect(response.status).toBe(400);
     expect(response.json.Fault).toBeDefined();
     expect(
-      (await qbo.post('/batch', { BatchItemRequest: items.slice(0, 30) })).json.BatchItemResponse,
+      (await t.qbo.post('/batch', { BatchItemRequest: items.slice(0, 30) })).json.BatchItemResponse,
     ).toHaveLength(30);
   });
 });
 
 describe('change data capture', () => {
   it('returns entities changed since an instant, deleted ones as status: Deleted', async () => {
-    sandbox.control.setClock('2026-06-01T12:00:00Z');
-    const kept = (await qbo.post('/invoice', { CustomerRef: { value: '1' }, Line: [salesLine(10)] })).json
+    t.sandbox.control.setClock('2026-06-01T12:00:00Z');
+    const kept = (await t.qbo.post('/invoice', { CustomerRef: { value: '1' }, Line: [salesLine(10)] })).json
       .Invoice;
-    const gone = (await qbo.post('/invoice', { CustomerRef: { value: '1' }, Line: [salesLine(20)] })).json
+    const gone = (await t.qbo.post('/invoice', { CustomerRef: { value: '1' }, Line: [salesLine(20)] })).json
       .Invoice;
-    await qbo.post('/invoice?operation=delete', { Id: gone.Id, SyncToken: gone.SyncToken });
-    await qbo.post('/customer', { Id: '4', SyncToken: '0', sparse: true, Notes: 'changed' });
+    await t.qbo.post('/invoice?operation=delete', { Id: gone.Id, SyncToken: gone.SyncToken });
+    await t.qbo.post('/customer', { Id: '4', SyncToken: '0', sparse: true, Notes: 'changed' });
 
     const since = '2026-06-01T11:00:00Z';
-    const response = await qbo.get(
+    const response = await t.qbo.get(
       `/cdc?entities=Invoice,Customer,Payment&changedSince=${encodeURIComponent(since)}`,
     );
     expect(response.status).toBe(200);
@@ -113,18 +100,20 @@ describe('change data capture', () => {
 
   it('limits the lookback to 30 days', async () => {
     const old = new Date(Date.now() - 31 * 86_400_000).toISOString();
-    const response = await qbo.get(`/cdc?entities=Invoice&changedSince=${encodeURIComponent(old)}`);
+    const response = await t.qbo.get(`/cdc?entities=Invoice&changedSince=${encodeURIComponent(old)}`);
     expect(response.status).toBe(400);
-    sandbox.control.updateSettings({ cdc: { tooOld: 'clamp' } });
-    expect((await qbo.get(`/cdc?entities=Invoice&changedSince=${encodeURIComponent(old)}`)).status).toBe(200);
+    t.sandbox.control.updateSettings({ cdc: { tooOld: 'clamp' } });
+    expect((await t.qbo.get(`/cdc?entities=Invoice&changedSince=${encodeURIComponent(old)}`)).status).toBe(
+      200,
+    );
   });
 
   it('caps the answer at 1000 objects across all entities', async () => {
-    sandbox.control.updateSettings({ cdc: { maxObjects: 3 } });
-    sandbox.control.setClock('2026-06-01T12:00:00Z');
-    for (let i = 0; i < 3; i += 1) await qbo.post('/customer', { DisplayName: `CDC Customer ${i}` });
-    await qbo.post('/item', { Name: 'CDC Item', Type: 'Service', IncomeAccountRef: { value: '14' } });
-    const response = await qbo.get('/cdc?entities=Customer,Item&changedSince=2026-06-01T11:00:00Z');
+    t.sandbox.control.updateSettings({ cdc: { maxObjects: 3 } });
+    t.sandbox.control.setClock('2026-06-01T12:00:00Z');
+    for (let i = 0; i < 3; i += 1) await t.qbo.post('/customer', { DisplayName: `CDC Customer ${i}` });
+    await t.qbo.post('/item', { Name: 'CDC Item', Type: 'Service', IncomeAccountRef: { value: '14' } });
+    const response = await t.qbo.get('/cdc?entities=Customer,Item&changedSince=2026-06-01T11:00:00Z');
     const [customers, items] = response.json.CDCResponse[0].QueryResponse;
     expect(customers.Customer).toHaveLength(3);
     expect(items).toEqual({});

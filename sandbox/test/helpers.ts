@@ -1,3 +1,4 @@
+import { afterAll, beforeAll, beforeEach } from '@jest/globals';
 import type { Sandbox, SandboxOptions } from '../src/index.js';
 import { startSandbox } from '../src/index.js';
 
@@ -75,6 +76,60 @@ export async function toApiResponse(response: Response): Promise<ApiResponse> {
 
 export function start(options: SandboxOptions = {}): Promise<Sandbox> {
   return startSandbox({ port: 0, ...options });
+}
+
+export interface SandboxFixture {
+  /** The emulator of this test file, started once. */
+  readonly sandbox: Sandbox;
+  /** A client with a fresh token for the fixture's realm; connected on first use after each reset. */
+  readonly qbo: TestClient;
+  /** Drops the client so the next `qbo` gets a new token (after moving the clock or resetting mid-test). */
+  reconnect(): void;
+}
+
+export interface FixtureOptions extends SandboxOptions {
+  /** Realm the `qbo` client talks to (US by default). */
+  realmId?: string;
+  /** Reset the emulator before every test (default); false for files that seed data once. */
+  resetEachTest?: boolean;
+}
+
+/**
+ * One emulator per test file on a free port, closed after the file; by default reset before each test so
+ * no test depends on another's leftovers. Read `sandbox` and `qbo` inside tests and hooks only.
+ */
+export function useSandbox(options: FixtureOptions = {}): SandboxFixture {
+  const { realmId = US_REALM, resetEachTest = true, ...sandboxOptions } = options;
+  let sandbox: Sandbox | undefined;
+  let client: TestClient | undefined;
+  beforeAll(async () => {
+    sandbox = await start(sandboxOptions);
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+  });
+  if (resetEachTest) {
+    beforeEach(() => {
+      sandbox?.control.reset();
+      client = undefined;
+    });
+  }
+  const running = (): Sandbox => {
+    if (!sandbox) throw new Error('useSandbox: the emulator is read before beforeAll ran');
+    return sandbox;
+  };
+  return {
+    get sandbox() {
+      return running();
+    },
+    get qbo() {
+      client ??= TestClient.connect(running(), realmId);
+      return client;
+    },
+    reconnect() {
+      client = undefined;
+    },
+  };
 }
 
 export async function control(

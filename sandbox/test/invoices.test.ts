@@ -1,25 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import type { Sandbox } from '../src/index.js';
-import { CA_REALM, GB_REALM, salesLine, start, TestClient, US_REALM } from './helpers.js';
+import { describe, expect, it } from '@jest/globals';
+import { CA_REALM, GB_REALM, salesLine, TestClient, US_REALM, useSandbox } from './helpers.js';
 
-let sandbox: Sandbox;
-let qbo: TestClient;
-
-beforeAll(async () => {
-  sandbox = await start();
-});
-afterAll(async () => {
-  await sandbox.close();
-});
-beforeEach(() => {
-  sandbox.control.reset();
-  qbo = TestClient.connect(sandbox, US_REALM);
-});
+const t = useSandbox();
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const code = (response: { json: any }) => response.json.Fault?.Error?.[0]?.code;
 
-async function invoice(body: Record<string, unknown>, client = qbo, path = '/invoice') {
+async function invoice(body: Record<string, unknown>, client = t.qbo, path = '/invoice') {
   return client.post(path, { CustomerRef: { value: '2' }, ...body });
 }
 
@@ -99,7 +86,7 @@ describe('US invoice totals and tax', () => {
   });
 
   it('requires CustomerRef and a line (2020) and an Amount on each line', async () => {
-    expect(code(await qbo.post('/invoice', { Line: [salesLine(1)] }))).toBe('2020');
+    expect(code(await t.qbo.post('/invoice', { Line: [salesLine(1)] }))).toBe('2020');
     expect(code(await invoice({ Line: [] }))).toBe('2020');
     expect(
       code(await invoice({ Line: [{ DetailType: 'SalesItemLineDetail', SalesItemLineDetail: {} }] })),
@@ -107,7 +94,7 @@ describe('US invoice totals and tax', () => {
   });
 
   it('rejects writes dated on or before the BookCloseDate with 6210', async () => {
-    sandbox.control.setCompanyPreferences(US_REALM, { bookCloseDate: '2026-01-31' });
+    t.sandbox.control.setCompanyPreferences(US_REALM, { bookCloseDate: '2026-01-31' });
     expect(code(await invoice({ Line: [salesLine(10)], TxnDate: '2026-01-15' }))).toBe('6210');
     expect((await invoice({ Line: [salesLine(10)], TxnDate: '2026-02-01' })).status).toBe(200);
   });
@@ -115,7 +102,7 @@ describe('US invoice totals and tax', () => {
 
 describe('non-US tax', () => {
   it('requires TaxCodeRef on every line of a Canadian invoice (6000, GST/HST wording)', async () => {
-    const ca = TestClient.connect(sandbox, CA_REALM);
+    const ca = TestClient.connect(t.sandbox, CA_REALM);
     const response = await invoice({ Line: [salesLine(100)] }, ca);
     expect(code(response)).toBe('6000');
     expect(response.json.Fault.Error[0].Detail).toContain('GST/HST rate');
@@ -128,7 +115,7 @@ describe('non-US tax', () => {
   });
 
   it('computes UK VAT per rate and uses the VAT wording', async () => {
-    const gb = TestClient.connect(sandbox, GB_REALM);
+    const gb = TestClient.connect(t.sandbox, GB_REALM);
     expect((await invoice({ Line: [salesLine(10)] }, gb)).json.Fault.Error[0].Detail).toContain('VAT rate');
     const ok = await invoice(
       {
@@ -158,25 +145,26 @@ describe('DocNumber', () => {
     await invoice({ Line: [salesLine(10)], DocNumber: 'INV-7' });
     const response = await invoice(
       { Line: [salesLine(10)], DocNumber: 'INV-7' },
-      qbo,
+      t.qbo,
       '/invoice?include=allowduplicatedocnum',
     );
     expect(response.status).toBe(200);
   });
 
   it('leaves DocNumber empty when custom transaction numbers are on and none is sent', async () => {
-    sandbox.control.setCompanyPreferences(US_REALM, { customTxnNumbers: true });
+    t.sandbox.control.setCompanyPreferences(US_REALM, { customTxnNumbers: true });
     const response = await invoice({ Line: [salesLine(10)] });
     expect(response.json.Invoice.DocNumber).toBeUndefined();
     expect((await invoice({ Line: [salesLine(10)], DocNumber: 'FS-1' })).json.Invoice.DocNumber).toBe('FS-1');
   });
 
   it('stores duplicates when the company does not check them', async () => {
-    sandbox.control.setCompanyPreferences(US_REALM, { duplicateDocNumberCheck: false });
+    t.sandbox.control.setCompanyPreferences(US_REALM, { duplicateDocNumberCheck: false });
     await invoice({ Line: [salesLine(10)], DocNumber: 'X1' });
     expect((await invoice({ Line: [salesLine(10)], DocNumber: 'X1' })).status).toBe(200);
     expect(
-      (await qbo.query("select count(*) from Invoice where DocNumber = 'X1'")).json.QueryResponse.totalCount,
+      (await t.qbo.query("select count(*) from Invoice where DocNumber = 'X1'")).json.QueryResponse
+        .totalCount,
     ).toBe(2);
   });
 });
@@ -184,7 +172,7 @@ describe('DocNumber', () => {
 describe('payments and Balance', () => {
   it('a linked payment reduces Balance, bumps the invoice SyncToken and adds a reciprocal LinkedTxn', async () => {
     const inv = (await invoice({ Line: [salesLine(300)] })).json.Invoice;
-    const payment = await qbo.post('/payment', {
+    const payment = await t.qbo.post('/payment', {
       CustomerRef: { value: '2' },
       TotalAmt: 100,
       Line: [{ Amount: 100, LinkedTxn: [{ TxnId: inv.Id, TxnType: 'Invoice' }] }],
@@ -194,60 +182,60 @@ describe('payments and Balance', () => {
       UnappliedAmt: 0,
       DepositToAccountRef: { value: '4', name: 'Undeposited Funds' },
     });
-    const after = (await qbo.get(`/invoice/${inv.Id}`)).json.Invoice;
+    const after = (await t.qbo.get(`/invoice/${inv.Id}`)).json.Invoice;
     expect(after).toMatchObject({
       Balance: 200,
       SyncToken: '1',
       LinkedTxn: [{ TxnId: payment.json.Payment.Id, TxnType: 'Payment' }],
     });
-    expect((await qbo.get('/customer/2')).json.Customer.Balance).toBe(200);
+    expect((await t.qbo.get('/customer/2')).json.Customer.Balance).toBe(200);
 
-    const rest = await qbo.post('/payment', {
+    const rest = await t.qbo.post('/payment', {
       CustomerRef: { value: '2' },
       TotalAmt: 250,
       Line: [{ Amount: 200, LinkedTxn: [{ TxnId: inv.Id, TxnType: 'Invoice' }] }],
     });
     expect(rest.json.Payment.UnappliedAmt).toBe(50);
-    expect((await qbo.get(`/invoice/${inv.Id}`)).json.Invoice.Balance).toBe(0);
-    expect((await qbo.get('/customer/2')).json.Customer.Balance).toBe(-50);
+    expect((await t.qbo.get(`/invoice/${inv.Id}`)).json.Invoice.Balance).toBe(0);
+    expect((await t.qbo.get('/customer/2')).json.Customer.Balance).toBe(-50);
   });
 
   it('restores the Balance when the payment is voided or deleted', async () => {
     const inv = (await invoice({ Line: [salesLine(100)] })).json.Invoice;
     const link = { Amount: 40, LinkedTxn: [{ TxnId: inv.Id, TxnType: 'Invoice' }] };
-    const pay = (await qbo.post('/payment', { CustomerRef: { value: '2' }, TotalAmt: 40, Line: [link] })).json
-      .Payment;
-    const voided = await qbo.post('/payment?operation=update&include=void', {
+    const pay = (await t.qbo.post('/payment', { CustomerRef: { value: '2' }, TotalAmt: 40, Line: [link] }))
+      .json.Payment;
+    const voided = await t.qbo.post('/payment?operation=update&include=void', {
       Id: pay.Id,
       SyncToken: pay.SyncToken,
       sparse: true,
     });
     expect(voided.json.Payment).toMatchObject({ TotalAmt: 0, PrivateNote: 'Voided' });
-    expect((await qbo.get(`/invoice/${inv.Id}`)).json.Invoice.Balance).toBe(100);
+    expect((await t.qbo.get(`/invoice/${inv.Id}`)).json.Invoice.Balance).toBe(100);
 
-    const pay2 = (await qbo.post('/payment', { CustomerRef: { value: '2' }, TotalAmt: 40, Line: [link] }))
+    const pay2 = (await t.qbo.post('/payment', { CustomerRef: { value: '2' }, TotalAmt: 40, Line: [link] }))
       .json.Payment;
-    expect((await qbo.get(`/invoice/${inv.Id}`)).json.Invoice.Balance).toBe(60);
-    const deleted = await qbo.post('/payment?operation=delete', { Id: pay2.Id, SyncToken: pay2.SyncToken });
+    expect((await t.qbo.get(`/invoice/${inv.Id}`)).json.Invoice.Balance).toBe(60);
+    const deleted = await t.qbo.post('/payment?operation=delete', { Id: pay2.Id, SyncToken: pay2.SyncToken });
     expect(deleted.json.Payment).toEqual({ status: 'Deleted', domain: 'QBO', Id: pay2.Id });
-    expect((await qbo.get(`/invoice/${inv.Id}`)).json.Invoice.Balance).toBe(100);
+    expect((await t.qbo.get(`/invoice/${inv.Id}`)).json.Invoice.Balance).toBe(100);
   });
 
   it('rejects linking another customer’s invoice with 620 and overpaying with 6000', async () => {
     const inv = (await invoice({ Line: [salesLine(100)] })).json.Invoice;
     const link = (amount: number) => [{ Amount: amount, LinkedTxn: [{ TxnId: inv.Id, TxnType: 'Invoice' }] }];
     expect(
-      code(await qbo.post('/payment', { CustomerRef: { value: '3' }, TotalAmt: 10, Line: link(10) })),
+      code(await t.qbo.post('/payment', { CustomerRef: { value: '3' }, TotalAmt: 10, Line: link(10) })),
     ).toBe('620');
     expect(
-      code(await qbo.post('/payment', { CustomerRef: { value: '2' }, TotalAmt: 500, Line: link(500) })),
+      code(await t.qbo.post('/payment', { CustomerRef: { value: '2' }, TotalAmt: 500, Line: link(500) })),
     ).toBe('6000');
-    expect(code(await qbo.post('/payment', { CustomerRef: { value: '2' }, Line: link(5) }))).toBe('2020');
+    expect(code(await t.qbo.post('/payment', { CustomerRef: { value: '2' }, Line: link(5) }))).toBe('2020');
   });
 
   it('voids an invoice: amounts and Balance become 0 and the note is prefixed', async () => {
     const inv = (await invoice({ Line: [salesLine(75)], PrivateNote: 'job 42' })).json.Invoice;
-    const voided = await qbo.post('/invoice?operation=void', { Id: inv.Id, SyncToken: inv.SyncToken });
+    const voided = await t.qbo.post('/invoice?operation=void', { Id: inv.Id, SyncToken: inv.SyncToken });
     expect(voided.json.Invoice).toMatchObject({
       TotalAmt: 0,
       Balance: 0,
@@ -258,26 +246,29 @@ describe('payments and Balance', () => {
 
   it('deletes an invoice with Id + SyncToken, but not while payments are linked', async () => {
     const inv = (await invoice({ Line: [salesLine(80)] })).json.Invoice;
-    const pay = await qbo.post('/payment', {
+    const pay = await t.qbo.post('/payment', {
       CustomerRef: { value: '2' },
       TotalAmt: 10,
       Line: [{ Amount: 10, LinkedTxn: [{ TxnId: inv.Id, TxnType: 'Invoice' }] }],
     });
-    const current = (await qbo.get(`/invoice/${inv.Id}`)).json.Invoice;
+    const current = (await t.qbo.get(`/invoice/${inv.Id}`)).json.Invoice;
     expect(
-      code(await qbo.post('/invoice?operation=delete', { Id: inv.Id, SyncToken: current.SyncToken })),
+      code(await t.qbo.post('/invoice?operation=delete', { Id: inv.Id, SyncToken: current.SyncToken })),
     ).toBe('6000');
-    await qbo.post('/payment?operation=delete', { Id: pay.json.Payment.Id, SyncToken: '0' });
-    const latest = (await qbo.get(`/invoice/${inv.Id}`)).json.Invoice;
-    expect(code(await qbo.post('/invoice?operation=delete', { Id: inv.Id }))).toBe('2020');
-    const deleted = await qbo.post('/invoice?operation=delete', { Id: inv.Id, SyncToken: latest.SyncToken });
+    await t.qbo.post('/payment?operation=delete', { Id: pay.json.Payment.Id, SyncToken: '0' });
+    const latest = (await t.qbo.get(`/invoice/${inv.Id}`)).json.Invoice;
+    expect(code(await t.qbo.post('/invoice?operation=delete', { Id: inv.Id }))).toBe('2020');
+    const deleted = await t.qbo.post('/invoice?operation=delete', {
+      Id: inv.Id,
+      SyncToken: latest.SyncToken,
+    });
     expect(deleted.json.Invoice).toEqual({ status: 'Deleted', domain: 'QBO', Id: inv.Id });
-    expect(code(await qbo.get(`/invoice/${inv.Id}`))).toBe('610');
+    expect(code(await t.qbo.get(`/invoice/${inv.Id}`))).toBe('610');
   });
 
   it('sparse-updates an invoice with lines all-or-nothing and keeps line ids', async () => {
     const inv = (await invoice({ Line: [salesLine(10), salesLine(20)] })).json.Invoice;
-    const updated = await qbo.post('/invoice', {
+    const updated = await t.qbo.post('/invoice', {
       Id: inv.Id,
       SyncToken: inv.SyncToken,
       sparse: true,
@@ -290,7 +281,7 @@ describe('payments and Balance', () => {
 
   it('sends an invoice by e-mail (EmailStatus, DeliveryInfo, sendTo) and serves its PDF', async () => {
     const inv = (await invoice({ Line: [salesLine(10)] })).json.Invoice;
-    const sent = await qbo.request(
+    const sent = await t.qbo.request(
       'POST',
       `/invoice/${inv.Id}/send?sendTo=${encodeURIComponent('ap@example.com')}`,
       '',
@@ -304,18 +295,18 @@ describe('payments and Balance', () => {
       DeliveryInfo: { DeliveryType: 'Email' },
       SyncToken: '1',
     });
-    const pdf = await fetch(qbo.url(`/invoice/${inv.Id}/pdf`), {
-      headers: { authorization: `Bearer ${qbo.accessToken}`, accept: 'application/pdf' },
+    const pdf = await fetch(t.qbo.url(`/invoice/${inv.Id}/pdf`), {
+      headers: { authorization: `Bearer ${t.qbo.accessToken}`, accept: 'application/pdf' },
     });
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
     expect((await pdf.text()).startsWith('%PDF-')).toBe(true);
   });
 
   it('caps sandbox e-mails at 40 a day per company', async () => {
-    sandbox.control.updateSettings({ limits: { emailsPerDay: 2 } });
+    t.sandbox.control.updateSettings({ limits: { emailsPerDay: 2 } });
     const inv = (await invoice({ Line: [salesLine(10)] })).json.Invoice;
-    expect((await qbo.post(`/invoice/${inv.Id}/send`, '')).status).toBe(200);
-    expect((await qbo.post(`/invoice/${inv.Id}/send`, '')).status).toBe(200);
-    expect(code(await qbo.post(`/invoice/${inv.Id}/send`, ''))).toBe('6000');
+    expect((await t.qbo.post(`/invoice/${inv.Id}/send`, '')).status).toBe(200);
+    expect((await t.qbo.post(`/invoice/${inv.Id}/send`, '')).status).toBe(200);
+    expect(code(await t.qbo.post(`/invoice/${inv.Id}/send`, ''))).toBe('6000');
   });
 });

@@ -1,29 +1,18 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import type { Sandbox } from '../src/index.js';
-import { CA_REALM, US_REALM, start, TestClient, toApiResponse } from './helpers.js';
+import { CA_REALM, US_REALM, TestClient, toApiResponse, useSandbox } from './helpers.js';
 
 const DAY = 86_400_000;
 
-let sandbox: Sandbox;
+const t = useSandbox();
 
-beforeAll(async () => {
-  sandbox = await start();
-});
-afterAll(async () => {
-  await sandbox.close();
-});
-beforeEach(() => {
-  sandbox.control.reset();
-});
-
-function basic(clientId = sandbox.app.clientId, secret = sandbox.app.clientSecret): string {
+function basic(clientId = t.sandbox.app.clientId, secret = t.sandbox.app.clientSecret): string {
   return `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`;
 }
 
 async function tokenRequest(params: Record<string, string>, headers: Record<string, string> = {}) {
-  const response = await fetch(sandbox.endpoints.token, {
+  const response = await fetch(t.sandbox.endpoints.token, {
     method: 'POST',
     headers: {
       authorization: basic(),
@@ -41,13 +30,13 @@ async function authorize(
   extra: Record<string, string> = {},
   scopes = 'com.intuit.quickbooks.accounting openid',
 ) {
-  sandbox.control.setAuthorizeMode('approve', extra.realm ?? null);
-  const url = new URL(sandbox.endpoints.authorize);
+  t.sandbox.control.setAuthorizeMode('approve', extra.realm ?? null);
+  const url = new URL(t.sandbox.endpoints.authorize);
   url.search = new URLSearchParams({
-    client_id: sandbox.app.clientId,
+    client_id: t.sandbox.app.clientId,
     response_type: 'code',
     scope: scopes,
-    redirect_uri: sandbox.app.redirectUris[0] ?? '',
+    redirect_uri: t.sandbox.app.redirectUris[0] ?? '',
     state: 'xyz',
     ...Object.fromEntries(Object.entries(extra).filter(([key]) => key !== 'realm')),
   }).toString();
@@ -60,20 +49,20 @@ async function exchange(code: string, extra: Record<string, string> = {}) {
   return tokenRequest({
     grant_type: 'authorization_code',
     code,
-    redirect_uri: sandbox.app.redirectUris[0] ?? '',
+    redirect_uri: t.sandbox.app.redirectUris[0] ?? '',
     ...extra,
   });
 }
 
 describe('authorize page', () => {
   it('shows a consent page with a company picker that a person can approve', async () => {
-    const page = await fetch(sandbox.authorizeUrl({ state: 's1' }));
+    const page = await fetch(t.sandbox.authorizeUrl({ state: 's1' }));
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('Sandbox Company_US_1');
     expect(html).toContain(`value="${CA_REALM}"`);
     const pending = /name="pending" value="([^"]+)"/.exec(html)?.[1] ?? '';
-    const decision = await fetch(`${sandbox.url}/connect/oauth2/decision`, {
+    const decision = await fetch(`${t.sandbox.url}/connect/oauth2/decision`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ pending, realmId: CA_REALM, decision: 'approve' }).toString(),
@@ -81,16 +70,16 @@ describe('authorize page', () => {
     });
     expect(decision.status).toBe(302);
     const location = new URL(decision.headers.get('location') ?? '');
-    expect(`${location.origin}${location.pathname}`).toBe(sandbox.app.redirectUris[0]);
+    expect(`${location.origin}${location.pathname}`).toBe(t.sandbox.app.redirectUris[0]);
     expect(location.searchParams.get('state')).toBe('s1');
     expect(location.searchParams.get('realmId')).toBe(CA_REALM);
     expect(location.searchParams.get('code')).toMatch(/^AB11/);
   });
 
   it('redirects a denial with error=access_denied and the state', async () => {
-    const html = await (await fetch(sandbox.authorizeUrl({ state: 's2' }))).text();
+    const html = await (await fetch(t.sandbox.authorizeUrl({ state: 's2' }))).text();
     const pending = /name="pending" value="([^"]+)"/.exec(html)?.[1] ?? '';
-    const decision = await fetch(`${sandbox.url}/connect/oauth2/decision`, {
+    const decision = await fetch(`${t.sandbox.url}/connect/oauth2/decision`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ pending, decision: 'deny' }).toString(),
@@ -103,8 +92,8 @@ describe('authorize page', () => {
   });
 
   it('answers an unregistered redirect_uri with an error page, never a redirect', async () => {
-    sandbox.control.setAuthorizeMode('approve');
-    const response = await fetch(sandbox.authorizeUrl({ redirectUri: 'https://evil.example/callback' }), {
+    t.sandbox.control.setAuthorizeMode('approve');
+    const response = await fetch(t.sandbox.authorizeUrl({ redirectUri: 'https://evil.example/callback' }), {
       redirect: 'manual',
     });
     expect(response.status).toBe(400);
@@ -114,7 +103,7 @@ describe('authorize page', () => {
 
   it('answers an unknown client_id with an error page', async () => {
     const response = await fetch(
-      sandbox.authorizeUrl({ clientId: 'nope' }).replace(sandbox.app.clientId, 'nope'),
+      t.sandbox.authorizeUrl({ clientId: 'nope' }).replace(t.sandbox.app.clientId, 'nope'),
       {
         redirect: 'manual',
       },
@@ -132,8 +121,8 @@ describe('authorize page', () => {
   });
 
   it('can be told to deny automatically', async () => {
-    sandbox.control.setAuthorizeMode('deny');
-    const response = await fetch(sandbox.authorizeUrl({ state: 'd' }), { redirect: 'manual' });
+    t.sandbox.control.setAuthorizeMode('deny');
+    const response = await fetch(t.sandbox.authorizeUrl({ state: 'd' }), { redirect: 'manual' });
     expect(new URL(response.headers.get('location') ?? '').searchParams.get('error')).toBe('access_denied');
   });
 });
@@ -158,11 +147,11 @@ describe('token endpoint', () => {
   it('signs id_tokens that verify against the JWKS with Intuit claims', async () => {
     const code = (await authorize({ realm: US_REALM })).get('code') ?? '';
     const { json } = await exchange(code);
-    const jwks = createRemoteJWKSet(new URL(sandbox.endpoints.jwks));
+    const jwks = createRemoteJWKSet(new URL(t.sandbox.endpoints.jwks));
     const { payload } = await jwtVerify(json.id_token, jwks, {
       issuer: 'https://oauth.platform.intuit.com/op/v1',
     });
-    expect(payload.aud).toEqual([sandbox.app.clientId]);
+    expect(payload.aud).toEqual([t.sandbox.app.clientId]);
     expect(payload.realmid).toBe(US_REALM);
   });
 
@@ -177,7 +166,7 @@ describe('token endpoint', () => {
       refresh_token: first.json.refresh_token,
     });
     expect(refresh.json.error).toBe('invalid_grant');
-    const api = await new TestClient(sandbox, first.json.access_token, US_REALM).get('/companyinfo/1');
+    const api = await new TestClient(t.sandbox, first.json.access_token, US_REALM).get('/companyinfo/1');
     expect(api.status).toBe(401);
   });
 
@@ -194,8 +183,8 @@ describe('token endpoint', () => {
   it('rejects bad client credentials with invalid_client (401)', async () => {
     const code = (await authorize()).get('code') ?? '';
     const response = await tokenRequest(
-      { grant_type: 'authorization_code', code, redirect_uri: sandbox.app.redirectUris[0] ?? '' },
-      { authorization: basic(sandbox.app.clientId, 'wrong') },
+      { grant_type: 'authorization_code', code, redirect_uri: t.sandbox.app.redirectUris[0] ?? '' },
+      { authorization: basic(t.sandbox.app.clientId, 'wrong') },
     );
     expect(response.status).toBe(401);
     expect(response.json.error).toBe('invalid_client');
@@ -203,21 +192,21 @@ describe('token endpoint', () => {
 
   it('rejects a redirect_uri that differs from the authorize request', async () => {
     const code = (await authorize()).get('code') ?? '';
-    const response = await exchange(code, { redirect_uri: sandbox.app.redirectUris[1] ?? '' });
+    const response = await exchange(code, { redirect_uri: t.sandbox.app.redirectUris[1] ?? '' });
     expect(response.json.error).toBe('invalid_grant');
   });
 
   it('accepts client_secret_post and answers a missing code with invalid_request', async () => {
     const code = (await authorize()).get('code') ?? '';
-    const response = await fetch(sandbox.endpoints.token, {
+    const response = await fetch(t.sandbox.endpoints.token, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
         grant_type: 'authorization_code',
         code,
-        redirect_uri: sandbox.app.redirectUris[0] ?? '',
-        client_id: sandbox.app.clientId,
-        client_secret: sandbox.app.clientSecret,
+        redirect_uri: t.sandbox.app.redirectUris[0] ?? '',
+        client_id: t.sandbox.app.clientId,
+        client_secret: t.sandbox.app.clientSecret,
       }).toString(),
     });
     expect(response.status).toBe(200);
@@ -252,12 +241,12 @@ describe('refresh-token rotation and expiry', () => {
 
   it('returns the same refresh token within 24 h and a new one after, invalidating the old at once', async () => {
     const tokens = await connect();
-    sandbox.control.advanceClock(2 * 3600_000);
+    t.sandbox.control.advanceClock(2 * 3600_000);
     const sameDay = await refresh(tokens.refresh_token);
     expect(sameDay.json.refresh_token).toBe(tokens.refresh_token);
     expect(sameDay.json.access_token).not.toBe(tokens.access_token);
 
-    sandbox.control.advanceClock(DAY);
+    t.sandbox.control.advanceClock(DAY);
     const rotated = await refresh(tokens.refresh_token);
     expect(rotated.status).toBe(200);
     expect(rotated.json.refresh_token).not.toBe(tokens.refresh_token);
@@ -273,29 +262,29 @@ describe('refresh-token rotation and expiry', () => {
 
   it('lets only one of two concurrent refreshes win once rotation is due (the invalid_grant race)', async () => {
     const tokens = await connect();
-    sandbox.control.advanceClock(DAY + 1000);
+    t.sandbox.control.advanceClock(DAY + 1000);
     const [a, b] = await Promise.all([refresh(tokens.refresh_token), refresh(tokens.refresh_token)]);
     expect([a.status, b.status].sort()).toEqual([200, 400]);
     expect((a.status === 400 ? a : b).json.error).toBe('invalid_grant');
   });
 
   it('honours a superseded token during the configured grace period', async () => {
-    sandbox.control.updateSettings({ oauth: { supersededRefreshTokenGraceSeconds: 3600 } });
+    t.sandbox.control.updateSettings({ oauth: { supersededRefreshTokenGraceSeconds: 3600 } });
     const tokens = await connect();
-    sandbox.control.advanceClock(DAY + 1000);
+    t.sandbox.control.advanceClock(DAY + 1000);
     const rotated = await refresh(tokens.refresh_token);
     const graced = await refresh(tokens.refresh_token);
     expect(graced.status).toBe(200);
     expect(graced.json.refresh_token).toBe(rotated.json.refresh_token);
-    sandbox.control.advanceClock(2 * 3600_000);
+    t.sandbox.control.advanceClock(2 * 3600_000);
     expect((await refresh(tokens.refresh_token)).json.error).toBe('invalid_grant');
   });
 
   it('expires access tokens after 3600 s: the API answers 401 / 3200 in the lowercase envelope', async () => {
     const tokens = await connect();
-    const client = new TestClient(sandbox, tokens.access_token, US_REALM);
+    const client = new TestClient(t.sandbox, tokens.access_token, US_REALM);
     expect((await client.get('/companyinfo/1')).status).toBe(200);
-    sandbox.control.advanceClock(3600_000);
+    t.sandbox.control.advanceClock(3600_000);
     const expired = await client.get('/companyinfo/1');
     expect(expired.status).toBe(401);
     expect(expired.json.fault.error[0].code).toBe('3200');
@@ -306,18 +295,18 @@ describe('refresh-token rotation and expiry', () => {
 
   it('lets a refresh token lapse after 100+ days unused, and caps rolling expiry at the hard expiry', async () => {
     const tokens = await connect();
-    sandbox.control.advanceClock(102 * DAY);
+    t.sandbox.control.advanceClock(102 * DAY);
     expect((await refresh(tokens.refresh_token)).json.error).toBe('invalid_grant');
 
-    sandbox.control.reset();
-    sandbox.control.updateSettings({ oauth: { refreshTokenHardLifetimeSeconds: 10 * 86_400 } });
-    sandbox.control.setClock(Date.now(), { freeze: true });
+    t.sandbox.control.reset();
+    t.sandbox.control.updateSettings({ oauth: { refreshTokenHardLifetimeSeconds: 10 * 86_400 } });
+    t.sandbox.control.setClock(Date.now(), { freeze: true });
     const capped = await connect();
     expect(capped.x_refresh_token_expires_in).toBe(10 * 86_400);
-    sandbox.control.advanceClock(9 * DAY);
+    t.sandbox.control.advanceClock(9 * DAY);
     const near = await refresh(capped.refresh_token);
     expect(near.json.x_refresh_token_expires_in).toBe(86_400);
-    sandbox.control.advanceClock(DAY);
+    t.sandbox.control.advanceClock(DAY);
     expect((await refresh(near.json.refresh_token)).json.error).toBe('invalid_grant');
   });
 });
@@ -326,7 +315,7 @@ describe('revoke, discovery, userinfo', () => {
   it('revokes a refresh token: refresh fails with invalid_grant and API calls with 401', async () => {
     const code = (await authorize()).get('code') ?? '';
     const tokens = (await exchange(code)).json;
-    const response = await fetch(sandbox.endpoints.revoke, {
+    const response = await fetch(t.sandbox.endpoints.revoke, {
       method: 'POST',
       headers: { authorization: basic(), 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ token: tokens.refresh_token }),
@@ -334,43 +323,46 @@ describe('revoke, discovery, userinfo', () => {
     expect(response.status).toBe(200);
     const refresh = await tokenRequest({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
     expect(refresh.json.error).toBe('invalid_grant');
-    expect((await new TestClient(sandbox, tokens.access_token, US_REALM).get('/companyinfo/1')).status).toBe(
-      401,
-    );
+    expect(
+      (await new TestClient(t.sandbox, tokens.access_token, US_REALM).get('/companyinfo/1')).status,
+    ).toBe(401);
   });
 
   it('accepts a form-encoded revoke as node-quickbooks sends it', async () => {
-    const tokens = sandbox.control.issueTokens({ realmId: US_REALM });
-    const response = await fetch(sandbox.endpoints.revoke, {
+    const tokens = t.sandbox.control.issueTokens({ realmId: US_REALM });
+    const response = await fetch(t.sandbox.endpoints.revoke, {
       method: 'POST',
       headers: { authorization: basic(), 'content-type': 'application/x-www-form-urlencoded' },
       body: `token=${tokens.access_token}`,
     });
     expect(response.status).toBe(200);
-    expect((await new TestClient(sandbox, tokens.access_token, US_REALM).get('/companyinfo/1')).status).toBe(
-      401,
-    );
+    expect(
+      (await new TestClient(t.sandbox, tokens.access_token, US_REALM).get('/companyinfo/1')).status,
+    ).toBe(401);
   });
 
   it('serves the sandbox discovery document with this emulator’s endpoints', async () => {
-    const response = await toApiResponse(await fetch(sandbox.discoveryUrl));
+    const response = await toApiResponse(await fetch(t.sandbox.discoveryUrl));
     expect(response.json).toMatchObject({
       issuer: 'https://oauth.platform.intuit.com/op/v1',
-      authorization_endpoint: sandbox.endpoints.authorize,
-      token_endpoint: sandbox.endpoints.token,
-      revocation_endpoint: sandbox.endpoints.revoke,
-      jwks_uri: sandbox.endpoints.jwks,
+      authorization_endpoint: t.sandbox.endpoints.authorize,
+      token_endpoint: t.sandbox.endpoints.token,
+      revocation_endpoint: t.sandbox.endpoints.revoke,
+      jwks_uri: t.sandbox.endpoints.jwks,
       response_types_supported: ['code'],
       token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
     });
     expect(response.json.code_challenge_methods_supported).toBeUndefined();
-    expect((await fetch(`${sandbox.discoveryUrl}/`)).status).toBe(200);
+    expect((await fetch(`${t.sandbox.discoveryUrl}/`)).status).toBe(200);
   });
 
   it('answers userinfo for an OpenID token', async () => {
-    const tokens = sandbox.control.issueTokens({ realmId: US_REALM, scopes: ['openid', 'email', 'profile'] });
+    const tokens = t.sandbox.control.issueTokens({
+      realmId: US_REALM,
+      scopes: ['openid', 'email', 'profile'],
+    });
     const response = await toApiResponse(
-      await fetch(sandbox.endpoints.userinfo, {
+      await fetch(t.sandbox.endpoints.userinfo, {
         headers: { authorization: `Bearer ${tokens.access_token}` },
       }),
     );
@@ -380,11 +372,11 @@ describe('revoke, discovery, userinfo', () => {
       emailVerified: true,
       givenName: 'Sandbox',
     });
-    const accountingOnly = sandbox.control.issueTokens({
+    const accountingOnly = t.sandbox.control.issueTokens({
       realmId: US_REALM,
       scopes: ['com.intuit.quickbooks.accounting'],
     });
-    const denied = await fetch(sandbox.endpoints.userinfo, {
+    const denied = await fetch(t.sandbox.endpoints.userinfo, {
       headers: { authorization: `Bearer ${accountingOnly.access_token}` },
     });
     expect(denied.status).toBe(403);

@@ -1,27 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Sandbox } from '../src/index.js';
-import { salesLine, start, TestClient, US_REALM } from './helpers.js';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { salesLine, useSandbox } from './helpers.js';
 
-let sandbox: Sandbox;
-let qbo: TestClient;
+const t = useSandbox({ resetEachTest: false });
 
 beforeAll(async () => {
-  sandbox = await start();
-  qbo = TestClient.connect(sandbox, US_REALM);
   for (const [customer, amount, date] of [
     ['1', 100, '2026-02-01'],
     ['1', 250, '2026-02-10'],
     ['2', 40, '2026-03-05'],
   ] as const) {
-    await qbo.post('/invoice', {
+    await t.qbo.post('/invoice', {
       CustomerRef: { value: customer },
       TxnDate: date,
       Line: [salesLine(amount)],
     });
   }
-});
-afterAll(async () => {
-  await sandbox.close();
 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -29,45 +22,45 @@ const rows = (response: { json: any }, entity: string) => response.json.QueryRes
 
 describe('query language', () => {
   it('finds a customer by DisplayName with a backslash-escaped quote', async () => {
-    const response = await qbo.query("select * from Customer where DisplayName = 'Amy\\'s Bird Sanctuary'");
+    const response = await t.qbo.query("select * from Customer where DisplayName = 'Amy\\'s Bird Sanctuary'");
     expect(rows(response, 'Customer').map((c: { Id: string }) => c.Id)).toEqual(['1']);
     expect(response.json.QueryResponse).toMatchObject({ startPosition: 1, maxResults: 1 });
     expect(response.json.QueryResponse.totalCount).toBeUndefined();
   });
 
   it('also accepts POST with the statement as application/text', async () => {
-    const response = await qbo.request('POST', '/query', "SELECT * FROM Item WHERE Name = 'Design'", {
+    const response = await t.qbo.request('POST', '/query', "SELECT * FROM Item WHERE Name = 'Design'", {
       'content-type': 'application/text',
     });
     expect(rows(response, 'Item')[0].Name).toBe('Design');
   });
 
   it('supports =, <, >, IN, LIKE and AND on nested and reference fields', async () => {
-    const byRef = await qbo.query("select * from Invoice where CustomerRef = '1' and TotalAmt > '150'");
+    const byRef = await t.qbo.query("select * from Invoice where CustomerRef = '1' and TotalAmt > '150'");
     expect(rows(byRef, 'Invoice').map((i: { TotalAmt: number }) => i.TotalAmt)).toEqual([250]);
-    const byDate = await qbo.query("select * from Invoice where TxnDate < '2026-03-01'");
+    const byDate = await t.qbo.query("select * from Invoice where TxnDate < '2026-03-01'");
     expect(rows(byDate, 'Invoice')).toHaveLength(2);
-    const byIn = await qbo.query("select * from Customer where Id in ('1', '3', '999')");
+    const byIn = await t.qbo.query("select * from Customer where Id in ('1', '3', '999')");
     expect(rows(byIn, 'Customer').map((c: { Id: string }) => c.Id)).toEqual(['1', '3']);
-    const like = await qbo.query("select * from Customer where DisplayName like 'Bill%'");
+    const like = await t.qbo.query("select * from Customer where DisplayName like 'Bill%'");
     expect(rows(like, 'Customer')[0].DisplayName).toBe("Bill's Windsurf Shop");
-    const contains = await qbo.query("select * from Customer where DisplayName like '%sporting%'");
+    const contains = await t.qbo.query("select * from Customer where DisplayName like '%sporting%'");
     expect(rows(contains, 'Customer')).toHaveLength(1);
-    const meta = await qbo.query("select * from Invoice where MetaData.LastUpdatedTime > '2026-01-01'");
+    const meta = await t.qbo.query("select * from Invoice where MetaData.LastUpdatedTime > '2026-01-01'");
     expect(rows(meta, 'Invoice')).toHaveLength(3);
-    const byDoc = await qbo.query("select * from Invoice where DocNumber = '1002'");
+    const byDoc = await t.qbo.query("select * from Invoice where DocNumber = '1002'");
     expect(rows(byDoc, 'Invoice')[0].TotalAmt).toBe(250);
   });
 
   it('counts with COUNT(*) and returns totalCount only there', async () => {
-    const response = await qbo.query("select count(*) from Invoice where CustomerRef = '1'");
+    const response = await t.qbo.query("select count(*) from Invoice where CustomerRef = '1'");
     expect(response.json.QueryResponse).toEqual({ totalCount: 2 });
   });
 
   it('orders and pages with ORDERBY, STARTPOSITION (1-based) and MAXRESULTS', async () => {
-    const ordered = await qbo.query('select * from Invoice orderby TotalAmt desc');
+    const ordered = await t.qbo.query('select * from Invoice orderby TotalAmt desc');
     expect(rows(ordered, 'Invoice').map((i: { TotalAmt: number }) => i.TotalAmt)).toEqual([250, 100, 40]);
-    const page = await qbo.query('select * from Customer orderby DisplayName startposition 3 maxresults 2');
+    const page = await t.qbo.query('select * from Customer orderby DisplayName startposition 3 maxresults 2');
     expect(page.json.QueryResponse).toMatchObject({ startPosition: 3, maxResults: 2 });
     expect(rows(page, 'Customer').map((c: { DisplayName: string }) => c.DisplayName)).toEqual([
       "Amy's Bird Sanctuary",
@@ -76,30 +69,30 @@ describe('query language', () => {
   });
 
   it('defaults to 100 rows and caps MAXRESULTS at 1000', async () => {
-    const all = await qbo.query('select * from Account');
+    const all = await t.qbo.query('select * from Account');
     expect(all.json.QueryResponse.maxResults).toBeLessThanOrEqual(100);
-    const capped = await qbo.query('select * from Account maxresults 5000');
+    const capped = await t.qbo.query('select * from Account maxresults 5000');
     expect(capped.status).toBe(200);
-    sandbox.control.updateSettings({ query: { overMaxResults: 'error' } });
-    expect((await qbo.query('select * from Account maxresults 5000')).status).toBe(400);
-    sandbox.control.updateSettings({ query: { overMaxResults: 'cap' } });
+    t.sandbox.control.updateSettings({ query: { overMaxResults: 'error' } });
+    expect((await t.qbo.query('select * from Account maxresults 5000')).status).toBe(400);
+    t.sandbox.control.updateSettings({ query: { overMaxResults: 'cap' } });
   });
 
   it('answers no match with an empty QueryResponse', async () => {
-    const response = await qbo.query("select * from Customer where DisplayName = 'Nobody Here'");
+    const response = await t.qbo.query("select * from Customer where DisplayName = 'Nobody Here'");
     expect(response.json.QueryResponse).toEqual({});
   });
 
   it('returns only active name-list records unless Active is mentioned', async () => {
-    const created = (await qbo.post('/customer', { DisplayName: 'Gone Fishing' })).json.Customer;
-    await qbo.post('/customer', { Id: created.Id, SyncToken: '0', sparse: true, Active: false });
-    const hidden = await qbo.query("select * from Customer where DisplayName = 'Gone Fishing'");
+    const created = (await t.qbo.post('/customer', { DisplayName: 'Gone Fishing' })).json.Customer;
+    await t.qbo.post('/customer', { Id: created.Id, SyncToken: '0', sparse: true, Active: false });
+    const hidden = await t.qbo.query("select * from Customer where DisplayName = 'Gone Fishing'");
     expect(hidden.json.QueryResponse).toEqual({});
-    const shown = await qbo.query(
+    const shown = await t.qbo.query(
       "select * from Customer where DisplayName = 'Gone Fishing' and Active = false",
     );
     expect(rows(shown, 'Customer')).toHaveLength(1);
-    const both = await qbo.query(
+    const both = await t.qbo.query(
       "select * from Customer where Active in (true, false) and DisplayName = 'Gone Fishing'",
     );
     expect(rows(both, 'Customer')).toHaveLength(1);
@@ -114,7 +107,7 @@ describe('query language', () => {
     ['select * from Nonsense', 'unknown entity'],
     ['delete from Customer', 'not a select'],
   ])('rejects %s (%s) with code 4000', async (sql) => {
-    const response = await qbo.query(sql);
+    const response = await t.qbo.query(sql);
     expect(response.status).toBe(400);
     expect(response.json.Fault.Error[0]).toMatchObject({ code: '4000', Message: 'Error parsing query' });
     expect(response.json.Fault.Error[0].Detail).toMatch(/^QueryParserError: /);

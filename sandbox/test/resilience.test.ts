@@ -1,23 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import type { Sandbox } from '../src/index.js';
-import { salesLine, start, TestClient, toApiResponse, US_REALM } from './helpers.js';
+import { describe, expect, it } from '@jest/globals';
+import { salesLine, TestClient, toApiResponse, US_REALM, useSandbox } from './helpers.js';
 
-let sandbox: Sandbox;
-let qbo: TestClient;
-
-beforeAll(async () => {
-  sandbox = await start();
-});
-afterAll(async () => {
-  await sandbox.close();
-});
-beforeEach(() => {
-  sandbox.control.reset();
-  qbo = TestClient.connect(sandbox, US_REALM);
-});
+const t = useSandbox();
 
 async function count(entity: string, where = ''): Promise<number> {
-  return (await qbo.query(`select count(*) from ${entity} ${where}`)).json.QueryResponse.totalCount;
+  return (await t.qbo.query(`select count(*) from ${entity} ${where}`)).json.QueryResponse.totalCount;
 }
 
 function expectThrottled(response: { status: number; text: string; headers: Headers }) {
@@ -29,34 +16,34 @@ function expectThrottled(response: { status: number; text: string; headers: Head
 
 describe('rate limits (on by default)', () => {
   it('allows 500 requests a minute per realm and app, then answers 429 in XML even for JSON clients', async () => {
-    sandbox.control.setClock(Date.now(), { freeze: true });
+    t.sandbox.control.setClock(Date.now(), { freeze: true });
     for (let i = 0; i < 500; i += 1) {
-      const response = await qbo.get('/item/1');
+      const response = await t.qbo.get('/item/1');
       if (response.status !== 200) throw new Error(`request ${i} answered ${response.status}`);
     }
-    const throttled = await qbo.get('/item/1');
+    const throttled = await t.qbo.get('/item/1');
     expectThrottled(throttled);
     expect(throttled.headers.get('retry-after')).toBeNull();
 
     // Another app on the same company has its own budget.
-    const other = sandbox.control.registerApp({ name: 'Other app' });
-    expect((await TestClient.connect(sandbox, US_REALM, other.clientId).get('/item/1')).status).toBe(200);
+    const other = t.sandbox.control.registerApp({ name: 'Other app' });
+    expect((await TestClient.connect(t.sandbox, US_REALM, other.clientId).get('/item/1')).status).toBe(200);
 
-    sandbox.control.advanceClock(60_000);
-    expect((await qbo.get('/item/1')).status).toBe(200);
+    t.sandbox.control.advanceClock(60_000);
+    expect((await t.qbo.get('/item/1')).status).toBe(200);
   });
 
   it('sends Retry-After when configured', async () => {
-    sandbox.control.updateSettings({ limits: { perMinute: 1, retryAfterSeconds: 60 } });
-    await qbo.get('/item/1');
-    const throttled = await qbo.get('/item/1');
+    t.sandbox.control.updateSettings({ limits: { perMinute: 1, retryAfterSeconds: 60 } });
+    await t.qbo.get('/item/1');
+    const throttled = await t.qbo.get('/item/1');
     expect(throttled.status).toBe(429);
     expect(throttled.headers.get('retry-after')).toBe('60');
   });
 
   it('allows 10 concurrent requests per realm and app', async () => {
-    sandbox.control.injectLatency({ fixedMs: 250, times: 12 });
-    const responses = await Promise.all(Array.from({ length: 12 }, () => qbo.get('/item/1')));
+    t.sandbox.control.injectLatency({ fixedMs: 250, times: 12 });
+    const responses = await Promise.all(Array.from({ length: 12 }, () => t.qbo.get('/item/1')));
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(10);
     expect(statuses.filter((s) => s === 429)).toHaveLength(2);
@@ -64,38 +51,38 @@ describe('rate limits (on by default)', () => {
   });
 
   it('allows 40 batch requests a minute per realm and app', async () => {
-    sandbox.control.setClock(Date.now(), { freeze: true });
+    t.sandbox.control.setClock(Date.now(), { freeze: true });
     const batch = { BatchItemRequest: [{ bId: '1', Query: 'select count(*) from Item' }] };
-    for (let i = 0; i < 40; i += 1) expect((await qbo.post('/batch', batch)).status).toBe(200);
-    expectThrottled(await qbo.post('/batch', batch));
-    expect((await qbo.get('/item/1')).status).toBe(200);
+    for (let i = 0; i < 40; i += 1) expect((await t.qbo.post('/batch', batch)).status).toBe(200);
+    expectThrottled(await t.qbo.post('/batch', batch));
+    expect((await t.qbo.get('/item/1')).status).toBe(200);
   });
 
   it('can also enforce the current page’s 10 requests per second (off by default)', async () => {
-    sandbox.control.setClock(Date.now(), { freeze: true });
-    sandbox.control.updateSettings({ limits: { perSecond: 3 } });
-    for (let i = 0; i < 3; i += 1) expect((await qbo.get('/item/1')).status).toBe(200);
-    expectThrottled(await qbo.get('/item/1'));
-    sandbox.control.advanceClock(1000);
-    expect((await qbo.get('/item/1')).status).toBe(200);
+    t.sandbox.control.setClock(Date.now(), { freeze: true });
+    t.sandbox.control.updateSettings({ limits: { perSecond: 3 } });
+    for (let i = 0; i < 3; i += 1) expect((await t.qbo.get('/item/1')).status).toBe(200);
+    expectThrottled(await t.qbo.get('/item/1'));
+    t.sandbox.control.advanceClock(1000);
+    expect((await t.qbo.get('/item/1')).status).toBe(200);
   });
 
   it('can be switched off', async () => {
-    sandbox.control.updateSettings({ limits: { enabled: false } });
-    sandbox.control.injectLatency({ fixedMs: 100, times: 15 });
-    const responses = await Promise.all(Array.from({ length: 15 }, () => qbo.get('/item/1')));
+    t.sandbox.control.updateSettings({ limits: { enabled: false } });
+    t.sandbox.control.injectLatency({ fixedMs: 100, times: 15 });
+    const responses = await Promise.all(Array.from({ length: 15 }, () => t.qbo.get('/item/1')));
     expect(responses.every((r) => r.status === 200)).toBe(true);
   });
 });
 
 describe('requestid idempotency', () => {
   it('replays the first response for a repeated requestid instead of creating twice', async () => {
-    const first = await qbo.post('/customer?requestid=req-1', { DisplayName: 'Idempotent Inc' });
-    const again = await qbo.post('/customer?requestid=req-1', { DisplayName: 'Idempotent Inc' });
+    const first = await t.qbo.post('/customer?requestid=req-1', { DisplayName: 'Idempotent Inc' });
+    const again = await t.qbo.post('/customer?requestid=req-1', { DisplayName: 'Idempotent Inc' });
     expect(again.status).toBe(200);
     expect(again.text).toBe(first.text);
     expect(await count('Customer', "where DisplayName = 'Idempotent Inc'")).toBe(1);
-    const log = sandbox.control.requests({ path: '/customer' });
+    const log = t.sandbox.control.requests({ path: '/customer' });
     expect(log.map((e) => [e.requestid, e.replayed])).toEqual([
       ['req-1', false],
       ['req-1', true],
@@ -103,88 +90,90 @@ describe('requestid idempotency', () => {
   });
 
   it('replays faults too and forgets after the retention window', async () => {
-    sandbox.control.setClock(Date.now(), { freeze: true });
-    const first = await qbo.post('/customer?requestid=dup-1', { DisplayName: 'Cool Cars' });
+    t.sandbox.control.setClock(Date.now(), { freeze: true });
+    const first = await t.qbo.post('/customer?requestid=dup-1', { DisplayName: 'Cool Cars' });
     expect(first.status).toBe(400);
-    expect((await qbo.post('/customer?requestid=dup-1', { DisplayName: 'Cool Cars' })).text).toBe(first.text);
-    const created = await qbo.post('/customer?requestid=win-1', { DisplayName: 'Window Cleaners' });
-    sandbox.control.advanceClock(25 * 3600_000);
-    qbo = TestClient.connect(sandbox, US_REALM);
-    const later = await qbo.post('/customer?requestid=win-1', { DisplayName: 'Window Cleaners' });
+    expect((await t.qbo.post('/customer?requestid=dup-1', { DisplayName: 'Cool Cars' })).text).toBe(
+      first.text,
+    );
+    const created = await t.qbo.post('/customer?requestid=win-1', { DisplayName: 'Window Cleaners' });
+    t.sandbox.control.advanceClock(25 * 3600_000);
+    t.reconnect();
+    const later = await t.qbo.post('/customer?requestid=win-1', { DisplayName: 'Window Cleaners' });
     expect(later.text).not.toBe(created.text);
     expect(later.json.Fault.Error[0].code).toBe('6240');
   });
 
   it('remembers a bounded number of requestids, oldest forgotten first', async () => {
-    sandbox.control.updateSettings({ idempotency: { maxEntries: 1 } });
-    await qbo.post('/customer?requestid=old-1', { DisplayName: 'Oldest Entry' });
-    await qbo.post('/customer?requestid=new-1', { DisplayName: 'Newest Entry' });
-    const forgotten = await qbo.post('/customer?requestid=old-1', { DisplayName: 'Oldest Entry' });
+    t.sandbox.control.updateSettings({ idempotency: { maxEntries: 1 } });
+    await t.qbo.post('/customer?requestid=old-1', { DisplayName: 'Oldest Entry' });
+    await t.qbo.post('/customer?requestid=new-1', { DisplayName: 'Newest Entry' });
+    const forgotten = await t.qbo.post('/customer?requestid=old-1', { DisplayName: 'Oldest Entry' });
     expect(forgotten.json.Fault.Error[0].code).toBe('6240');
   });
 
   it('can reject a reused requestid with a different body when configured', async () => {
-    sandbox.control.updateSettings({ idempotency: { onBodyMismatch: 'error' } });
-    await qbo.post('/customer?requestid=mm-1', { DisplayName: 'First Body' });
-    const mismatch = await qbo.post('/customer?requestid=mm-1', { DisplayName: 'Second Body' });
+    t.sandbox.control.updateSettings({ idempotency: { onBodyMismatch: 'error' } });
+    await t.qbo.post('/customer?requestid=mm-1', { DisplayName: 'First Body' });
+    const mismatch = await t.qbo.post('/customer?requestid=mm-1', { DisplayName: 'Second Body' });
     expect(mismatch.status).toBe(400);
   });
 });
 
 describe('fault injection', () => {
   it('fails the next N matching requests with a chosen status, then recovers', async () => {
-    sandbox.control.injectFault({
+    t.sandbox.control.injectFault({
       match: { entity: 'customer' },
       times: 2,
       action: { type: 'status', status: 503 },
     });
-    expect((await qbo.get('/item/1')).status).toBe(200);
-    const failed = await qbo.get('/customer/1');
+    expect((await t.qbo.get('/item/1')).status).toBe(200);
+    const failed = await t.qbo.get('/customer/1');
     expect(failed.status).toBe(503);
     expect(failed.json.Fault.type).toBe('SystemFault');
     expect(failed.headers.get('intuit_tid')).toBeTruthy();
-    expect((await qbo.get('/customer/1')).status).toBe(503);
-    expect((await qbo.get('/customer/1')).status).toBe(200);
+    expect((await t.qbo.get('/customer/1')).status).toBe(503);
+    expect((await t.qbo.get('/customer/1')).status).toBe(200);
   });
 
   it('injects a custom Intuit envelope, a throttle, or a raw body', async () => {
-    sandbox.control.injectFault({
+    t.sandbox.control.injectFault({
       match: { operation: 'write', entity: 'invoice' },
       action: { type: 'status', status: 400, fault: { code: '6000', detail: 'Injected business rule' } },
     });
-    const response = await qbo.post('/invoice', { CustomerRef: { value: '1' }, Line: [salesLine(10)] });
+    const response = await t.qbo.post('/invoice', { CustomerRef: { value: '1' }, Line: [salesLine(10)] });
     expect(response.json.Fault.Error[0]).toMatchObject({ code: '6000', Detail: 'Injected business rule' });
     expect(await count('Invoice')).toBe(0);
 
-    sandbox.control.injectFault({ match: { realmId: US_REALM }, action: { type: 'throttle' } });
-    expectThrottled(await qbo.get('/item/1'));
+    t.sandbox.control.injectFault({ match: { realmId: US_REALM }, action: { type: 'throttle' } });
+    expectThrottled(await t.qbo.get('/item/1'));
 
-    sandbox.control.injectFault({
+    t.sandbox.control.injectFault({
       action: { type: 'status', status: 502, body: '<html>Bad Gateway</html>' },
     });
-    const raw = await qbo.get('/item/1');
+    const raw = await t.qbo.get('/item/1');
     expect([raw.status, raw.text]).toEqual([502, '<html>Bad Gateway</html>']);
   });
 
   it('commits and then drops the connection: a blind retry duplicates, a requestid retry does not', async () => {
     const body = { CustomerRef: { value: '1' }, Line: [salesLine(10)] };
-    sandbox.control.injectFault({
+    t.sandbox.control.injectFault({
       match: { entity: 'invoice', method: 'POST' },
       action: { type: 'commit-then-drop' },
     });
-    await expect(qbo.post('/invoice', body)).rejects.toThrow();
-    await qbo.post('/invoice', body);
+    await expect(t.qbo.post('/invoice', body)).rejects.toThrow();
+    await t.qbo.post('/invoice', body);
     expect(await count('Invoice')).toBe(2);
 
-    sandbox.control.injectFault({
+    t.sandbox.control.injectFault({
       match: { entity: 'invoice', method: 'POST' },
       action: { type: 'commit-then-drop' },
     });
-    await expect(qbo.post('/invoice?requestid=safe-1', body)).rejects.toThrow();
-    const retry = await qbo.post('/invoice?requestid=safe-1', body);
+    await expect(t.qbo.post('/invoice?requestid=safe-1', body)).rejects.toThrow();
+    const retry = await t.qbo.post('/invoice?requestid=safe-1', body);
     expect(retry.status).toBe(200);
     expect(await count('Invoice')).toBe(3);
-    const log = sandbox.control.requests({ path: '/invoice' }).filter((e) => e.requestid === 'safe-1');
+    const log = t.sandbox.control.requests({ path: '/invoice' }).filter((e) => e.requestid === 'safe-1');
     expect(log.map((e) => [e.outcome, e.status, e.replayed])).toEqual([
       ['dropped', 0, false],
       ['responded', 200, true],
@@ -192,70 +181,70 @@ describe('fault injection', () => {
   });
 
   it('drops the connection without committing', async () => {
-    sandbox.control.injectFault({ match: { entity: 'customer' }, action: { type: 'drop' } });
-    await expect(qbo.post('/customer', { DisplayName: 'Never Stored' })).rejects.toThrow();
+    t.sandbox.control.injectFault({ match: { entity: 'customer' }, action: { type: 'drop' } });
+    await expect(t.qbo.post('/customer', { DisplayName: 'Never Stored' })).rejects.toThrow();
     expect(await count('Customer', "where DisplayName = 'Never Stored'")).toBe(0);
   });
 
   it('hangs past the client timeout, optionally committing afterwards', async () => {
-    sandbox.control.injectFault({ match: { entity: 'customer' }, action: { type: 'hang', ms: 400 } });
+    t.sandbox.control.injectFault({ match: { entity: 'customer' }, action: { type: 'hang', ms: 400 } });
     const started = Date.now();
     await expect(
-      fetch(qbo.url('/customer/1'), {
-        headers: { authorization: `Bearer ${qbo.accessToken}` },
+      fetch(t.qbo.url('/customer/1'), {
+        headers: { authorization: `Bearer ${t.qbo.accessToken}` },
         signal: AbortSignal.timeout(100),
       }),
     ).rejects.toThrow();
     expect(Date.now() - started).toBeLessThan(350);
 
-    sandbox.control.injectFault({
+    t.sandbox.control.injectFault({
       match: { entity: 'customer' },
       action: { type: 'hang', ms: 150, thenCommit: true },
     });
-    const slow = await qbo.post('/customer', { DisplayName: 'Slow Commit' });
+    const slow = await t.qbo.post('/customer', { DisplayName: 'Slow Commit' });
     expect(slow.status).toBe(200);
 
     // The client gives up, the server still commits: the request is logged as dropped, the data has it.
-    sandbox.control.injectFault({
+    t.sandbox.control.injectFault({
       match: { entity: 'customer' },
       action: { type: 'hang', ms: 150, thenCommit: true },
     });
     await expect(
-      fetch(qbo.url('/customer'), {
+      fetch(t.qbo.url('/customer'), {
         method: 'POST',
-        headers: { authorization: `Bearer ${qbo.accessToken}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${t.qbo.accessToken}`, 'content-type': 'application/json' },
         body: JSON.stringify({ DisplayName: 'Committed After Timeout' }),
         signal: AbortSignal.timeout(50),
       }),
     ).rejects.toThrow();
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await count('Customer', "where DisplayName = 'Committed After Timeout'")).toBe(1);
-    expect(sandbox.control.requests({ path: '/customer' }).at(-1)?.outcome).toBe('dropped');
+    expect(t.sandbox.control.requests({ path: '/customer' }).at(-1)?.outcome).toBe('dropped');
   });
 
   it('adds fixed or random latency to matching requests', async () => {
-    sandbox.control.injectLatency({ match: { entity: 'item' }, fixedMs: 120, times: 1 });
+    t.sandbox.control.injectLatency({ match: { entity: 'item' }, fixedMs: 120, times: 1 });
     let started = Date.now();
-    await qbo.get('/item/1');
+    await t.qbo.get('/item/1');
     expect(Date.now() - started).toBeGreaterThanOrEqual(110);
     started = Date.now();
-    await qbo.get('/item/1');
+    await t.qbo.get('/item/1');
     expect(Date.now() - started).toBeLessThan(100);
-    sandbox.control.injectLatency({ distribution: { type: 'uniform', minMs: 50, maxMs: 80 }, times: 1 });
+    t.sandbox.control.injectLatency({ distribution: { type: 'uniform', minMs: 50, maxMs: 80 }, times: 1 });
     started = Date.now();
-    await qbo.get('/customer/1');
+    await t.qbo.get('/customer/1');
     expect(Date.now() - started).toBeGreaterThanOrEqual(45);
   });
 
   it('can fail the token endpoint: a committed-then-lost refresh leaves the old token invalid', async () => {
-    sandbox.control.updateSettings({ oauth: { refreshTokenRotationSeconds: 0 } });
-    const tokens = sandbox.control.issueTokens({ realmId: US_REALM });
-    sandbox.control.injectFault({ match: { operation: 'token' }, action: { type: 'commit-then-drop' } });
+    t.sandbox.control.updateSettings({ oauth: { refreshTokenRotationSeconds: 0 } });
+    const tokens = t.sandbox.control.issueTokens({ realmId: US_REALM });
+    t.sandbox.control.injectFault({ match: { operation: 'token' }, action: { type: 'commit-then-drop' } });
     const refresh = () =>
-      fetch(sandbox.endpoints.token, {
+      fetch(t.sandbox.endpoints.token, {
         method: 'POST',
         headers: {
-          authorization: `Basic ${Buffer.from(`${sandbox.app.clientId}:${sandbox.app.clientSecret}`).toString('base64')}`,
+          authorization: `Basic ${Buffer.from(`${t.sandbox.app.clientId}:${t.sandbox.app.clientSecret}`).toString('base64')}`,
           'content-type': 'application/x-www-form-urlencoded',
         },
         body: `grant_type=refresh_token&refresh_token=${tokens.refresh_token}`,
@@ -265,24 +254,24 @@ describe('fault injection', () => {
   });
 
   it('lists and clears rules, and reset() removes them', async () => {
-    const rule = sandbox.control.injectFault({ times: null, action: { type: 'status', status: 500 } });
-    expect(sandbox.control.listFaults().faults.map((f) => f.id)).toEqual([rule.id]);
-    expect((await qbo.get('/item/1')).status).toBe(500);
-    expect(sandbox.control.removeFault(rule.id)).toBe(true);
-    expect((await qbo.get('/item/1')).status).toBe(200);
-    sandbox.control.injectFault({ times: null, action: { type: 'status', status: 500 } });
-    sandbox.control.reset();
-    qbo = TestClient.connect(sandbox, US_REALM);
-    expect((await qbo.get('/item/1')).status).toBe(200);
+    const rule = t.sandbox.control.injectFault({ times: null, action: { type: 'status', status: 500 } });
+    expect(t.sandbox.control.listFaults().faults.map((f) => f.id)).toEqual([rule.id]);
+    expect((await t.qbo.get('/item/1')).status).toBe(500);
+    expect(t.sandbox.control.removeFault(rule.id)).toBe(true);
+    expect((await t.qbo.get('/item/1')).status).toBe(200);
+    t.sandbox.control.injectFault({ times: null, action: { type: 'status', status: 500 } });
+    t.sandbox.control.reset();
+    t.reconnect();
+    expect((await t.qbo.get('/item/1')).status).toBe(200);
   });
 });
 
 describe('request log', () => {
   it('records method, path, realm, requestid, status and intuit_tid of every request', async () => {
-    await qbo.get('/customer/1?minorversion=75');
-    await qbo.post('/customer?requestid=log-1', { DisplayName: 'Logged' });
-    await qbo.get('/invoice/424242');
-    const log = sandbox.control.requests({ realmId: US_REALM });
+    await t.qbo.get('/customer/1?minorversion=75');
+    await t.qbo.post('/customer?requestid=log-1', { DisplayName: 'Logged' });
+    await t.qbo.get('/invoice/424242');
+    const log = t.sandbox.control.requests({ realmId: US_REALM });
     expect(
       log.map((e) => [
         e.method,
@@ -296,6 +285,8 @@ describe('request log', () => {
       ['POST', '/customer', 200, 'log-1', 'write'],
       ['GET', '/invoice/424242', 400, null, 'read'],
     ]);
-    expect(log.every((e) => e.intuitTid.startsWith('1-') && e.clientId === sandbox.app.clientId)).toBe(true);
+    expect(log.every((e) => e.intuitTid.startsWith('1-') && e.clientId === t.sandbox.app.clientId)).toBe(
+      true,
+    );
   });
 });

@@ -2,8 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import type { Sandbox } from '../src/index.js';
-import { salesLine, start, TestClient, US_REALM } from './helpers.js';
+import { salesLine, TestClient, US_REALM, useSandbox } from './helpers.js';
 
 interface Received {
   body: string;
@@ -52,37 +51,36 @@ class Receiver {
   }
 }
 
-let sandbox: Sandbox;
+const t = useSandbox();
 let receiver: Receiver;
 
 beforeAll(async () => {
   receiver = new Receiver();
   await receiver.start();
-  sandbox = await start();
 });
 afterAll(async () => {
-  await sandbox.close();
   await receiver.stop();
 });
 beforeEach(() => {
-  sandbox.control.reset();
   receiver.received.length = 0;
   receiver.failNext = 0;
-  sandbox.control.updateSettings({ webhooks: { retryTimeScale: 0.001, batchWindowMs: 5 } });
-  sandbox.control.updateApp(sandbox.app.clientId, { webhookUrl: receiver.url });
+  t.sandbox.control.updateSettings({ webhooks: { retryTimeScale: 0.001, batchWindowMs: 5 } });
+  t.sandbox.control.updateApp(t.sandbox.app.clientId, { webhookUrl: receiver.url });
 });
 
 describe('webhooks', () => {
   it('delivers CloudEvents for changes, signed with the verifier token over the raw body', async () => {
-    const qbo = TestClient.connect(sandbox, US_REALM);
+    const qbo = TestClient.connect(t.sandbox, US_REALM);
     const customer = (await qbo.post('/customer', { DisplayName: 'Webhook Customer' })).json.Customer;
     const invoice = (
       await qbo.post('/invoice', { CustomerRef: { value: customer.Id }, Line: [salesLine(10)] })
     ).json.Invoice;
-    expect(await sandbox.control.drainWebhooks()).toBe(true);
+    expect(await t.sandbox.control.drainWebhooks()).toBe(true);
 
     for (const delivery of receiver.received) {
-      const expected = createHmac('sha256', sandbox.app.verifierToken).update(delivery.body).digest('base64');
+      const expected = createHmac('sha256', t.sandbox.app.verifierToken)
+        .update(delivery.body)
+        .digest('base64');
       expect(delivery.signature).toBe(expected);
     }
     const events = receiver.events();
@@ -102,7 +100,7 @@ describe('webhooks', () => {
   });
 
   it('notifies payment creation and the invoice update it causes, and deletes', async () => {
-    const qbo = TestClient.connect(sandbox, US_REALM);
+    const qbo = TestClient.connect(t.sandbox, US_REALM);
     const invoice = (await qbo.post('/invoice', { CustomerRef: { value: '1' }, Line: [salesLine(10)] })).json
       .Invoice;
     await qbo.post('/payment', {
@@ -110,7 +108,7 @@ describe('webhooks', () => {
       TotalAmt: 10,
       Line: [{ Amount: 10, LinkedTxn: [{ TxnId: invoice.Id, TxnType: 'Invoice' }] }],
     });
-    await sandbox.control.drainWebhooks();
+    await t.sandbox.control.drainWebhooks();
     expect(receiver.events().map((e) => e.type)).toEqual([
       'qbo.invoice.created.v1',
       'qbo.payment.created.v1',
@@ -119,22 +117,22 @@ describe('webhooks', () => {
   });
 
   it('sends nothing for companies the app is not connected to', async () => {
-    sandbox.control.editEntity(US_REALM, 'Customer', '1', { Notes: 'nobody connected' });
+    t.sandbox.control.editEntity(US_REALM, 'Customer', '1', { Notes: 'nobody connected' });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(receiver.received).toHaveLength(0);
   });
 
   it('retries a failed delivery on the (compressed) schedule, in order, with the same event ids', async () => {
     receiver.failNext = 2;
-    const qbo = TestClient.connect(sandbox, US_REALM);
+    const qbo = TestClient.connect(t.sandbox, US_REALM);
     await qbo.post('/customer', { DisplayName: 'Retry One' });
-    await sandbox.control.drainWebhooks();
+    await t.sandbox.control.drainWebhooks();
     await qbo.post('/customer', { DisplayName: 'Retry Two' });
-    await sandbox.control.drainWebhooks();
+    await t.sandbox.control.drainWebhooks();
     const firstIds = receiver.received.slice(0, 3).map((r) => JSON.parse(r.body)[0].id);
     expect(new Set(firstIds).size).toBe(1);
     expect(receiver.received).toHaveLength(4);
-    const deliveries = sandbox.control.webhookDeliveries();
+    const deliveries = t.sandbox.control.webhookDeliveries();
     expect(deliveries.map((d) => [d.attempt, d.status, d.delivered])).toEqual([
       [1, 500, false],
       [2, 500, false],
@@ -147,12 +145,12 @@ describe('webhooks', () => {
 
   it('blocks later events behind an unacknowledged one (head-of-line, per app)', async () => {
     receiver.failNext = 1;
-    const qbo = TestClient.connect(sandbox, US_REALM);
-    sandbox.control.updateSettings({ webhooks: { retryTimeScale: 0.005 } });
+    const qbo = TestClient.connect(t.sandbox, US_REALM);
+    t.sandbox.control.updateSettings({ webhooks: { retryTimeScale: 0.005 } });
     const first = (await qbo.post('/customer', { DisplayName: 'Head Of Line' })).json.Customer;
     while (receiver.received.length === 0) await new Promise((resolve) => setTimeout(resolve, 2));
     const second = (await qbo.post('/customer', { DisplayName: 'Behind It' })).json.Customer;
-    await sandbox.control.drainWebhooks();
+    await t.sandbox.control.drainWebhooks();
     const deliveries = receiver.received.map((r) =>
       JSON.parse(r.body).map((e: { intuitentityid: string }) => e.intuitentityid),
     );
@@ -161,10 +159,10 @@ describe('webhooks', () => {
   });
 
   it('uses the legacy eventNotifications format when the app is set to it', async () => {
-    sandbox.control.updateApp(sandbox.app.clientId, { webhookFormat: 'legacy' });
-    const qbo = TestClient.connect(sandbox, US_REALM);
+    t.sandbox.control.updateApp(t.sandbox.app.clientId, { webhookFormat: 'legacy' });
+    const qbo = TestClient.connect(t.sandbox, US_REALM);
     const customer = (await qbo.post('/customer', { DisplayName: 'Legacy Format' })).json.Customer;
-    await sandbox.control.drainWebhooks();
+    await t.sandbox.control.drainWebhooks();
     const body = JSON.parse(receiver.received[0]?.body ?? '{}');
     expect(body.eventNotifications[0].realmId).toBe(US_REALM);
     expect(body.eventNotifications[0].dataChangeEvent.entities[0]).toMatchObject({
@@ -175,18 +173,18 @@ describe('webhooks', () => {
   });
 
   it('"send test events" delivers sample events even without a connection', async () => {
-    const events = sandbox.control.sendTestEvents({ realmId: US_REALM });
+    const events = t.sandbox.control.sendTestEvents({ realmId: US_REALM });
     expect(events.length).toBeGreaterThan(0);
-    await sandbox.control.drainWebhooks();
+    await t.sandbox.control.drainWebhooks();
     expect(receiver.events().map((e) => e.type)).toContain('qbo.customer.created.v1');
   });
 
   it('gives up after maxAttempts when configured', async () => {
-    sandbox.control.updateSettings({ webhooks: { maxAttempts: 2 } });
+    t.sandbox.control.updateSettings({ webhooks: { maxAttempts: 2 } });
     receiver.failNext = 5;
-    TestClient.connect(sandbox, US_REALM);
-    sandbox.control.editEntity(US_REALM, 'Customer', '1', { Notes: 'x' });
-    await sandbox.control.drainWebhooks();
+    TestClient.connect(t.sandbox, US_REALM);
+    t.sandbox.control.editEntity(US_REALM, 'Customer', '1', { Notes: 'x' });
+    await t.sandbox.control.drainWebhooks();
     expect(receiver.received).toHaveLength(2);
   });
 });

@@ -14,6 +14,14 @@ import {
 import { addDays, isDateOnly } from '../../util/time.js';
 import type { EntityContext, EntityDefinition } from './context.js';
 import { checkEmail, checkLength } from './context.js';
+import { assignDocNumber } from './doc-number.js';
+import {
+  adjustCustomerBalance,
+  assertInvoiceDeletable,
+  invoiceLinkedTxn,
+  paidOnInvoice,
+  voidInvoice,
+} from './receivables.js';
 
 const GLOBAL_TAX_CALCULATION = new Set(['TaxExcluded', 'TaxInclusive', 'NotApplicable']);
 
@@ -21,32 +29,6 @@ interface RateBucket {
   rateId: string;
   percent: number;
   net: number;
-}
-
-/** Total already applied to an invoice by payments, optionally leaving one payment out. */
-export function paidOnInvoice(ctx: EntityContext, invoiceId: string, exceptPaymentId?: string): number {
-  let paid = 0;
-  for (const [paymentId, amount] of ctx.realm.paymentLinks.get(invoiceId) ?? []) {
-    if (paymentId !== exceptPaymentId) paid += amount;
-  }
-  return round2(paid);
-}
-
-/** Invoice.LinkedTxn: what the client sent (other than payments) plus one entry per linked payment (§6.5). */
-export function invoiceLinkedTxn(ctx: EntityContext, invoiceId: string | undefined, current: unknown): Doc[] {
-  const kept = (Array.isArray(current) ? current : []).filter(
-    (entry): entry is Doc => isDoc(entry) && entry.TxnType !== 'Payment',
-  );
-  if (!ctx.settings.api.reciprocalLinkedTxn || invoiceId === undefined) return kept;
-  const payments = [...(ctx.realm.paymentLinks.get(invoiceId)?.keys() ?? [])];
-  return [...kept, ...payments.map((id) => ({ TxnId: id, TxnType: 'Payment' }))];
-}
-
-export function invoiceOpenBalance(ctx: EntityContext, invoice: Doc): number {
-  const id = getString(invoice, 'Id');
-  const total = getNumber(invoice, 'TotalAmt') ?? 0;
-  const deposit = getNumber(invoice, 'Deposit') ?? 0;
-  return round2(total - deposit - (id === undefined ? 0 : paidOnInvoice(ctx, id)));
 }
 
 function buildInvoice(ctx: EntityContext, input: Doc, existing: Doc | undefined): Doc {
@@ -249,29 +231,6 @@ function buildInvoice(ctx: EntityContext, input: Doc, existing: Doc | undefined)
   return doc;
 }
 
-/**
- * CustomTxnNumbers on: the client's DocNumber is used (none means none). Off: the system numbers
- * invoices (last + 1), yet a supplied value is still stored, which is how integrations make duplicates
- * (§6.1). Duplicates fail with 6140 unless the company does not check or the request opts out (§3.3).
- */
-function assignDocNumber(ctx: EntityContext, doc: Doc, existing: Doc | undefined): string | undefined {
-  let docNumber = getString(doc, 'DocNumber')?.trim() || undefined;
-  if (docNumber === undefined) {
-    const custom = ctx.salesFormsPrefs().CustomTxnNumbers === true;
-    docNumber = getString(existing ?? {}, 'DocNumber') ?? (custom ? undefined : ctx.realm.nextDocNumber());
-  }
-  if (docNumber === undefined) return undefined;
-  if (docNumber.length > 21) throw Faults.stringTooLong('DocNumber', 21);
-  if (ctx.realm.duplicateDocNumberCheck && !ctx.options.allowDuplicateDocNumber) {
-    const selfId = getString(existing ?? {}, 'Id');
-    for (const id of ctx.realm.findByDocNumber('Invoice', docNumber) ?? []) {
-      if (id !== selfId) throw Faults.duplicateDocNumber();
-    }
-  }
-  ctx.realm.noteDocNumber(docNumber);
-  return docNumber;
-}
-
 function salesRates(ctx: EntityContext, taxCode: Doc): { rateId: string; percent: number }[] {
   const details = getArray(getDoc(taxCode, 'SalesTaxRateList') ?? {}, 'TaxRateDetail') ?? [];
   const rates: { rateId: string; percent: number }[] = [];
@@ -310,48 +269,13 @@ function prorate(taxLines: Doc[], computed: number, target: number): void {
   });
 }
 
-/** Voiding zeroes every amount and quantity, zeroes Balance and prefixes the private note (§3.3). */
-function voidInvoice(ctx: EntityContext, existing: Doc): Doc {
-  ctx.assertOpenPeriod(getString(existing, 'TxnDate'));
-  assertNoPayments(ctx, existing, 'void');
-  const lines = (getArray(existing, 'Line') ?? []).filter(isDoc).map((line) => {
-    const copy: Doc = { ...line, Amount: 0 };
-    const detail = getDoc(line, 'SalesItemLineDetail');
-    if (detail) copy.SalesItemLineDetail = { ...detail, Qty: 0, UnitPrice: 0 };
-    return copy;
-  });
-  const note = getString(existing, 'PrivateNote');
-  return {
-    ...existing,
-    Line: lines,
-    TxnTaxDetail: { ...(getDoc(existing, 'TxnTaxDetail') ?? {}), TotalTax: 0, TaxLine: [] },
-    TotalAmt: 0,
-    Balance: 0,
-    Deposit: 0,
-    PrivateNote: note ? `Voided - ${note}` : 'Voided',
-  };
-}
-
-/** "Linked transactions must be unlinked first" (§3.3): the payment has to go before the invoice. */
-function assertNoPayments(ctx: EntityContext, invoice: Doc, action: string): void {
-  const id = getString(invoice, 'Id');
-  if (id !== undefined && (ctx.realm.paymentLinks.get(id)?.size ?? 0) > 0) {
-    throw Faults.businessValidation(
-      `Business Validation Error: You can't ${action} this transaction because it has payments linked to it. Unlink the payments first.`,
-    );
-  }
-}
-
 export const INVOICE_DEFINITION: EntityDefinition = {
   name: 'Invoice',
   path: 'invoice',
   kind: 'transaction',
   build: buildInvoice,
   voided: voidInvoice,
-  assertDeletable(ctx, existing) {
-    ctx.assertOpenPeriod(getString(existing, 'TxnDate'));
-    assertNoPayments(ctx, existing, 'delete');
-  },
+  assertDeletable: assertInvoiceDeletable,
   afterWrite(ctx, previous, next) {
     // Customer.Balance is open A/R: follow every change of an invoice's Balance.
     adjustCustomerBalance(ctx, previous, -1);
@@ -359,26 +283,3 @@ export const INVOICE_DEFINITION: EntityDefinition = {
     return [];
   },
 };
-
-export function adjustCustomerBalance(
-  ctx: EntityContext,
-  txn: Doc | undefined,
-  sign: 1 | -1,
-  field = 'Balance',
-): void {
-  if (!txn) return;
-  const customerId = getRefValue(txn, 'CustomerRef');
-  const amount = getNumber(txn, field) ?? 0;
-  if (customerId === undefined || amount === 0) return;
-  applyCustomerDelta(ctx, customerId, sign * amount);
-}
-
-export function applyCustomerDelta(ctx: EntityContext, customerId: string, delta: number): void {
-  const customer = ctx.realm.get('Customer', customerId);
-  if (!customer) return;
-  customer.Balance = round2((getNumber(customer, 'Balance') ?? 0) + delta);
-  customer.BalanceWithJobs = round2((getNumber(customer, 'BalanceWithJobs') ?? 0) + delta);
-  const parentId = getRefValue(customer, 'ParentRef');
-  const parent = parentId === undefined ? undefined : ctx.realm.get('Customer', parentId);
-  if (parent) parent.BalanceWithJobs = round2((getNumber(parent, 'BalanceWithJobs') ?? 0) + delta);
-}

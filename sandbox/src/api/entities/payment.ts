@@ -5,7 +5,7 @@ import { getArray, getNumber, getRefValue, getString, isDoc, round2 } from '../.
 import { formatQboTime, isDateOnly } from '../../util/time.js';
 import type { ChangedEntity, EntityContext, EntityDefinition } from './context.js';
 import { checkLength, touch } from './context.js';
-import { adjustCustomerBalance, applyCustomerDelta, invoiceLinkedTxn, paidOnInvoice } from './invoice.js';
+import { adjustCustomerBalance, applyCustomerDelta, invoiceLinkedTxn, paidOnInvoice } from './receivables.js';
 
 /** invoiceId -> amount this payment applies to it. */
 function linksOf(payment: Doc | undefined): Map<string, number> {
