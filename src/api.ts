@@ -4,7 +4,7 @@ import type { Logger } from './logger.js';
 import { createTokenVerifier } from './auth/token-verifier.js';
 import { createSyncStatusEvents } from './events/sync-status-events.js';
 import { connectDatabase, createIndexes, disconnectDatabase } from './models/index.js';
-import { createRedis } from './redis.js';
+import { closeRedis, createRedis } from './redis.js';
 import { buildFederatedSchema } from './schema/build-schema.js';
 import { createContextFactory } from './server/context.js';
 import { createHttpServer } from './server/http-server.js';
@@ -56,8 +56,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     port,
     async close() {
       await server.stop();
-      subscribeClient.disconnect();
-      publishClient.disconnect();
+      await Promise.all([closeRedis(subscribeClient), closeRedis(publishClient)]);
       await disconnectDatabase();
     },
   };

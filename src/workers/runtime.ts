@@ -2,7 +2,7 @@ import { Queue, type Worker } from 'bullmq';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { connectDatabase, createIndexes, disconnectDatabase } from '../models/index.js';
-import { createRedis } from '../redis.js';
+import { closeRedis, createRedis } from '../redis.js';
 import { RetentionService } from '../services/retention.js';
 import { createMaintenanceWorker, scheduleMaintenance } from './maintenance.worker.js';
 import { QueueName } from './queues.js';
@@ -70,8 +70,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
     async shutdown() {
       const result = await closeWorkers(workers, config.workerShutdownTimeoutMs);
       await maintenanceQueue.close();
-      connection.disconnect();
-      queueConnection.disconnect();
+      await Promise.all([closeRedis(connection), closeRedis(queueConnection)]);
       await disconnectDatabase();
       return result;
     },
