@@ -1,7 +1,7 @@
 import type { Clock } from './clock.js';
 import type { LimitSettings } from './settings.js';
 
-/** Timestamps in a sliding window; amortised O(1) per request. */
+/** Timestamps in a sliding window; amortised O(1) per counted request (a batch adds one per item). */
 class Window {
   private readonly stamps: number[] = [];
   private head = 0;
@@ -15,17 +15,22 @@ class Window {
     return this.stamps.length - this.head;
   }
 
-  add(now: number): void {
-    this.stamps.push(now);
+  add(now: number, times = 1): void {
+    for (let i = 0; i < times; i += 1) this.stamps.push(now);
   }
 }
 
 export type Release = () => void;
 
 /**
- * Intuit's throttles (§4.1-4.2): 500 requests/minute per realm and app, 10 concurrent per realm and app
- * (or 10/second on the current page; both configurable), 40 batch requests/minute per realm and app and
- * 120 per realm. Windows run on the emulator clock so tests can advance past them.
+ * Intuit's throttles, on the emulator clock so tests can advance past them. The current limits page
+ * (developer.intuit.com/app/developer/qbo/docs/learn/limits-and-throttles, §4.1): "500 requests per minute
+ * per realm ID" (every app of the company shares it), "10 requests per second, per realm ID and app",
+ * "Throttled at 40 Batch requests per minute, per realm ID and app", "120 Batch requests per minute per
+ * realm ID"; the 2016 blog (§4.2): at most 10 concurrent requests per app and realm.
+ *
+ * A request is admitted while each window is below its limit; a batch then counts once, or once per item
+ * (`batchCost`), against the 500/minute and 10/second windows, and once against the batch windows.
  */
 export class RateLimiter {
   private readonly minute = new Map<string, Window>();
@@ -39,38 +44,43 @@ export class RateLimiter {
     private readonly settings: () => LimitSettings,
   ) {}
 
-  /** Returns a release function, or null when the request must be answered 429. */
-  acquire(realmId: string, clientId: string, isBatch: boolean): Release | null {
+  /**
+   * Returns a release function, or null when the request must be answered 429. `batchItems` is the number
+   * of items of a batch request, undefined for anything else.
+   */
+  acquire(realmId: string, clientId: string, batchItems?: number): Release | null {
     const settings = this.settings();
     if (!settings.enabled) return noop;
-    const key = `${realmId}\u0000${clientId}`;
+    const appKey = `${realmId}\u0000${clientId}`;
     const now = this.clock.now();
-    const active = this.inFlight.get(key) ?? 0;
+    const active = this.inFlight.get(appKey) ?? 0;
     if (active >= settings.concurrent) return null;
-    const minute = windowFor(this.minute, key);
+    const minute = windowFor(this.minute, realmId);
     if (minute.count(now, 60_000) >= settings.perMinute) return null;
-    const second = settings.perSecond === null ? null : windowFor(this.second, key);
+    const second = settings.perSecond === null ? null : windowFor(this.second, appKey);
     if (second && settings.perSecond !== null && second.count(now, 1000) >= settings.perSecond) return null;
+    const isBatch = batchItems !== undefined;
     let batch: Window | null = null;
     let batchRealm: Window | null = null;
     if (isBatch) {
-      batch = windowFor(this.batchMinute, key);
+      batch = windowFor(this.batchMinute, appKey);
       batchRealm = windowFor(this.batchRealmMinute, realmId);
       if (batch.count(now, 60_000) >= settings.batchPerMinute) return null;
       if (batchRealm.count(now, 60_000) >= settings.batchPerMinutePerRealm) return null;
     }
-    minute.add(now);
-    second?.add(now);
+    const cost = isBatch && settings.batchCost === 'items' ? Math.max(1, batchItems) : 1;
+    minute.add(now, cost);
+    second?.add(now, cost);
     batch?.add(now);
     batchRealm?.add(now);
-    this.inFlight.set(key, active + 1);
+    this.inFlight.set(appKey, active + 1);
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const current = this.inFlight.get(key) ?? 1;
-      if (current <= 1) this.inFlight.delete(key);
-      else this.inFlight.set(key, current - 1);
+      const current = this.inFlight.get(appKey) ?? 1;
+      if (current <= 1) this.inFlight.delete(appKey);
+      else this.inFlight.set(appKey, current - 1);
     };
   }
 

@@ -17,6 +17,8 @@ export interface RequestLogEntry {
   intuitTid: string;
   /** Answered from the requestid cache instead of being executed again. */
   replayed: boolean;
+  /** The minor version the request was answered as (API calls only; §3.2). */
+  minorVersion: number | null;
   /** Id of the fault rule that fired, if any. */
   fault: string | null;
   durationMs: number | null;
@@ -37,7 +39,10 @@ export class RequestLog {
   constructor(private readonly maxEntries: () => number) {}
 
   start(
-    entry: Omit<RequestLogEntry, 'seq' | 'status' | 'outcome' | 'replayed' | 'fault' | 'durationMs'>,
+    entry: Omit<
+      RequestLogEntry,
+      'seq' | 'status' | 'outcome' | 'replayed' | 'minorVersion' | 'fault' | 'durationMs'
+    >,
   ): RequestLogEntry {
     const full: RequestLogEntry = {
       ...entry,
@@ -45,6 +50,7 @@ export class RequestLog {
       status: null,
       outcome: 'pending',
       replayed: false,
+      minorVersion: null,
       fault: null,
       durationMs: null,
     };

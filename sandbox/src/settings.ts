@@ -43,6 +43,30 @@ export interface ApiSettings {
   enforceBookCloseDate: boolean;
   /** Status of "entity not found" on read; 400 + code 610 is UNCONFIRMED (§5.5). */
   notFoundStatus: number;
+  /**
+   * A DocNumber supplied while CustomTxnNumbers is off: stored even if duplicate (older Invoice reference,
+   * §6.1; the default: no safety net) or 6140 like a custom-numbering company.
+   */
+  duplicateDocNumberWhenAutoNumbered: 'store' | 'reject';
+  /**
+   * Preferences through the API: `documented` lets the small writable subset change and answers 2010 for a
+   * changed read-only field (Intuit's Preferences reference); `read-only` refuses every update, so company
+   * settings change only through the control surface.
+   */
+  preferencesUpdate: 'documented' | 'read-only';
+  /** A minorversion that is not a positive integer: Intuit's answer is UNCONFIRMED (§3.2). */
+  malformedMinorVersion: 'reject' | 'ignore';
+  /**
+   * Voiding an invoice that payments are applied to: what the API does is UNCONFIRMED (the QuickBooks UI
+   * voids it and leaves the money as unapplied credit). `unapply` (default, the silent side effect a sync
+   * engine must notice through the payment's own change event) or `reject` with 6000.
+   */
+  voidInvoiceWithPayments: 'unapply' | 'reject';
+  /**
+   * Deleting an Invoice or CreditMemo that a Payment links: "You must unlink any linked transactions ...
+   * before deleting it" (Invoice reference), so `reject` (6000); `unapply` releases the links like a void.
+   */
+  deleteLinkedTransaction: 'reject' | 'unapply';
 }
 
 export interface QuerySettings {
@@ -54,11 +78,30 @@ export interface QuerySettings {
   totalCountOnSelect: boolean;
   /** Name-list queries return only Active records unless the WHERE clause mentions Active. */
   activeOnlyByDefault: boolean;
+  /**
+   * A character above U+00FF inside a string literal: 4000 lexical error (`latin1`, observed for U+2019, U+2013,
+   * U+0142) or accepted (`any`). Where Intuit draws the line is UNCONFIRMED.
+   */
+  stringLiteralCharacters: 'latin1' | 'any';
+  /** `<>` is undocumented and unobserved at Intuit (`!=` is observed): 4000 (`error`) or not-equal. */
+  ltGtOperator: 'error' | 'not-equal';
+  /** `PrimaryEmailAddr.Address` where `PrimaryEmailAddr` is filterable: 4001 (`error`) or same filter (`match`). */
+  emailAddressSubfield: 'error' | 'match';
+  /** ORDERBY on a property without the sortable trait: UNCONFIRMED; `lenient` sorts, `sortable` answers 4001. */
+  orderBy: 'lenient' | 'sortable';
 }
 
 export interface BatchSettings {
   /** 30 per the API reference, 10 per the learn page (§3.5). */
   maxItems: number;
+  /** "Execution order of BatchItemRequest objects should not be assumed" (batch reference): a seeded shuffle. */
+  order: 'shuffled' | 'in-order';
+  /** Seed of the shuffle; the same seed and bIds give the same order on every run. */
+  seed: number;
+  /** Items cannot depend on each other (batch reference, 2017 blog); true = the old sequential visibility. */
+  itemsSeeEachOther: boolean;
+  /** Order of BatchItemResponse: UNCONFIRMED (SDKs pair answers by bId), so by default execution order. */
+  responseOrder: 'execution' | 'request';
 }
 
 export interface CdcSettings {
@@ -66,16 +109,34 @@ export interface CdcSettings {
   /** A changedSince older than the lookback: ValidationFault or clamp (UNCONFIRMED, §3.6). */
   tooOld: 'error' | 'clamp';
   maxObjects: number;
+  /**
+   * What `changedSince` is compared with. LastUpdatedTime shows whole seconds on the wire, but Intuit stamps
+   * changes with sub-second times (webhook `time`) and says to back-fill with CDC from the last webhook
+   * event, so `milliseconds` (the exact change instant) is the likely reading; a capture is missing (UNCONFIRMED).
+   * `seconds` compares the whole-second LastUpdatedTime: a change at 15:20:00.700 is missed for 15:20:00.500Z.
+   */
+  changeTimePrecision: 'milliseconds' | 'seconds';
+  /**
+   * Row order inside each entity, and so which rows survive maxObjects: no source states an order
+   * (UNCONFIRMED). `newest-first` by default, which breaks a client that checkpoints row by row or assumes
+   * the oldest rows are the ones kept when the cap is hit.
+   */
+  order: 'newest-first' | 'oldest-first';
 }
 
 export interface LimitSettings {
   enabled: boolean;
-  /** 500 requests/minute per realm (and app) (§4.1). */
+  /** 500 requests/minute per realm ID, whichever app sends them (limits page, §4.1). */
   perMinute: number;
-  /** 10 concurrent per realm+app (2016 blog) ... */
+  /** 10 concurrent per realm+app (2016 blog, §4.2) ... */
   concurrent: number;
-  /** ... or 10 per second per realm+app (current page). Both configurable; null = off (§4.2). */
+  /** ... and 10 per second per realm+app (current limits page, §4.1); null = off. */
   perSecond: number | null;
+  /**
+   * What one batch counts for against perMinute and perSecond: "500 requests per minute per realmId,
+   * including batch requests" (2016 blog) does not say whether per request or per item (UNCONFIRMED).
+   */
+  batchCost: 'items' | 'request';
   /** 40 batch requests/minute per realm+app, 120 per realm (§4.1). */
   batchPerMinute: number;
   batchPerMinutePerRealm: number;
@@ -89,8 +150,16 @@ export interface IdempotencySettings {
   enabled: boolean;
   /** How long a requestid is remembered is UNDOCUMENTED (§3.7). */
   windowSeconds: number;
-  /** Replay with a different body: UNDOCUMENTED; the blog implies the stored response is returned. */
+  /**
+   * The same requestid on another method, path, query string or body: UNDOCUMENTED (the blog only shows a
+   * retry "specifying the same content"). `error` answers 6000, `replay` returns the first stored answer.
+   */
   onBodyMismatch: 'replay' | 'error';
+  /**
+   * A batch sent again under its requestid: the stored answer (blog) or 6000 on every item, as one developer
+   * saw (ruckus/quickbooks-ruby#344). Sources disagree.
+   */
+  batchReplay: 'replay' | 'item-fault';
   /** Whether faults are stored and replayed is UNCONFIRMED. */
   replayFaults: boolean;
   /** Oldest entries are forgotten beyond this many (memory bound for long benchmarks). */
@@ -113,6 +182,18 @@ export interface WebhookSettings {
   batchWindowMs: number;
 }
 
+/** Invoice arithmetic and tax where Intuit's behaviour is UNCONFIRMED (api/entities/invoice.ts cites sources). */
+export interface InvoiceSettings {
+  /** Amounts with 3-5 decimals (inside Intuit's "10.5 format"): `reject` (2140) or round half away from zero. */
+  subCentAmounts: 'reject' | 'round';
+  /** Amount with Qty but no UnitPrice (or the reverse): `strict` = item UnitPrice / Qty 1, then 6070; `derive`. */
+  partialQtyUnitPrice: 'strict' | 'derive';
+  /** TaxInclusive line whose Amount is not the net of its TaxInclusiveAmt: `reject` (6000) or `recompute`. */
+  taxInclusiveAmountMismatch: 'reject' | 'recompute';
+  /** AST and an explicit TotalTax on an invoice without a taxable line: `ignore` (tax 0) or `apply`. */
+  astOverrideWithoutTaxableLines: 'ignore' | 'apply';
+}
+
 export interface SandboxSettings {
   oauth: OAuthSettings;
   api: ApiSettings;
@@ -123,6 +204,7 @@ export interface SandboxSettings {
   idempotency: IdempotencySettings;
   webhooks: WebhookSettings;
   requestLog: { maxEntries: number };
+  invoice: InvoiceSettings;
 }
 
 export function defaultSettings(): SandboxSettings {
@@ -147,6 +229,11 @@ export function defaultSettings(): SandboxSettings {
       reciprocalLinkedTxn: true,
       enforceBookCloseDate: true,
       notFoundStatus: 400,
+      duplicateDocNumberWhenAutoNumbered: 'store',
+      preferencesUpdate: 'documented',
+      malformedMinorVersion: 'reject',
+      voidInvoiceWithPayments: 'unapply',
+      deleteLinkedTransaction: 'reject',
     },
     query: {
       overMaxResults: 'cap',
@@ -154,14 +241,25 @@ export function defaultSettings(): SandboxSettings {
       defaultMaxResults: 100,
       totalCountOnSelect: false,
       activeOnlyByDefault: true,
+      stringLiteralCharacters: 'latin1',
+      ltGtOperator: 'error',
+      emailAddressSubfield: 'error',
+      orderBy: 'lenient',
     },
-    batch: { maxItems: 30 },
-    cdc: { lookbackDays: 30, tooOld: 'error', maxObjects: 1000 },
+    batch: { maxItems: 30, order: 'shuffled', seed: 7, itemsSeeEachOther: false, responseOrder: 'execution' },
+    cdc: {
+      lookbackDays: 30,
+      tooOld: 'error',
+      maxObjects: 1000,
+      changeTimePrecision: 'milliseconds',
+      order: 'newest-first',
+    },
     limits: {
       enabled: true,
       perMinute: 500,
       concurrent: 10,
-      perSecond: null,
+      perSecond: 10,
+      batchCost: 'items',
       batchPerMinute: 40,
       batchPerMinutePerRealm: 120,
       retryAfterSeconds: null,
@@ -170,7 +268,8 @@ export function defaultSettings(): SandboxSettings {
     idempotency: {
       enabled: true,
       windowSeconds: 86_400,
-      onBodyMismatch: 'replay',
+      onBodyMismatch: 'error',
+      batchReplay: 'item-fault',
       replayFaults: true,
       maxEntries: 100_000,
     },
@@ -184,6 +283,12 @@ export function defaultSettings(): SandboxSettings {
       batchWindowMs: 10,
     },
     requestLog: { maxEntries: 10_000 },
+    invoice: {
+      subCentAmounts: 'reject',
+      partialQtyUnitPrice: 'strict',
+      taxInclusiveAmountMismatch: 'reject',
+      astOverrideWithoutTaxableLines: 'ignore',
+    },
   };
 }
 

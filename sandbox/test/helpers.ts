@@ -92,6 +92,11 @@ export interface FixtureOptions extends SandboxOptions {
   realmId?: string;
   /** Reset the emulator before every test (default); false for files that seed data once. */
   resetEachTest?: boolean;
+  /**
+   * Keep Intuit's 10 requests a second per realm and app, on by default in the emulator. Off in this fixture
+   * unless asked for, because files that are not about throttling send bursts (limits tests ask for it).
+   */
+  throttlePerSecond?: boolean;
 }
 
 /**
@@ -99,7 +104,11 @@ export interface FixtureOptions extends SandboxOptions {
  * no test depends on another's leftovers. Read `sandbox` and `qbo` inside tests and hooks only.
  */
 export function useSandbox(options: FixtureOptions = {}): SandboxFixture {
-  const { realmId = US_REALM, resetEachTest = true, ...sandboxOptions } = options;
+  const { realmId = US_REALM, resetEachTest = true, throttlePerSecond = false, ...sandboxOptions } = options;
+  if (!throttlePerSecond) {
+    const settings = sandboxOptions.settings;
+    sandboxOptions.settings = { ...settings, limits: { perSecond: null, ...settings?.limits } };
+  }
   let sandbox: Sandbox | undefined;
   let client: TestClient | undefined;
   beforeAll(async () => {

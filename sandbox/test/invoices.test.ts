@@ -81,8 +81,14 @@ describe('US invoice totals and tax', () => {
     expect(response.json.Invoice.TotalAmt).toBe(180);
   });
 
-  it('rejects a non-TAX/NON line code on a US invoice with 6000', async () => {
-    expect(code(await invoice({ Line: [salesLine(10, '1', { TaxCodeRef: { value: '2' } })] }))).toBe('6000');
+  it('rejects a non-TAX/NON line code on a US invoice with 6100 naming the supplied value', async () => {
+    const response = await invoice({ Line: [salesLine(10, '1', { TaxCodeRef: { value: '2' } })] });
+    expect(response.status).toBe(400);
+    expect(response.json.Fault.Error[0]).toMatchObject({
+      code: '6100',
+      Message: 'Invalid Line TaxCode in the request',
+      Detail: 'Valid Line TaxCodes for US should be TAX or NON. Supplied value:2',
+    });
   });
 
   it('requires CustomerRef and a line (2020) and an Amount on each line', async () => {
@@ -128,44 +134,6 @@ describe('non-US tax', () => {
     );
     expect(ok.json.Invoice.TxnTaxDetail.TotalTax).toBe(20);
     expect(ok.json.Invoice.TotalAmt).toBe(170);
-  });
-});
-
-describe('DocNumber', () => {
-  it('numbers invoices automatically and rejects a supplied duplicate with 6140', async () => {
-    const first = (await invoice({ Line: [salesLine(10)] })).json.Invoice;
-    const second = (await invoice({ Line: [salesLine(10)] })).json.Invoice;
-    expect([first.DocNumber, second.DocNumber]).toEqual(['1001', '1002']);
-    const duplicate = await invoice({ Line: [salesLine(10)], DocNumber: '1001' });
-    expect(code(duplicate)).toBe('6140');
-    expect(duplicate.json.Fault.Error[0].Message).toBe('Duplicate Document Number Error');
-  });
-
-  it('lets include=allowduplicatedocnum override the check', async () => {
-    await invoice({ Line: [salesLine(10)], DocNumber: 'INV-7' });
-    const response = await invoice(
-      { Line: [salesLine(10)], DocNumber: 'INV-7' },
-      t.qbo,
-      '/invoice?include=allowduplicatedocnum',
-    );
-    expect(response.status).toBe(200);
-  });
-
-  it('leaves DocNumber empty when custom transaction numbers are on and none is sent', async () => {
-    t.sandbox.control.setCompanyPreferences(US_REALM, { customTxnNumbers: true });
-    const response = await invoice({ Line: [salesLine(10)] });
-    expect(response.json.Invoice.DocNumber).toBeUndefined();
-    expect((await invoice({ Line: [salesLine(10)], DocNumber: 'FS-1' })).json.Invoice.DocNumber).toBe('FS-1');
-  });
-
-  it('stores duplicates when the company does not check them', async () => {
-    t.sandbox.control.setCompanyPreferences(US_REALM, { duplicateDocNumberCheck: false });
-    await invoice({ Line: [salesLine(10)], DocNumber: 'X1' });
-    expect((await invoice({ Line: [salesLine(10)], DocNumber: 'X1' })).status).toBe(200);
-    expect(
-      (await t.qbo.query("select count(*) from Invoice where DocNumber = 'X1'")).json.QueryResponse
-        .totalCount,
-    ).toBe(2);
   });
 });
 

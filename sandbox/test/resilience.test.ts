@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { salesLine, TestClient, toApiResponse, US_REALM, useSandbox } from './helpers.js';
 
-const t = useSandbox();
+const t = useSandbox({ throttlePerSecond: true });
 
 async function count(entity: string, where = ''): Promise<number> {
   return (await t.qbo.query(`select count(*) from ${entity} ${where}`)).json.QueryResponse.totalCount;
@@ -15,8 +15,9 @@ function expectThrottled(response: { status: number; text: string; headers: Head
 }
 
 describe('rate limits (on by default)', () => {
-  it('allows 500 requests a minute per realm and app, then answers 429 in XML even for JSON clients', async () => {
+  it('allows 500 requests a minute per realm, then answers 429 in XML even for JSON clients', async () => {
     t.sandbox.control.setClock(Date.now(), { freeze: true });
+    t.sandbox.control.updateSettings({ limits: { perSecond: null } });
     for (let i = 0; i < 500; i += 1) {
       const response = await t.qbo.get('/item/1');
       if (response.status !== 200) throw new Error(`request ${i} answered ${response.status}`);
@@ -25,9 +26,9 @@ describe('rate limits (on by default)', () => {
     expectThrottled(throttled);
     expect(throttled.headers.get('retry-after')).toBeNull();
 
-    // Another app on the same company has its own budget.
+    // The budget belongs to the company: another app on it is throttled too (limits page, §4.1).
     const other = t.sandbox.control.registerApp({ name: 'Other app' });
-    expect((await TestClient.connect(t.sandbox, US_REALM, other.clientId).get('/item/1')).status).toBe(200);
+    expectThrottled(await TestClient.connect(t.sandbox, US_REALM, other.clientId).get('/item/1'));
 
     t.sandbox.control.advanceClock(60_000);
     expect((await t.qbo.get('/item/1')).status).toBe(200);
@@ -42,6 +43,7 @@ describe('rate limits (on by default)', () => {
   });
 
   it('allows 10 concurrent requests per realm and app', async () => {
+    t.sandbox.control.updateSettings({ limits: { perSecond: null } });
     t.sandbox.control.injectLatency({ fixedMs: 250, times: 12 });
     const responses = await Promise.all(Array.from({ length: 12 }, () => t.qbo.get('/item/1')));
     const statuses = responses.map((r) => r.status);
@@ -52,13 +54,14 @@ describe('rate limits (on by default)', () => {
 
   it('allows 40 batch requests a minute per realm and app', async () => {
     t.sandbox.control.setClock(Date.now(), { freeze: true });
+    t.sandbox.control.updateSettings({ limits: { perSecond: null } });
     const batch = { BatchItemRequest: [{ bId: '1', Query: 'select count(*) from Item' }] };
     for (let i = 0; i < 40; i += 1) expect((await t.qbo.post('/batch', batch)).status).toBe(200);
     expectThrottled(await t.qbo.post('/batch', batch));
     expect((await t.qbo.get('/item/1')).status).toBe(200);
   });
 
-  it('can also enforce the current page’s 10 requests per second (off by default)', async () => {
+  it('enforces the current page’s requests per second (10 by default, configurable)', async () => {
     t.sandbox.control.setClock(Date.now(), { freeze: true });
     t.sandbox.control.updateSettings({ limits: { perSecond: 3 } });
     for (let i = 0; i < 3; i += 1) expect((await t.qbo.get('/item/1')).status).toBe(200);
@@ -112,11 +115,16 @@ describe('requestid idempotency', () => {
     expect(forgotten.json.Fault.Error[0].code).toBe('6240');
   });
 
-  it('can reject a reused requestid with a different body when configured', async () => {
-    t.sandbox.control.updateSettings({ idempotency: { onBodyMismatch: 'error' } });
-    await t.qbo.post('/customer?requestid=mm-1', { DisplayName: 'First Body' });
+  it('rejects a reused requestid with a different body (6000), or replays the first answer when configured', async () => {
+    const first = await t.qbo.post('/customer?requestid=mm-1', { DisplayName: 'First Body' });
     const mismatch = await t.qbo.post('/customer?requestid=mm-1', { DisplayName: 'Second Body' });
     expect(mismatch.status).toBe(400);
+    expect(mismatch.json.Fault.Error[0].code).toBe('6000');
+    expect(await count('Customer', "where DisplayName = 'Second Body'")).toBe(0);
+
+    t.sandbox.control.updateSettings({ idempotency: { onBodyMismatch: 'replay' } });
+    const replayed = await t.qbo.post('/customer?requestid=mm-1', { DisplayName: 'Second Body' });
+    expect(replayed.text).toBe(first.text);
   });
 });
 

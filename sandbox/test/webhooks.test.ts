@@ -1,72 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { salesLine, TestClient, US_REALM, useSandbox } from './helpers.js';
-
-interface Received {
-  body: string;
-  signature: string | undefined;
-  at: number;
-}
-
-/** A webhook endpoint that records raw bodies and can be told to fail the next N deliveries. */
-class Receiver {
-  readonly received: Received[] = [];
-  failNext = 0;
-  private server: Server | undefined;
-  url = '';
-
-  async start(): Promise<void> {
-    this.server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        const signature = request.headers['intuit-signature'];
-        this.received.push({
-          body: Buffer.concat(chunks).toString('utf8'),
-          signature: typeof signature === 'string' ? signature : undefined,
-          at: Date.now(),
-        });
-        if (this.failNext > 0) {
-          this.failNext -= 1;
-          response.writeHead(500).end();
-          return;
-        }
-        response.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}/webhooks/quickbooks`;
-  }
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  events(): any[] {
-    return this.received.flatMap((r) => JSON.parse(r.body));
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
-  }
-}
+import type { CloudEvent } from './webhook-receiver.js';
+import { useWebhookReceiver } from './webhook-receiver.js';
 
 const t = useSandbox();
-let receiver: Receiver;
-
-beforeAll(async () => {
-  receiver = new Receiver();
-  await receiver.start();
-});
-afterAll(async () => {
-  await receiver.stop();
-});
-beforeEach(() => {
-  receiver.received.length = 0;
-  receiver.failNext = 0;
-  t.sandbox.control.updateSettings({ webhooks: { retryTimeScale: 0.001, batchWindowMs: 5 } });
-  t.sandbox.control.updateApp(t.sandbox.app.clientId, { webhookUrl: receiver.url });
-});
+const receiver = useWebhookReceiver(t);
 
 describe('webhooks', () => {
   it('delivers CloudEvents for changes, signed with the verifier token over the raw body', async () => {
@@ -94,9 +33,10 @@ describe('webhooks', () => {
       intuitaccountid: US_REALM,
       data: {},
     });
-    expect(events[0].id).not.toBe(events[1].id);
-    expect(events[0].source).toMatch(/^intuit\./);
-    expect(Date.parse(events[0].time)).not.toBeNaN();
+    const [first, second] = events as [CloudEvent, CloudEvent];
+    expect(first.id).not.toBe(second.id);
+    expect(first.source).toMatch(/^intuit\./);
+    expect(Date.parse(first.time)).not.toBeNaN();
   });
 
   it('notifies payment creation and the invoice update it causes, and deletes', async () => {

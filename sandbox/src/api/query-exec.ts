@@ -7,8 +7,10 @@ import { readPath } from '../util/json.js';
 import { parseQboInstant } from '../util/time.js';
 import type { EntityDefinition } from './entities/context.js';
 import { definitionByEntityName } from './entities/registry.js';
-import type { Condition, Literal, ParsedQuery } from './query.js';
+import type { Condition, Literal } from './query.js';
 import { parseQuery } from './query.js';
+import type { EntityQueryTable, QueryableField } from './queryable-fields.js';
+import { queryTable } from './queryable-fields.js';
 
 const DATE_LIKE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/;
 
@@ -18,13 +20,20 @@ export interface QueryResult {
 }
 
 export function runQuery(realm: Realm, source: string, settings: QuerySettings): QueryResult {
-  const query = parseQuery(source);
+  const query = parseQuery(source, settings);
   const definition = definitionByEntityName(query.entity);
   if (!definition) throw Faults.queryParse(`Invalid context declaration : ${query.entity}`);
   const entity = definition.name;
+  const table = queryTable(entity);
 
-  let rows = candidates(realm, definition, query);
-  const filters = [...query.conditions];
+  // Only what the client wrote is checked; the emulator's own Active filter below is not a client filter.
+  const filters = query.conditions.map((condition) => resolveFilter(table, entity, condition, settings));
+  const sorts = query.orderBy.map((order) => ({
+    ...order,
+    field: resolveSort(table, entity, order.field, settings),
+  }));
+
+  let rows = candidates(realm, definition, filters);
   // Name lists answer with active records only unless the query mentions Active.
   const mentionsActive = filters.some((c) => c.field.toLowerCase() === 'active');
   if (settings.activeOnlyByDefault && !mentionsActive && definition.kind !== 'transaction') {
@@ -34,17 +43,20 @@ export function runQuery(realm: Realm, source: string, settings: QuerySettings):
 
   if (query.count) return { entity: definition, response: { totalCount: rows.length } };
 
-  if (query.orderBy.length > 0) {
+  if (sorts.length > 0) {
     rows = [...rows].sort((a, b) => {
-      for (const { field, descending } of query.orderBy) {
+      for (const { field, descending } of sorts) {
         const order = compareValues(realm, readPath(a, field), readPath(b, field));
         if (order !== 0) return descending ? -order : order;
       }
       return 0;
     });
   }
-  const start = query.startPosition ?? 1;
-  if (start < 1) throw Faults.queryParse('STARTPOSITION must be 1 or more');
+  // STARTPOSITION is 1-based (§3.4), yet Intuit parses and runs `STARTPOSITION 0`: DotNet-SDK#111 got past
+  // the parser to a 4002 processing error, and Intuit's own SDK test queries "select * from Customer
+  // startPosition 0 maxResults 10" (QuickBooks-V3-DotNET-SDK .../QBO/BatchProcessingTests.cs). Which rows
+  // it returns is UNCONFIRMED; the only reading that makes sense is the first page.
+  const start = Math.max(query.startPosition ?? 1, 1);
   let max = query.maxResults ?? settings.defaultMaxResults;
   if (max > settings.maxResults) {
     if (settings.overMaxResults === 'error') {
@@ -61,19 +73,82 @@ export function runQuery(realm: Realm, source: string, settings: QuerySettings):
   return { entity: definition, response };
 }
 
-/** Equality on Id, DisplayName, Name and DocNumber goes through an index instead of a scan. */
-function candidates(realm: Realm, definition: EntityDefinition, query: ParsedQuery): Doc[] {
+/**
+ * A WHERE property must be marked filterable in the entity reference (see queryable-fields.ts), else 4001:
+ * "property 'X' is not queryable" for a property the entity has, "Property X not found for Entity Y" for one
+ * it does not. The property is echoed as the client spelled it. One map look-up per condition.
+ */
+function resolveFilter(
+  table: EntityQueryTable,
+  entity: string,
+  condition: Condition,
+  settings: QuerySettings,
+): Condition {
+  const rule = lookup(table, condition.field, settings);
+  if (rule?.filterable) return { ...condition, field: rule.valuePath };
+  throw unqueryable(table, entity, condition.field);
+}
+
+/**
+ * What Intuit does with ORDERBY on a property without the sortable trait is UNCONFIRMED: `lenient` sorts by
+ * anything (missing values first), `sortable` answers it like a non-filterable WHERE, in words of our own.
+ */
+function resolveSort(
+  table: EntityQueryTable,
+  entity: string,
+  field: string,
+  settings: QuerySettings,
+): string {
+  const rule = lookup(table, field, settings);
+  if (rule?.sortable) return rule.valuePath;
+  if (settings.orderBy === 'lenient') return rule?.valuePath ?? field;
+  if (rule === undefined && !table.known.has(root(field))) throw notFound(entity, field);
+  throw Faults.queryValidation(`property '${field}' is not sortable`);
+}
+
+function lookup(table: EntityQueryTable, field: string, settings: QuerySettings): QueryableField | undefined {
+  const key = field.toLowerCase();
+  const rule = table.fields.get(key);
+  if (rule) return rule;
+  // The reference marks the EmailAddress property itself filterable, not its Address child; whether Intuit
+  // also takes `PrimaryEmailAddr.Address` is UNCONFIRMED (setting query.emailAddressSubfield).
+  if (settings.emailAddressSubfield === 'match' && key.endsWith('.address')) {
+    const parent = table.fields.get(key.slice(0, -'.address'.length));
+    if (parent && parent.valuePath.toLowerCase() === key) return parent;
+  }
+  return undefined;
+}
+
+function root(field: string): string {
+  return (field.split('.')[0] ?? field).toLowerCase();
+}
+
+function unqueryable(table: EntityQueryTable, entity: string, field: string) {
+  // [OBS] ruckus/quickbooks-ruby#403: <Error code="4001"><Message>Invalid query</Message>
+  // <Detail>QueryValidationError: property 'PrimaryEmailAddr' is not queryable</Detail>.
+  if (table.known.has(root(field))) return Faults.queryValidation(`property '${field}' is not queryable`);
+  return notFound(entity, field);
+}
+
+function notFound(entity: string, field: string) {
+  // Intuit's own SDK test notes "QueryValidationError: Property status not found for Entity Customer"
+  // (QuickBooks-V3-DotNET-SDK .../QBO/QueryFilterTests.cs).
+  return Faults.queryValidation(`Property ${field} not found for Entity ${entity}`);
+}
+
+/** Equality on Id, DisplayName, Name, DocNumber and Customer e-mail goes through an index instead of a scan. */
+function candidates(realm: Realm, definition: EntityDefinition, conditions: readonly Condition[]): Doc[] {
   const table = realm.table(definition.name);
-  for (const condition of query.conditions) {
+  for (const condition of conditions) {
     const field = condition.field.toLowerCase();
     const values = condition.op === '=' || condition.op === 'IN' ? condition.values.map(literalText) : [];
     if (values.length === 0) continue;
     if (field === 'id') return values.map((v) => table.get(v)).filter((d): d is Doc => d !== undefined);
     if (field === 'displayname' && DISPLAY_NAME_ENTITIES.has(definition.name)) {
       return values
-        .map((v) => realm.findByDisplayName(v))
-        .filter((hit) => hit?.entity === definition.name)
-        .map((hit) => table.get(hit?.id ?? ''))
+        .flatMap((v) => realm.holdersOfDisplayName(v))
+        .filter((hit) => hit.entity === definition.name)
+        .map((hit) => table.get(hit.id))
         .filter((d): d is Doc => d !== undefined);
     }
     if (field === 'docnumber' && DOC_NUMBER_ENTITIES.has(definition.name)) {
@@ -81,11 +156,18 @@ function candidates(realm: Realm, definition: EntityDefinition, query: ParsedQue
         .flatMap((v) => [...(realm.findByDocNumber(definition.name, v) ?? [])].map((id) => table.get(id)))
         .filter((d): d is Doc => d !== undefined);
     }
+    if (field === 'primaryemailaddr.address' && definition.name === 'Customer') {
+      const ids = new Set(values.flatMap((v) => realm.findCustomersByEmail(v)));
+      return [...ids].map((id) => table.get(id)).filter((d): d is Doc => d !== undefined);
+    }
     if ((field === 'name' || field === 'fullyqualifiedname') && UNIQUE_NAME_ENTITIES.has(definition.name)) {
-      const hits = values.map((v) => realm.findByUniqueName(definition.name, v));
+      const hits = values.map((v) => realm.holdersOfUniqueName(definition.name, v));
       // Sub-items are indexed by FullyQualifiedName, so a miss on Name may still match by scan.
-      if (hits.every((id) => id !== undefined)) {
-        return hits.map((id) => table.get(id ?? '')).filter((d): d is Doc => d !== undefined);
+      if (hits.every((ids) => ids.length > 0)) {
+        return hits
+          .flat()
+          .map((id) => table.get(id))
+          .filter((d): d is Doc => d !== undefined);
       }
     }
   }

@@ -1,18 +1,19 @@
-import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Realm } from '../company/realm.js';
 import type { RequestContext, SandboxCore } from '../core.js';
-import type { HttpResult } from '../errors.js';
+import type { HttpResult, QboFault } from '../errors.js';
 import { Faults, jsonResult } from '../errors.js';
 import type { RequestTarget } from '../faults.js';
+import { checkRequestIdLength, requestFingerprint } from '../idempotency.js';
 import { ACCOUNTING_SCOPE } from '../oauth/tokens.js';
 import type { Doc } from '../util/json.js';
 import { isDoc } from '../util/json.js';
 import { formatQboTime } from '../util/time.js';
-import { runBatch } from './batch.js';
+import { batchItemCount, batchItemFaults, runBatch } from './batch.js';
 import { runCdc } from './cdc.js';
 import type { EntityDefinition, WriteOptions } from './entities/context.js';
 import { definitionByPath } from './entities/registry.js';
+import { effectiveMinorVersion } from './minor-version.js';
 
 type Query = Record<string, string | undefined>;
 
@@ -78,25 +79,27 @@ async function handleApi(
   try {
     const auth = authenticate(core, request, call.realmId, realm);
     ctx.log.clientId = auth.clientId;
-    const release = core.limits.acquire(call.realmId, auth.clientId, call.operation === 'batch');
+    ctx.log.minorVersion = effectiveMinorVersion(call.query.minorversion, core.settings.api);
+    const isBatch = call.operation === 'batch';
+    const rawBody = typeof request.body === 'string' ? request.body : '';
+    const batchItems = isBatch ? batchItemCount(rawBody, core.settings.batch.maxItems) : undefined;
+    const release = core.limits.acquire(call.realmId, auth.clientId, batchItems);
     if (!release) throw Faults.throttled(core.settings.limits.retryAfterSeconds);
     try {
       await ctx.delay();
       const requestId = call.query.requestid ?? call.query.requestId;
-      const rawBody = typeof request.body === 'string' ? request.body : '';
       if (requestId === undefined) return execute(core, request, call, realm, rawBody);
-      const fingerprint = createHash('sha1')
-        .update(`${request.method} ${ctx.target.path}\n${rawBody}`)
-        .digest('base64');
+      checkRequestIdLength(requestId, isBatch);
+      const fingerprint = requestFingerprint(request.method, ctx.target.path, call.query, rawBody);
       const previous = core.idempotency.lookup(call.realmId, requestId, fingerprint);
-      if (previous.kind === 'replay') {
+      const replayBatch = core.settings.idempotency.batchReplay === 'replay';
+      if (previous.kind === 'replay' && (!isBatch || replayBatch)) {
         ctx.log.replayed = true;
         return previous.result;
       }
-      if (previous.kind === 'mismatch') {
-        throw Faults.businessValidation(
-          `Business Validation Error: requestid ${requestId} was already used with a different request.`,
-        );
+      if (previous.kind !== 'miss') {
+        if (isBatch) return batchFaults(core, realm, rawBody, Faults.requestIdReused());
+        throw Faults.requestIdReused();
       }
       const result = safeExecute(core, request, call, realm, rawBody);
       core.idempotency.store(call.realmId, requestId, fingerprint, result);
@@ -107,6 +110,19 @@ async function handleApi(
   } catch (error) {
     return core.renderError(error, call.realmId);
   }
+}
+
+/** A batch answered item by item with one fault (see batchItemFaults): a requestid it cannot honour. */
+function batchFaults(
+  core: SandboxCore,
+  realm: Realm | undefined,
+  rawBody: string,
+  fault: QboFault,
+): HttpResult {
+  if (!realm) throw Faults.realmMismatch();
+  const time = formatQboTime(core.clock.now(), realm.offsetMinutes);
+  const items = batchItemFaults(parseJsonBody(rawBody), fault);
+  return jsonResult(200, { BatchItemResponse: items, time }, { 'qbo-version': 'sandbox-emulator' });
 }
 
 function safeExecute(
@@ -179,26 +195,24 @@ function execute(
   if (first === 'query' && call.segments.length === 1) {
     // GET ?query=…, or POST with the statement as an application/text body (§3.1).
     const source = request.method === 'GET' ? call.query.query : (call.query.query ?? rawBody);
-    if (!source) throw Faults.queryParse('Encountered "<EOF>" at line 1, column 1.');
+    if (!source) throw Faults.queryParse('The query provided was empty'); // [OBS] QuickBooks-V3-PHP-SDK#8
     return envelope({ QueryResponse: service.query(realm, source) });
   }
   if (first === 'batch' && call.segments.length === 1 && request.method === 'POST') {
-    const items = runBatch(service, realm, parseJsonBody(rawBody), core.settings.batch.maxItems);
+    const requestId = call.query.requestid ?? call.query.requestId;
+    const items = runBatch(service, realm, parseJsonBody(rawBody), core.settings.batch, requestId);
     return envelope({ BatchItemResponse: items });
   }
   if (first === 'cdc' && call.segments.length === 1 && request.method === 'GET') {
     return envelope(runCdc(realm, call.query.entities, call.query.changedSince, now, core.settings.cdc));
   }
   const definition = first === undefined ? undefined : definitionByPath(first);
-  if (
-    definition?.name === 'Invoice' &&
-    second !== undefined &&
-    third === 'send' &&
-    request.method === 'POST'
-  ) {
-    return envelope({ Invoice: service.sendInvoice(realm, definition, second, call.query.sendTo) });
+  // Invoices and credit memos both have send and pdf (Invoice and CreditMemo references).
+  const salesForm = definition?.name === 'Invoice' || definition?.name === 'CreditMemo';
+  if (definition && salesForm && second !== undefined && third === 'send' && request.method === 'POST') {
+    return envelope({ [definition.name]: service.sendInvoice(realm, definition, second, call.query.sendTo) });
   }
-  if (definition?.name === 'Invoice' && second !== undefined && third === 'pdf' && request.method === 'GET') {
+  if (definition && salesForm && second !== undefined && third === 'pdf' && request.method === 'GET') {
     service.read(realm, definition, second);
     return { status: 200, headers: { 'content-type': 'application/pdf' }, body: invoicePdf(second) };
   }

@@ -33,6 +33,12 @@ export class AccountingService {
     private readonly emit: (event: ChangeEvent) => void,
   ) {}
 
+  /** Stamps the record's exact change instant on the realm (CDC compares with it), then notifies. */
+  private changed(realm: Realm, event: ChangeEvent): void {
+    realm.noteChange(event.entity, event.id, event.at);
+    this.emit(event);
+  }
+
   private context(realm: Realm, options: WriteOptions): EntityContext {
     const now = this.clock.now();
     return new EntityContext(realm, this.settings(), now, formatQboDate(now, realm.offsetMinutes), options);
@@ -156,9 +162,15 @@ export class AccountingService {
   ): void {
     const id = getString(next ?? previous ?? {}, 'Id') ?? '';
     const related: ChangedEntity[] = definition.afterWrite?.(ctx, previous, next) ?? [];
-    this.emit({ realmId: ctx.realm.realmId, entity: definition.name, id, operation, at: ctx.now });
+    this.changed(ctx.realm, {
+      realmId: ctx.realm.realmId,
+      entity: definition.name,
+      id,
+      operation,
+      at: ctx.now,
+    });
     for (const change of related) {
-      this.emit({
+      this.changed(ctx.realm, {
         realmId: ctx.realm.realmId,
         entity: change.entity,
         id: change.id,
@@ -203,7 +215,13 @@ export class AccountingService {
     );
     realm.emailsSent += 1;
     realm.put(definition.name, doc, existing);
-    this.emit({ realmId: realm.realmId, entity: definition.name, id, operation: 'Emailed', at: now });
+    this.changed(realm, {
+      realmId: realm.realmId,
+      entity: definition.name,
+      id,
+      operation: 'Emailed',
+      at: now,
+    });
     return doc;
   }
 
@@ -220,7 +238,13 @@ export class AccountingService {
       formatQboTime(now, realm.offsetMinutes, false),
     );
     realm.put(definition.name, doc, existing);
-    this.emit({ realmId: realm.realmId, entity: definition.name, id, operation: 'Update', at: now });
+    this.changed(realm, {
+      realmId: realm.realmId,
+      entity: definition.name,
+      id,
+      operation: 'Update',
+      at: now,
+    });
     return doc;
   }
 }

@@ -17,6 +17,8 @@ export const ENTITY_NAMES = [
   'Employee',
   'Invoice',
   'Payment',
+  'CreditMemo',
+  'Deposit',
 ] as const;
 export type EntityName = (typeof ENTITY_NAMES)[number];
 
@@ -24,8 +26,13 @@ export type EntityName = (typeof ENTITY_NAMES)[number];
 export const DISPLAY_NAME_ENTITIES: ReadonlySet<EntityName> = new Set(['Customer', 'Vendor', 'Employee']);
 /** Name-list entities whose Name (FullyQualifiedName) is unique within the entity. */
 export const UNIQUE_NAME_ENTITIES: ReadonlySet<EntityName> = new Set(['Item', 'Account', 'Class']);
-export const DOC_NUMBER_ENTITIES: ReadonlySet<EntityName> = new Set(['Invoice']);
-export const TRANSACTION_ENTITIES: ReadonlySet<EntityName> = new Set(['Invoice', 'Payment']);
+export const DOC_NUMBER_ENTITIES: ReadonlySet<EntityName> = new Set(['Invoice', 'CreditMemo']);
+export const TRANSACTION_ENTITIES: ReadonlySet<EntityName> = new Set([
+  'Invoice',
+  'Payment',
+  'CreditMemo',
+  'Deposit',
+]);
 
 export interface RealmOptions {
   realmId?: string;
@@ -37,6 +44,8 @@ export interface RealmOptions {
   bookCloseDate?: string | null;
   /** The preference that makes 6140 fire on invoices is UNCONFIRMED (§6.1): a per-company flag. */
   duplicateDocNumberCheck?: boolean;
+  /** US automated sales tax: Preferences.TaxPrefs.PartnerTaxEnabled true (company/ast-rates.ts). */
+  automatedSalesTax?: boolean;
   /** Fixed UTC offset of the company's wall clock, in minutes. */
   offsetMinutes?: number;
 }
@@ -55,12 +64,24 @@ export class Realm {
   private readonly tables = new Map<EntityName, Map<string, Doc>>();
   /** Deleted transactions, kept for CDC's `status: Deleted` rows. */
   readonly tombstones = new Map<EntityName, Map<string, { deletedAt: number; doc: Doc }>>();
+  /**
+   * Exact instant (ms) of each record's last change. MetaData.LastUpdatedTime is rendered in whole seconds,
+   * as Intuit does; CDC compares `changedSince` with this instant instead (api/cdc.ts).
+   */
+  private readonly changeInstants = new Map<EntityName, Map<string, number>>();
   private readonly sequences = new Map<string, number>();
-  private readonly displayNames = new Map<string, { entity: EntityName; id: string }>();
-  private readonly uniqueNames = new Map<EntityName, Map<string, string>>();
+  /** Arrays, not single holders: a batch may create two records with one name (see batchCreated). */
+  private readonly displayNames = new Map<string, { entity: EntityName; id: string }[]>();
+  private readonly uniqueNames = new Map<EntityName, Map<string, string[]>>();
   private readonly docNumbers = new Map<EntityName, Map<string, Set<string>>>();
+  /** Lower-cased Customer.PrimaryEmailAddr.Address -> ids: the sync engine matches customers by e-mail. */
+  private readonly customerEmails = new Map<string, Set<string>>();
   /** invoiceId -> paymentId -> amount applied, so Balance is recomputed without scanning payments. */
   readonly paymentLinks = new Map<string, Map<string, number>>();
+  /** creditMemoId -> paymentId -> credit the payment applies, for CreditMemo.Balance / RemainingCredit. */
+  readonly creditLinks = new Map<string, Map<string, number>>();
+  /** paymentId -> id of the Deposit that took it out of Undeposited Funds (6540 while set). */
+  readonly depositLinks = new Map<string, string>();
   private lastDocNumber = 1000;
   /** Apps that completed OAuth for this company: webhooks go only to them (§7.1). */
   readonly connectedApps = new Set<string>();
@@ -69,6 +90,12 @@ export class Realm {
   /** Sandbox e-mail budget (40 a day per company, §4.1). */
   emailDay = '';
   emailsSent = 0;
+  /**
+   * `entity\u0000id` of records created by the other items of the batch now running: invisible to reads,
+   * references and the 6240/6140 checks, because "a given object cannot depend on another one within the
+   * same batch operation" (Intuit's batch reference, §3.5). null outside a batch.
+   */
+  batchCreated: Set<string> | null = null;
 
   constructor(
     options: Required<Pick<RealmOptions, 'realmId' | 'country' | 'offsetMinutes'>> & RealmOptions,
@@ -95,6 +122,7 @@ export class Realm {
   }
 
   get(entity: EntityName, id: string): Doc | undefined {
+    if (this.batchCreated?.has(`${entity}\u0000${id}`)) return undefined;
     return this.table(entity).get(id);
   }
 
@@ -130,16 +158,28 @@ export class Realm {
     return this.nameMatch() === 'exact' ? trimmed : trimmed.toLowerCase();
   }
 
-  findByDisplayName(name: string): { entity: EntityName; id: string } | undefined {
-    return this.displayNames.get(this.normalizeName(name));
+  /** Every visible holder of a DisplayName: normally one, two after a batch created twins. */
+  holdersOfDisplayName(name: string): { entity: EntityName; id: string }[] {
+    const holders = this.displayNames.get(this.normalizeName(name)) ?? [];
+    return holders.filter((h) => !this.batchCreated?.has(`${h.entity}\u0000${h.id}`));
   }
 
-  findByUniqueName(entity: EntityName, name: string): string | undefined {
-    return this.uniqueNames.get(entity)?.get(this.normalizeName(name));
+  /** Every visible Item / Account / Class with this (fully qualified) name. */
+  holdersOfUniqueName(entity: EntityName, name: string): string[] {
+    const ids = this.uniqueNames.get(entity)?.get(this.normalizeName(name)) ?? [];
+    return ids.filter((id) => !this.batchCreated?.has(`${entity}\u0000${id}`));
   }
 
   findByDocNumber(entity: EntityName, docNumber: string): ReadonlySet<string> | undefined {
-    return this.docNumbers.get(entity)?.get(docNumber);
+    const ids = this.docNumbers.get(entity)?.get(docNumber);
+    const hidden = this.batchCreated;
+    if (!ids || !hidden) return ids;
+    return new Set([...ids].filter((id) => !hidden.has(`${entity}\u0000${id}`)));
+  }
+
+  findCustomersByEmail(address: string): string[] {
+    const ids = [...(this.customerEmails.get(address.toLowerCase()) ?? [])];
+    return ids.filter((id) => !this.batchCreated?.has(`Customer\u0000${id}`));
   }
 
   put(entity: EntityName, doc: Doc, previous?: Doc): void {
@@ -158,15 +198,23 @@ export class Realm {
     this.tombstones.get(entity)?.set(id, { deletedAt, doc });
   }
 
+  noteChange(entity: EntityName, id: string, at: number): void {
+    mapFor(this.changeInstants, entity).set(id, at);
+  }
+
+  changedAt(entity: EntityName, id: string): number | undefined {
+    return this.changeInstants.get(entity)?.get(id);
+  }
+
   private index(entity: EntityName, doc: Doc): void {
     const id = getString(doc, 'Id') ?? '';
     if (DISPLAY_NAME_ENTITIES.has(entity)) {
       const name = getString(doc, 'DisplayName');
-      if (name !== undefined) this.displayNames.set(this.normalizeName(name), { entity, id });
+      if (name !== undefined) addHolder(this.displayNames, this.normalizeName(name), { entity, id });
     }
     if (UNIQUE_NAME_ENTITIES.has(entity)) {
       const name = getString(doc, 'FullyQualifiedName') ?? getString(doc, 'Name');
-      if (name !== undefined) mapFor(this.uniqueNames, entity).set(this.normalizeName(name), id);
+      if (name !== undefined) addHolder(mapFor(this.uniqueNames, entity), this.normalizeName(name), id);
     }
     if (DOC_NUMBER_ENTITIES.has(entity)) {
       const docNumber = getString(doc, 'DocNumber');
@@ -177,6 +225,9 @@ export class Realm {
         byNumber.set(docNumber, ids);
       }
     }
+    const email = entity === 'Customer' ? customerEmail(doc) : undefined;
+    if (email !== undefined)
+      this.customerEmails.set(email, (this.customerEmails.get(email) ?? new Set()).add(id));
   }
 
   private unindex(entity: EntityName, doc: Doc): void {
@@ -184,22 +235,21 @@ export class Realm {
     if (DISPLAY_NAME_ENTITIES.has(entity)) {
       const name = getString(doc, 'DisplayName');
       if (name !== undefined) {
-        const key = this.normalizeName(name);
-        if (this.displayNames.get(key)?.id === id) this.displayNames.delete(key);
+        // Customer 5 and Vendor 5 may both exist: the DisplayName index spans three entities.
+        dropHolder(this.displayNames, this.normalizeName(name), (h) => h.entity === entity && h.id === id);
       }
     }
     if (UNIQUE_NAME_ENTITIES.has(entity)) {
       const name = getString(doc, 'FullyQualifiedName') ?? getString(doc, 'Name');
-      if (name !== undefined) {
-        const names = mapFor(this.uniqueNames, entity);
-        const key = this.normalizeName(name);
-        if (names.get(key) === id) names.delete(key);
-      }
+      if (name !== undefined)
+        dropHolder(mapFor(this.uniqueNames, entity), this.normalizeName(name), (h) => h === id);
     }
     if (DOC_NUMBER_ENTITIES.has(entity)) {
       const docNumber = getString(doc, 'DocNumber');
       if (docNumber !== undefined) mapFor(this.docNumbers, entity).get(docNumber)?.delete(id);
     }
+    const email = entity === 'Customer' ? customerEmail(doc) : undefined;
+    if (email !== undefined) this.customerEmails.get(email)?.delete(id);
   }
 
   counts(): Record<string, number> {
@@ -209,6 +259,12 @@ export class Realm {
   }
 }
 
+function customerEmail(doc: Doc): string | undefined {
+  const holder = doc.PrimaryEmailAddr;
+  const address = typeof holder === 'object' && holder !== null ? (holder as Doc).Address : undefined;
+  return typeof address === 'string' ? address.toLowerCase() : undefined;
+}
+
 function mapFor<K, V>(outer: Map<EntityName, Map<K, V>>, entity: EntityName): Map<K, V> {
   let inner = outer.get(entity);
   if (!inner) {
@@ -216,4 +272,16 @@ function mapFor<K, V>(outer: Map<EntityName, Map<K, V>>, entity: EntityName): Ma
     outer.set(entity, inner);
   }
   return inner;
+}
+
+function addHolder<T>(index: Map<string, T[]>, key: string, holder: T): void {
+  const holders = index.get(key);
+  if (holders) holders.push(holder);
+  else index.set(key, [holder]);
+}
+
+function dropHolder<T>(index: Map<string, T[]>, key: string, match: (holder: T) => boolean): void {
+  const holders = index.get(key)?.filter((holder) => !match(holder));
+  if (holders?.length) index.set(key, holders);
+  else index.delete(key);
 }

@@ -1,5 +1,6 @@
 import type { Doc } from '../util/json.js';
 import { formatQboTime } from '../util/time.js';
+import { installAstTaxCodes } from './ast-rates.js';
 import type { Country, EntityName, NameMatch, RealmOptions } from './realm.js';
 import { Realm } from './realm.js';
 
@@ -409,10 +410,14 @@ export function createSeededRealm(options: RealmOptions, index: number, nameMatc
       CustomTxnNumbers: options.customTxnNumbers ?? false,
       ETransactionEnabledStatus: 'NotApplicable',
     },
+    // PartnerTaxEnabled: true = automated sales tax; absent = a company without it, like Intuit's sandbox
+    // (AST FAQ, developer.intuit.com/hub/blog/2018/05/11/automated-sales-tax-faq).
     TaxPrefs:
-      country === 'US'
-        ? { UsingSalesTax: true, PartnerTaxEnabled: false, TaxGroupCodeRef: { value: '2' } }
-        : { UsingSalesTax: true, PartnerTaxEnabled: false },
+      country !== 'US'
+        ? { UsingSalesTax: true, PartnerTaxEnabled: false }
+        : options.automatedSalesTax
+          ? { UsingSalesTax: true, PartnerTaxEnabled: true }
+          : { UsingSalesTax: true, TaxGroupCodeRef: { value: '2' } },
     CurrencyPrefs: { MultiCurrencyEnabled: false, HomeCurrency: { value: profile.currency } },
     OtherPrefs: {
       NameValue: [{ Name: 'SalesFormsPrefs.DefaultCustomerMessage', Value: 'Thank you for your business.' }],
@@ -547,5 +552,6 @@ export function createSeededRealm(options: RealmOptions, index: number, nameMatc
       Active: true,
     });
   }
+  if (country === 'US' && options.automatedSalesTax) installAstTaxCodes(realm, createdAt);
   return realm;
 }

@@ -1,5 +1,6 @@
 import { definitionByEntityName, definitionByPath } from '../api/entities/registry.js';
 import type { AppInput, RegisteredApp } from '../apps.js';
+import { installAstTaxCodes } from '../company/ast-rates.js';
 import type { Realm, RealmOptions } from '../company/realm.js';
 import { RealmError } from '../company/registry.js';
 import type { SandboxCore } from '../core.js';
@@ -11,7 +12,8 @@ import type { DeepPartial, SandboxSettings } from '../settings.js';
 import { applySettingsPatch } from '../settings.js';
 import type { Doc } from '../util/json.js';
 import { getDoc, getString } from '../util/json.js';
-import type { DeliveryRecord, WebhookEvent } from '../webhooks.js';
+import { formatQboTime } from '../util/time.js';
+import type { DeliveryRecord, WebhookEvent, WebhookFaultsInput, WebhookFaultsState } from '../webhooks.js';
 
 export class ControlError extends Error {
   override readonly name = 'ControlError';
@@ -24,6 +26,8 @@ export interface RealmSummary {
   customTxnNumbers: boolean;
   bookCloseDate: string | null;
   duplicateDocNumberCheck: boolean;
+  /** Preferences.TaxPrefs.PartnerTaxEnabled === true (US automated sales tax). */
+  automatedSalesTax: boolean;
   connectedApps: string[];
   counts: Record<string, number>;
 }
@@ -43,6 +47,8 @@ export interface CompanyPreferencesPatch {
   customTxnNumbers?: boolean;
   bookCloseDate?: string | null;
   duplicateDocNumberCheck?: boolean;
+  /** US only: true switches automated sales tax on (PartnerTaxEnabled true), false back to manual tax. */
+  automatedSalesTax?: boolean;
 }
 
 /**
@@ -133,6 +139,15 @@ export class SandboxControl {
     }
     if (patch.duplicateDocNumberCheck !== undefined)
       realm.duplicateDocNumberCheck = patch.duplicateDocNumberCheck;
+    if (patch.automatedSalesTax !== undefined) {
+      if (!realm.isUS) throw new ControlError('automated sales tax exists for US companies only');
+      const taxPrefs: Doc = { ...(getDoc(prefs, 'TaxPrefs') ?? {}) };
+      if (patch.automatedSalesTax) {
+        taxPrefs.PartnerTaxEnabled = true;
+        installAstTaxCodes(realm, formatQboTime(this.core.clock.now(), realm.offsetMinutes, false));
+      } else delete taxPrefs.PartnerTaxEnabled;
+      prefs.TaxPrefs = taxPrefs;
+    }
     return summarize(realm);
   }
 
@@ -238,6 +253,20 @@ export class SandboxControl {
     return this.core.webhooks.drain(timeoutMs);
   }
 
+  /** Delivery faults for one app (drop, duplicate, delay, reorder); replaces that app's rules. */
+  setWebhookFaults(clientId: string, faults: WebhookFaultsInput): WebhookFaultsState {
+    if (!this.core.apps.get(clientId)) throw new ControlError(`no app ${clientId}`);
+    return this.core.webhooks.setFaults(clientId, faults);
+  }
+
+  webhookFaults(clientId?: string): WebhookFaultsState[] {
+    return this.core.webhooks.listFaults(clientId);
+  }
+
+  clearWebhookFaults(clientId?: string): void {
+    this.core.webhooks.clearFaults(clientId);
+  }
+
   // Reset ---------------------------------------------------------------------------------------------
   /**
    * Back to the start-up state: seeded companies, no faults, empty logs and caches, real clock.
@@ -288,6 +317,7 @@ function summarize(realm: Realm): RealmSummary {
     customTxnNumbers: getDoc(prefs, 'SalesFormsPrefs')?.CustomTxnNumbers === true,
     bookCloseDate: getString(getDoc(prefs, 'AccountingInfoPrefs') ?? {}, 'BookCloseDate') ?? null,
     duplicateDocNumberCheck: realm.duplicateDocNumberCheck,
+    automatedSalesTax: getDoc(prefs, 'TaxPrefs')?.PartnerTaxEnabled === true,
     connectedApps: [...realm.connectedApps],
     counts: realm.counts(),
   };

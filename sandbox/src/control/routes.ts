@@ -4,6 +4,7 @@ import { AppError } from '../apps.js';
 import { ClockError } from '../clock.js';
 import { faultRuleSchema, latencyRuleSchema } from '../faults.js';
 import { SettingsError } from '../settings.js';
+import { webhookFaultsSchema } from '../webhooks.js';
 import { ControlError } from './control.js';
 import type { SandboxControl } from './control.js';
 
@@ -30,6 +31,7 @@ const realmSchema = z
     customTxnNumbers: z.boolean().optional(),
     bookCloseDate: z.string().nullable().optional(),
     duplicateDocNumberCheck: z.boolean().optional(),
+    automatedSalesTax: z.boolean().optional(),
     offsetMinutes: z.number().int().optional(),
   })
   .strict();
@@ -39,6 +41,7 @@ const preferencesSchema = z
     customTxnNumbers: z.boolean().optional(),
     bookCloseDate: z.string().nullable().optional(),
     duplicateDocNumberCheck: z.boolean().optional(),
+    automatedSalesTax: z.boolean().optional(),
   })
   .strict();
 
@@ -190,4 +193,12 @@ export function registerControlRoutes(app: FastifyInstance, control: SandboxCont
       .parse(body(request));
     return { drained: await control.drainWebhooks(input.timeoutMs) };
   });
+  route('GET', '/webhooks/faults', (_request, _params, query) => control.webhookFaults(query.clientId));
+  route('POST', '/webhooks/faults/:clientId', (request, params) =>
+    control.setWebhookFaults(params.clientId ?? '', webhookFaultsSchema.parse(body(request))),
+  );
+  route('DELETE', '/webhooks/faults', () => control.clearWebhookFaults());
+  route('DELETE', '/webhooks/faults/:clientId', (_request, params) =>
+    control.clearWebhookFaults(params.clientId ?? ''),
+  );
 }

@@ -36,3 +36,28 @@ export function parseQboInstant(value: string, offsetMinutes: number): number {
   if (DATE_ONLY.test(value)) return Date.parse(`${value}T00:00:00Z`) - offsetMinutes * 60_000;
   return Date.parse(value);
 }
+
+const ISO_INSTANT = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * Strict ISO-8601 for request parameters such as CDC's `changedSince`: `yyyy-MM-dd` (company midnight),
+ * or a date-time with optional seconds and fraction (beyond milliseconds ignored, as webhook `time` values
+ * carry nanoseconds) and `Z`, `±hh:mm` or no offset (company wall time). NaN for anything else, including
+ * a `+` offset that arrived as a space because the client did not URL-encode it.
+ */
+export function parseIsoInstant(value: string, offsetMinutes: number): number {
+  const match = ISO_INSTANT.exec(value);
+  if (!match) return Number.NaN;
+  const [, date = '', hoursMinutes, seconds = '00', fraction = '', zone] = match;
+  if (hoursMinutes === undefined) return isDateOnly(date) ? parseQboInstant(date, offsetMinutes) : Number.NaN;
+  const wall = `${date}T${hoursMinutes}:${seconds}`;
+  const local = Date.parse(`${wall}.${fraction.padEnd(3, '0').slice(0, 3)}Z`);
+  // Date.parse rolls 2026-02-30 over to March: only a value that survives the round trip is a real instant.
+  if (!Number.isFinite(local) || new Date(local).toISOString().slice(0, 19) !== wall) return Number.NaN;
+  if (zone === undefined) return local - offsetMinutes * 60_000;
+  if (zone === 'Z') return local;
+  const digits = zone.slice(1).replace(':', '');
+  const zoneMinutes =
+    (zone.startsWith('-') ? -1 : 1) * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));
+  return local - zoneMinutes * 60_000;
+}

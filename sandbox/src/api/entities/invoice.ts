@@ -2,6 +2,7 @@ import { countryProfile } from '../../company/seed.js';
 import { Faults } from '../../errors.js';
 import type { Doc } from '../../util/json.js';
 import {
+  divideRound,
   getArray,
   getBoolean,
   getDoc,
@@ -9,34 +10,82 @@ import {
   getRefValue,
   getString,
   isDoc,
-  round2,
+  multiplyRound,
+  percentOf,
+  sumMoney,
 } from '../../util/json.js';
 import { addDays, isDateOnly } from '../../util/time.js';
 import type { EntityContext, EntityDefinition } from './context.js';
 import { checkEmail, checkLength } from './context.js';
 import { assignDocNumber } from './doc-number.js';
+import { readMoney, suppliedValue } from './money.js';
 import {
-  adjustCustomerBalance,
+  afterInvoiceWrite,
   assertInvoiceDeletable,
   invoiceLinkedTxn,
   paidOnInvoice,
   voidInvoice,
 } from './receivables.js';
+import type { DiscountFactor, GlobalTaxCalculation, TaxRate, TaxResult } from './sales-tax.js';
+import {
+  automatedSalesTaxEnabled,
+  automatedTax,
+  globalTax,
+  grossFromNet,
+  netFromGross,
+  salesRates,
+  taxInclusiveMismatch,
+  usManualTax,
+} from './sales-tax.js';
 
 const GLOBAL_TAX_CALCULATION = new Set(['TaxExcluded', 'TaxInclusive', 'NotApplicable']);
 
-interface RateBucket {
-  rateId: string;
-  percent: number;
-  net: number;
+interface TaxMode {
+  us: boolean;
+  /** US automated sales tax (Preferences.TaxPrefs.PartnerTaxEnabled). */
+  ast: boolean;
+  calculation: GlobalTaxCalculation;
 }
 
-function buildInvoice(ctx: EntityContext, input: Doc, existing: Doc | undefined): Doc {
+/** A SalesItemLine with an item: the only kind that counts towards the totals. */
+interface SalesLine {
+  line: Doc;
+  detail: Doc;
+  item: Doc;
+  /** Line.Amount, the amount before tax. */
+  net: number;
+  /** TaxInclusiveAmt sent by the client (global TaxInclusive only). */
+  gross: number | undefined;
+  /** US: TAX or NON. */
+  usCode: 'TAX' | 'NON' | undefined;
+  /** Global: the rates of the line's TaxCode. */
+  rates: TaxRate[];
+}
+
+function taxMode(ctx: EntityContext, doc: Doc): TaxMode {
+  if (ctx.realm.isUS) {
+    delete doc.GlobalTaxCalculation;
+    return { us: true, ast: automatedSalesTaxEnabled(ctx), calculation: 'NotApplicable' };
+  }
+  const calculation = getString(doc, 'GlobalTaxCalculation') ?? 'TaxExcluded';
+  if (!GLOBAL_TAX_CALCULATION.has(calculation))
+    throw Faults.invalidEnumeration('GlobalTaxCalculation', calculation);
+  doc.GlobalTaxCalculation = calculation;
+  return { us: false, ast: false, calculation: calculation as GlobalTaxCalculation };
+}
+
+/** Builds an invoice, or the invoice-shaped body of a sales form that shares its rules (CreditMemo). */
+export function buildInvoice(
+  ctx: EntityContext,
+  input: Doc,
+  existing: Doc | undefined,
+  form: 'Invoice' | 'CreditMemo' = 'Invoice',
+): Doc {
   const doc: Doc = { ...input };
-  const realm = ctx.realm;
   const customer = ctx.resolveRef('Customer', doc, 'CustomerRef', true) ?? {};
   const rawLines = getArray(doc, 'Line');
   if (!rawLines || rawLines.length === 0) throw Faults.requiredParam('Line');
+  const mode = taxMode(ctx, doc);
 
   const existingLineIds = new Set(
     (getArray(existing ?? {}, 'Line') ?? []).map((line) => (isDoc(line) ? getString(line, 'Id') : undefined)),
@@ -46,9 +95,7 @@ function buildInvoice(ctx: EntityContext, input: Doc, existing: Doc | undefined)
 
   const lines: Doc[] = [];
   const discountLines: Doc[] = [];
-  const buckets = new Map<string, RateBucket>();
-  let subtotal = 0;
-  let usTaxable = 0;
+  const sales: SalesLine[] = [];
   let hasContent = false;
 
   for (const raw of rawLines) {
@@ -59,47 +106,9 @@ function buildInvoice(ctx: EntityContext, input: Doc, existing: Doc | undefined)
     if (detailType === undefined) throw Faults.requiredParam('Line.DetailType');
     const line: Doc = { ...raw };
     if (detailType === 'SalesItemLineDetail') {
-      const amount = getNumber(line, 'Amount');
-      if (amount === undefined) throw Faults.requiredParam('Line.Amount');
-      line.Amount = round2(amount);
-      const detail: Doc = { ...(getDoc(line, 'SalesItemLineDetail') ?? {}) };
-      line.SalesItemLineDetail = detail;
       hasContent = true;
-      // "When a line lacks an ItemRef it is treated as documentation and the Line.Amount attribute is
-      // ignored" (§6.1): such a line stays on the invoice but adds nothing to the totals.
-      const item = ctx.resolveRef('Item', detail, 'ItemRef', false);
-      if (getRefValue(detail, 'ClassRef') !== undefined) ctx.resolveRef('Class', detail, 'ClassRef', true);
-      checkLength(line, 'Description', 4000);
-      if (realm.isUS) {
-        // US lines carry the TAX/NON pseudo codes and default to NON (§6.1).
-        const code = getRefValue(detail, 'TaxCodeRef') ?? 'NON';
-        if (code !== 'TAX' && code !== 'NON') {
-          throw Faults.businessValidation(
-            `Business Validation Error: Invalid line tax code ${code}. US sales lines take TaxCodeRef TAX or NON.`,
-          );
-        }
-        detail.TaxCodeRef = { value: code };
-        if (item) {
-          subtotal += amount;
-          if (code === 'TAX') usTaxable += amount;
-        }
-      } else {
-        // Non-US companies need a tax code on every line or the save fails with 6000 (§6.1, §5.4).
-        if (getRefValue(detail, 'TaxCodeRef') === undefined) {
-          throw Faults.businessValidation(
-            `Business Validation Error: Make sure all your transactions have a ${countryProfile(realm.country).taxWord} rate before you save.`,
-          );
-        }
-        const taxCode = ctx.resolveRef('TaxCode', detail, 'TaxCodeRef', true) ?? {};
-        if (item) {
-          subtotal += amount;
-          for (const rate of salesRates(ctx, taxCode)) {
-            const bucket = buckets.get(rate.rateId) ?? { ...rate, net: 0 };
-            bucket.net += amount;
-            buckets.set(rate.rateId, bucket);
-          }
-        }
-      }
+      const sale = salesLine(ctx, line, mode);
+      if (sale) sales.push(sale);
     } else if (detailType === 'DiscountLineDetail') {
       line.DiscountLineDetail = { ...(getDoc(line, 'DiscountLineDetail') ?? {}) };
       discountLines.push(line);
@@ -117,73 +126,50 @@ function buildInvoice(ctx: EntityContext, input: Doc, existing: Doc | undefined)
     lines.push(line);
   }
   if (!hasContent) throw Faults.requiredParam('Line');
-  subtotal = round2(subtotal);
+  const subtotal = sumMoney(sales.map((sale) => sale.net));
 
-  let discount = 0;
   for (const line of discountLines) {
     const detail = line.DiscountLineDetail as Doc;
     const percent = getNumber(detail, 'DiscountPercent');
-    const amount =
+    line.Amount =
       getBoolean(detail, 'PercentBased') && percent !== undefined
-        ? round2((subtotal * percent) / 100)
-        : round2(getNumber(line, 'Amount') ?? 0);
-    line.Amount = amount;
-    discount += amount;
+        ? percentOf(subtotal, percent)
+        : (readMoney(ctx, line, 'Amount', 'Line.Amount') ?? 0);
   }
-  discount = round2(discount);
+  const discount = sumMoney(discountLines.map((line) => getNumber(line, 'Amount') ?? 0));
   lines.forEach((line, index) => (line.LineNum = index + 1));
 
+  // "If ShipAddr, BillAddr, or both are not provided, the appropriate customer address from the referenced
+  // Customer object is used" (Invoice reference): the ship-to comes from the customer's ship-to only.
+  doc.BillAddr ??= customer.BillAddr;
+  doc.ShipAddr ??= customer.ShipAddr;
+
   const applyAfterDiscount = getBoolean(doc, 'ApplyTaxAfterDiscount') ?? false;
-  const discountFactor = applyAfterDiscount && subtotal > 0 ? (subtotal - discount) / subtotal : 1;
+  const factor: DiscountFactor | undefined =
+    applyAfterDiscount && subtotal > 0 && discount !== 0
+      ? { keep: sumMoney([subtotal, -discount]), of: subtotal }
+      : undefined;
   const txnTaxDetail: Doc = { ...(getDoc(doc, 'TxnTaxDetail') ?? {}) };
-  const taxLines: Doc[] = [];
-
-  if (realm.isUS) {
-    delete doc.GlobalTaxCalculation;
-    // The sandbox has no automated sales tax (§6.1, §8.1): the transaction tax code (or the customer's
-    // default) names a tax group whose rates apply to the TAX lines.
-    const codeId =
-      getRefValue(txnTaxDetail, 'TxnTaxCodeRef') ??
-      (customer.Taxable === true ? getRefValue(customer, 'DefaultTaxCodeRef') : undefined);
-    if (codeId !== undefined) {
-      if (codeId === 'TAX' || codeId === 'NON') {
-        throw Faults.businessValidation(
-          'Business Validation Error: TxnTaxCodeRef must name a sales tax rate or group.',
-        );
-      }
-      txnTaxDetail.TxnTaxCodeRef = { value: codeId };
-      const taxCode = ctx.resolveRef('TaxCode', txnTaxDetail, 'TxnTaxCodeRef', true) ?? {};
-      const base = round2(usTaxable * discountFactor);
-      for (const rate of salesRates(ctx, taxCode)) taxLines.push(taxLine(rate, base));
-    }
-  } else {
-    const calculation = getString(doc, 'GlobalTaxCalculation') ?? 'TaxExcluded';
-    if (!GLOBAL_TAX_CALCULATION.has(calculation))
-      throw Faults.invalidEnumeration('GlobalTaxCalculation', calculation);
-    doc.GlobalTaxCalculation = calculation;
-    if (calculation !== 'NotApplicable') {
-      for (const bucket of buckets.values())
-        taxLines.push(taxLine(bucket, round2(bucket.net * discountFactor)));
-    }
-  }
-
-  let totalTax = round2(taxLines.reduce((sum, line) => sum + (getNumber(line, 'Amount') ?? 0), 0));
-  // An explicit TotalTax in the request is honoured and spread over the rates, as Intuit's tax engine
-  // does (§6.1); a value merely carried over from the stored invoice on a sparse update is not.
-  const requested = getDoc(ctx.options.requestBody, 'TxnTaxDetail');
-  const override = requested ? getNumber(requested, 'TotalTax') : undefined;
-  if (override !== undefined && taxLines.length > 0 && Math.abs(override - totalTax) > 0.004) {
-    prorate(taxLines, totalTax, override);
-    totalTax = round2(override);
-  }
-  txnTaxDetail.TotalTax = totalTax;
-  txnTaxDetail.TaxLine = taxLines;
+  const tax = invoiceTax(ctx, doc, customer, sales, mode, factor, txnTaxDetail);
+  txnTaxDetail.TotalTax = tax.totalTax;
+  txnTaxDetail.TaxLine = tax.taxLines;
   doc.TxnTaxDetail = txnTaxDetail;
 
   lines.push({ Amount: subtotal, DetailType: 'SubTotalLineDetail', SubTotalLineDetail: {} });
   doc.Line = lines;
-  const totalAmt = round2(subtotal - discount + totalTax);
-  const deposit = round2(getNumber(doc, 'Deposit') ?? 0);
+  const totalAmt = sumMoney([subtotal, -discount, tax.totalTax]);
+  // QuickBooks refuses an invoice whose total is below zero: "Transaction amount must be positive"
+  // (OnTime360 KB a231, an integrator's capture of the QuickBooks message); the code is UNCONFIRMED (6000).
+  if (totalAmt < 0)
+    throw Faults.businessValidation('Business Validation Error: Transaction amount must be positive.');
+  // A deposit larger than the invoice (or below zero) would leave a negative Balance. Intuit's answer is
+  // UNCONFIRMED: 6000 with this detail.
+  const deposit = readMoney(ctx, doc, 'Deposit', 'Deposit') ?? 0;
+  if (deposit < 0 || deposit > totalAmt) {
+    throw Faults.businessValidation(
+      `Business Validation Error: The deposit (${suppliedValue(deposit)}) must be between 0 and the invoice total (${suppliedValue(totalAmt)}).`,
+    );
+  }
   doc.TotalAmt = totalAmt;
   doc.ApplyTaxAfterDiscount = applyAfterDiscount;
   doc.Deposit = deposit;
@@ -207,8 +193,6 @@ function buildInvoice(ctx: EntityContext, input: Doc, existing: Doc | undefined)
   if (!isDateOnly(dueDate)) throw Faults.requestMalformed(`DueDate: ${dueDate} is not a yyyy-MM-dd date`);
   doc.DueDate = dueDate;
 
-  doc.BillAddr ??= customer.BillAddr;
-  doc.ShipAddr ??= customer.ShipAddr ?? customer.BillAddr;
   if (doc.BillEmail === undefined && isDoc(customer.PrimaryEmailAddr)) {
     doc.BillEmail = { Address: customer.PrimaryEmailAddr.Address };
   }
@@ -222,51 +206,150 @@ function buildInvoice(ctx: EntityContext, input: Doc, existing: Doc | undefined)
   checkLength(doc, 'PrivateNote', 4000);
   checkLength(getDoc(doc, 'CustomerMemo') ?? {}, 'value', 1000);
   doc.CustomField ??= [{ DefinitionId: '1', Name: 'Crew #', Type: 'StringType' }];
-  doc.DocNumber = assignDocNumber(ctx, doc, existing);
+  doc.DocNumber = assignDocNumber(ctx, form, doc, existing);
 
   const id = getString(existing ?? {}, 'Id');
   doc.LinkedTxn = invoiceLinkedTxn(ctx, id, doc.LinkedTxn);
   // Balance is always computed; a supplied value is overwritten (§6.5).
-  doc.Balance = round2(totalAmt - deposit - (id === undefined ? 0 : paidOnInvoice(ctx, id)));
+  doc.Balance = sumMoney([totalAmt, -deposit, -(id === undefined ? 0 : paidOnInvoice(ctx, id))]);
   return doc;
 }
 
-function salesRates(ctx: EntityContext, taxCode: Doc): { rateId: string; percent: number }[] {
-  const details = getArray(getDoc(taxCode, 'SalesTaxRateList') ?? {}, 'TaxRateDetail') ?? [];
-  const rates: { rateId: string; percent: number }[] = [];
-  for (const detail of details) {
-    if (!isDoc(detail)) continue;
-    const rateId = getRefValue(detail, 'TaxRateRef');
-    const rate = rateId === undefined ? undefined : ctx.realm.get('TaxRate', rateId);
-    if (rateId !== undefined && rate) rates.push({ rateId, percent: getNumber(rate, 'RateValue') ?? 0 });
+/**
+ * One SalesItemLine: Amount, item, tax code, the TaxInclusive gross, then Qty x UnitPrice. Returns undefined
+ * for a line without ItemRef: "When a line lacks an ItemRef it is treated as documentation and the
+ * Line.Amount attribute is ignored" (Invoice reference, §6.1).
+ */
+function salesLine(ctx: EntityContext, line: Doc, mode: TaxMode): SalesLine | undefined {
+  const amount = readMoney(ctx, line, 'Amount', 'Line.Amount');
+  if (amount === undefined) throw Faults.requiredParam('Line.Amount');
+  line.Amount = amount;
+  const detail: Doc = { ...(getDoc(line, 'SalesItemLineDetail') ?? {}) };
+  line.SalesItemLineDetail = detail;
+  const item = ctx.resolveRef('Item', detail, 'ItemRef', false);
+  if (getRefValue(detail, 'ClassRef') !== undefined) ctx.resolveRef('Class', detail, 'ClassRef', true);
+  checkLength(line, 'Description', 4000);
+
+  let usCode: 'TAX' | 'NON' | undefined;
+  let rates: TaxRate[] = [];
+  if (mode.us) {
+    // US lines carry the TAX/NON pseudo codes: anything else is 6100 "Valid Line TaxCodes for US should be TAX
+    // or NON. Supplied value:XXX" (Intuit's error-code list; a developer's capture shows the same wording).
+    const supplied = getRefValue(detail, 'TaxCodeRef');
+    if (supplied !== undefined && supplied !== 'TAX' && supplied !== 'NON')
+      throw Faults.invalidLineTaxCode(supplied);
+    // Without a code a line is NON (§6.1), except under AST: "when a sales transaction line does not
+    // explicitly specify a TaxCodeRef, we will be treating that line as if the TaxCodeRef is TAX and we will
+    // determine the taxability of that line based on the item's taxability" (Intuit blog 2018-03-28,
+    // https://developer.intuit.com/hub/blog/2018/03/28/automated-sales-tax-quickbooks-online-api-update).
+    usCode = supplied ?? (mode.ast ? 'TAX' : 'NON');
+    detail.TaxCodeRef = { value: usCode };
+  } else {
+    // Non-US companies need a tax code on every line or the save fails with 6000 (§6.1, §5.4).
+    if (getRefValue(detail, 'TaxCodeRef') === undefined) {
+      throw Faults.businessValidation(
+        `Business Validation Error: Make sure all your transactions have a ${countryProfile(ctx.realm.country).taxWord} rate before you save.`,
+      );
+    }
+    rates = salesRates(ctx, ctx.resolveRef('TaxCode', detail, 'TaxCodeRef', true) ?? {});
   }
-  return rates;
+  if (!item) return undefined;
+
+  let net = amount;
+  let gross: number | undefined;
+  if (mode.calculation === 'TaxInclusive') {
+    gross = readMoney(ctx, detail, 'TaxInclusiveAmt', 'Line.SalesItemLineDetail.TaxInclusiveAmt');
+    if (gross !== undefined) net = reconcileGross(ctx, line, amount, gross, rates);
+  }
+  reconcileQuantity(ctx, detail, item, net);
+  return { line, detail, item, net, gross, usCode, rates };
 }
 
-function taxLine(rate: { rateId: string; percent: number }, base: number): Doc {
-  return {
-    Amount: round2((base * rate.percent) / 100),
-    DetailType: 'TaxLineDetail',
-    TaxLineDetail: {
-      TaxRateRef: { value: rate.rateId },
-      PercentBased: true,
-      TaxPercent: rate.percent,
-      NetAmountTaxable: round2(base),
-    },
-  };
+/**
+ * A TaxInclusive line sent with its gross: Amount must be the net of it, either way round (net plus its tax
+ * gives the gross, or the gross backed out gives the net), as in Intuit's AU response (Amount 409.09,
+ * TaxInclusiveAmt 450, 10 %). What Intuit does with an Amount that is neither is UNCONFIRMED: setting
+ * `invoice.taxInclusiveAmountMismatch` rejects it (6000, default) or replaces Amount by the net.
+ */
+function reconcileGross(ctx: EntityContext, line: Doc, net: number, gross: number, rates: TaxRate[]): number {
+  if (grossFromNet(net, rates) === gross || netFromGross(gross, rates) === net) return net;
+  if (ctx.settings.invoice.taxInclusiveAmountMismatch === 'reject') {
+    throw Faults.businessValidation(taxInclusiveMismatch(net, gross, rates));
+  }
+  const derived = netFromGross(gross, rates);
+  line.Amount = derived;
+  return derived;
 }
 
-function prorate(taxLines: Doc[], computed: number, target: number): void {
-  let assigned = 0;
-  taxLines.forEach((line, index) => {
-    const amount = getNumber(line, 'Amount') ?? 0;
-    const share =
-      index === taxLines.length - 1
-        ? round2(target - assigned)
-        : round2(computed > 0 ? (amount / computed) * target : target / taxLines.length);
-    line.Amount = share;
-    assigned += share;
-  });
+/**
+ * Qty x UnitPrice against Amount. QuickBooks re-multiplies every line and refuses a mismatch with 6070
+ * "Amount is not equal to UnitPrice * Qty" (Intuit's error codes, developer.intuit.com/app/developer/qbo/docs/
+ * develop/troubleshooting/error-codes); a developer's log shows it expects the product rounded half up to the
+ * cent and refused 1861.07 for 128.350 x 14.50 = 1861.075. A tracked inventory item needs a Qty: 6520
+ * (n8n-io/n8n#12956). With only one of Qty/UnitPrice beside Amount, Intuit's behaviour is UNCONFIRMED: setting
+ * `invoice.partialQtyUnitPrice` (strict: the item's UnitPrice or Qty 1 then 6070; derive: computed from Amount,
+ * UnitPrice to 7 decimals like the 0.9090889 QuickBooks stored in the AU response).
+ */
+function reconcileQuantity(ctx: EntityContext, detail: Doc, item: Doc, net: number): void {
+  const tracked = getString(item, 'Type') === 'Inventory' && item.TrackQtyOnHand !== false;
+  const qty = getNumber(detail, 'Qty');
+  const price = getNumber(detail, 'UnitPrice');
+  if (tracked && qty === undefined) throw Faults.inventoryQuantityRequired();
+  if (qty === undefined && price === undefined) return;
+  let q: number;
+  let p: number;
+  if (qty !== undefined && price !== undefined) {
+    q = qty;
+    p = price;
+  } else if (ctx.settings.invoice.partialQtyUnitPrice === 'derive') {
+    q = qty ?? (price === 0 || price === undefined ? 0 : divideRound(net, price, 7));
+    p = price ?? (q === 0 ? 0 : divideRound(net, q, 7));
+  } else {
+    q = qty ?? 1;
+    p = price ?? getNumber(item, 'UnitPrice') ?? 0;
+  }
+  detail.Qty = q;
+  detail.UnitPrice = p;
+  if (multiplyRound(q, p, 2) !== net) throw Faults.amountCalculation(suppliedValue(net));
+}
+
+function invoiceTax(
+  ctx: EntityContext,
+  doc: Doc,
+  customer: Doc,
+  sales: SalesLine[],
+  mode: TaxMode,
+  factor: DiscountFactor | undefined,
+  txnTaxDetail: Doc,
+): TaxResult {
+  if (!mode.us) return globalTax(ctx, sales, mode.calculation, factor);
+  if (mode.ast) {
+    // AST taxes "based on ... the taxability of the customer in question ... the taxability of the items"
+    // (blog 2018-03-28); NON explicitly directs it not to tax a line.
+    const taxable =
+      customer.Taxable === false
+        ? 0
+        : sumMoney(sales.filter((s) => s.usCode === 'TAX' && s.item.Taxable === true).map((s) => s.net));
+    const result = automatedTax(ctx, doc, { taxable, factor });
+    if (result.txnTaxCodeRef) txnTaxDetail.TxnTaxCodeRef = result.txnTaxCodeRef;
+    else delete txnTaxDetail.TxnTaxCodeRef;
+    return result;
+  }
+  // Manual US sales tax, as in Intuit's sandbox (no AST, §6.1, §8.1): the transaction tax code (or a taxable
+  // customer's default) names a tax group whose rates apply to the TAX lines.
+  const codeId =
+    getRefValue(txnTaxDetail, 'TxnTaxCodeRef') ??
+    (customer.Taxable === true ? getRefValue(customer, 'DefaultTaxCodeRef') : undefined);
+  if (codeId === undefined) return { taxLines: [], totalTax: 0 };
+  if (codeId === 'TAX' || codeId === 'NON') {
+    throw Faults.businessValidation(
+      'Business Validation Error: TxnTaxCodeRef must name a sales tax rate or group.',
+    );
+  }
+  txnTaxDetail.TxnTaxCodeRef = { value: codeId };
+  const taxCode = ctx.resolveRef('TaxCode', txnTaxDetail, 'TxnTaxCodeRef', true) ?? {};
+  const taxable = sumMoney(sales.filter((s) => s.usCode === 'TAX').map((s) => s.net));
+  return usManualTax(ctx, taxCode, { taxable, factor });
 }
 
 export const INVOICE_DEFINITION: EntityDefinition = {
@@ -276,10 +359,6 @@ export const INVOICE_DEFINITION: EntityDefinition = {
   build: buildInvoice,
   voided: voidInvoice,
   assertDeletable: assertInvoiceDeletable,
-  afterWrite(ctx, previous, next) {
-    // Customer.Balance is open A/R: follow every change of an invoice's Balance.
-    adjustCustomerBalance(ctx, previous, -1);
-    adjustCustomerBalance(ctx, next, 1);
-    return [];
-  },
+  // Customer.Balance follows every change of an invoice's Balance; payments a delete releases (receivables).
+  afterWrite: afterInvoiceWrite,
 };

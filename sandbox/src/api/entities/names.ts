@@ -27,6 +27,11 @@ function buildPerson(entity: EntityName) {
     checkLength(doc, 'GivenName', 100);
     checkLength(doc, 'FamilyName', 100);
     let displayName = getString(doc, 'DisplayName')?.trim();
+    // DisplayName "cannot be removed with sparse update" (Customer reference, §6.2): an update that sends it
+    // blank is refused instead of quietly renaming the record after its name parts. The code is UNCONFIRMED.
+    if (existing && !displayName && 'DisplayName' in ctx.options.requestBody) {
+      throw Faults.requiredParam('DisplayName');
+    }
     if (!displayName) {
       // Generated from the name parts when absent; one of them is required (§6.2).
       const parts = NAME_PARTS.map((part) => getString(doc, part)?.trim()).filter((p): p is string => !!p);
@@ -41,10 +46,11 @@ function buildPerson(entity: EntityName) {
     if (displayName.length > 500) throw Faults.stringTooLong('DisplayName', 500);
     doc.DisplayName = displayName;
 
-    const clash = ctx.realm.findByDisplayName(displayName);
-    if (clash && !(clash.entity === entity && clash.id === getString(existing ?? {}, 'Id'))) {
-      throw Faults.duplicateName();
-    }
+    const selfId = getString(existing ?? {}, 'Id');
+    const clash = ctx.realm
+      .holdersOfDisplayName(displayName)
+      .some((holder) => !(holder.entity === entity && holder.id === selfId));
+    if (clash) throw Faults.duplicateName();
     checkEmail(getDoc(doc, 'PrimaryEmailAddr'), 'PrimaryEmailAddr');
     checkLength(getDoc(doc, 'PrimaryEmailAddr') ?? {}, 'Address', 100);
     doc.PrintOnCheckName ??= getString(doc, 'CompanyName') ?? displayName;
@@ -102,8 +108,9 @@ function uniqueName(
   existing: Doc | undefined,
   what: string,
 ) {
-  const clash = ctx.realm.findByUniqueName(entity, name);
-  if (clash !== undefined && clash !== getString(existing ?? {}, 'Id')) throw Faults.duplicateName(what);
+  const selfId = getString(existing ?? {}, 'Id');
+  if (ctx.realm.holdersOfUniqueName(entity, name).some((id) => id !== selfId))
+    throw Faults.duplicateName(what);
 }
 
 /** Shared Name / SubItem / ParentRef / FullyQualifiedName handling for Item, Account and Class. */

@@ -2,30 +2,31 @@ import { ACCOUNT_ID } from '../../company/seed.js';
 import { Faults } from '../../errors.js';
 import type { Doc } from '../../util/json.js';
 import { getArray, getNumber, getRefValue, getString, isDoc, round2 } from '../../util/json.js';
-import { formatQboTime, isDateOnly } from '../../util/time.js';
+import { isDateOnly } from '../../util/time.js';
 import type { ChangedEntity, EntityContext, EntityDefinition } from './context.js';
-import { checkLength, touch } from './context.js';
-import { adjustCustomerBalance, applyCustomerDelta, invoiceLinkedTxn, paidOnInvoice } from './receivables.js';
+import { checkLength } from './context.js';
+import type { LinkedType } from './receivables.js';
+import {
+  adjustCustomerBalance,
+  applyPaymentLinks,
+  creditMemoRemaining,
+  invoiceOpenBalance,
+  paymentLinksOf,
+} from './receivables.js';
 
-/** invoiceId -> amount this payment applies to it. */
-function linksOf(payment: Doc | undefined): Map<string, number> {
-  const links = new Map<string, number>();
-  if (!payment) return links;
-  for (const line of getArray(payment, 'Line') ?? []) {
-    if (!isDoc(line)) continue;
-    const amount = getNumber(line, 'Amount') ?? 0;
-    for (const linked of getArray(line, 'LinkedTxn') ?? []) {
-      if (!isDoc(linked) || linked.TxnType !== 'Invoice') continue;
-      const id = getString(linked, 'TxnId');
-      if (id !== undefined) links.set(id, round2((links.get(id) ?? 0) + amount));
-    }
-  }
-  // A voided payment keeps its lines at zero: zero links apply nothing.
-  for (const [id, amount] of links) if (amount === 0) links.delete(id);
-  return links;
+/**
+ * "This transaction has been deposited. If you want to change or delete it, you must edit the deposit it
+ * appears on and remove it first" (6540, handling-common-errors; swarmbox/quickbooks-mcp saw every update
+ * refused, sparse or full). The Payment reference adds for void: "If funds for the payment have been
+ * deposited, you must delete the associated deposit object before voiding the payment object."
+ */
+function assertNotDeposited(ctx: EntityContext, payment: Doc): void {
+  const id = getString(payment, 'Id');
+  if (id !== undefined && ctx.realm.depositLinks.has(id)) throw Faults.depositedTransaction();
 }
 
 function buildPayment(ctx: EntityContext, input: Doc, existing: Doc | undefined): Doc {
+  if (existing) assertNotDeposited(ctx, existing);
   const doc: Doc = { ...input };
   const realm = ctx.realm;
   ctx.resolveRef('Customer', doc, 'CustomerRef', true);
@@ -36,11 +37,12 @@ function buildPayment(ctx: EntityContext, input: Doc, existing: Doc | undefined)
   const paymentId = getString(existing ?? {}, 'Id');
 
   const lines: Doc[] = [];
-  let applied = 0;
   for (const raw of getArray(doc, 'Line') ?? []) {
     if (!isDoc(raw)) throw Faults.requestMalformed('Line');
     const amount = getNumber(raw, 'Amount');
     if (amount === undefined) throw Faults.requiredParam('Line.Amount');
+    if (amount < 0)
+      throw Faults.businessValidation('Business Validation Error: Line.Amount cannot be negative.');
     const linkedTxn: Doc[] = [];
     for (const linked of getArray(raw, 'LinkedTxn') ?? []) {
       if (!isDoc(linked)) throw Faults.requestMalformed('LinkedTxn');
@@ -49,42 +51,59 @@ function buildPayment(ctx: EntityContext, input: Doc, existing: Doc | undefined)
       const txnType = getString(linked, 'TxnType');
       if (txnId === undefined) throw Faults.requiredParam('LinkedTxn.TxnId');
       if (txnType === undefined) throw Faults.requiredParam('LinkedTxn.TxnType');
-      if (txnType !== 'Invoice') {
-        // CreditMemo, JournalEntry, … exist in QuickBooks but not in this emulator.
-        throw Faults.invalidReference('LinkedTxn');
-      }
-      const invoice = realm.get('Invoice', txnId);
-      if (!invoice) {
-        throw realm.tombstones.get('Invoice')?.has(txnId)
+      // The Payment reference also lists JournalEntry, Expense, Check and CreditCardCredit, which this
+      // emulator does not model.
+      if (txnType !== 'Invoice' && txnType !== 'CreditMemo') throw Faults.invalidReference('LinkedTxn');
+      const target = realm.get(txnType, txnId);
+      if (!target) {
+        throw realm.tombstones.get(txnType)?.has(txnId)
           ? Faults.deletedTransaction()
           : Faults.invalidReference('LinkedTxn');
       }
-      // A payment may only pay its own customer's invoices: 620 otherwise (§6.5).
-      if (getRefValue(invoice, 'CustomerRef') !== customerId) {
-        throw Faults.cannotLink(`Invoice ${txnId} belongs to a different customer than the payment.`);
+      // A payment may only apply its own customer's invoices and credits: 620 otherwise (§6.5).
+      if (getRefValue(target, 'CustomerRef') !== customerId) {
+        throw Faults.cannotLink(`${txnType} ${txnId} belongs to a different customer than the payment.`);
       }
-      const open = round2(
-        (getNumber(invoice, 'TotalAmt') ?? 0) -
-          (getNumber(invoice, 'Deposit') ?? 0) -
-          paidOnInvoice(ctx, txnId, paymentId),
-      );
-      if (amount > open + 0.004) {
-        throw Faults.businessValidation(
-          `Business Validation Error: The payment amount applied to invoice ${txnId} (${amount}) is more than its open balance (${open}).`,
-        );
-      }
-      linkedTxn.push({ TxnId: txnId, TxnType: 'Invoice' });
+      linkedTxn.push({ TxnId: txnId, TxnType: txnType });
     }
-    applied += amount;
     lines.push({ ...raw, Amount: round2(amount), LinkedTxn: linkedTxn });
   }
-  applied = round2(applied);
+  doc.Line = lines;
+
+  // What this payment applies, summed over its lines, may not exceed what is open on each invoice or left
+  // on each credit memo (other payments' applications excluded).
+  const links = paymentLinksOf(doc);
+  for (const [type, map] of [
+    ['Invoice', links.invoices],
+    ['CreditMemo', links.credits],
+  ] as [LinkedType, Map<string, number>][]) {
+    for (const [txnId, amount] of map) {
+      const target = realm.get(type, txnId) ?? {};
+      const open =
+        type === 'Invoice'
+          ? invoiceOpenBalance(ctx, target, paymentId)
+          : creditMemoRemaining(ctx, target, paymentId);
+      if (amount > open + 0.004) {
+        const what = type === 'Invoice' ? 'open balance' : 'remaining credit';
+        throw Faults.businessValidation(
+          `Business Validation Error: The amount applied to ${type} ${txnId} (${amount}) is more than its ${what} (${open}).`,
+        );
+      }
+    }
+  }
+  // TotalAmt = Σ invoice lines − Σ credit-memo lines + UnappliedAmt: the Payment reference's sample applies a
+  // 300 credit memo to a 300 invoice with TotalAmt 0 and UnappliedAmt 0.
+  const applied = round2(sum(links.invoices) - sum(links.credits));
+  if (applied < 0) {
+    throw Faults.businessValidation(
+      `Business Validation Error: The credits applied (${sum(links.credits)}) are more than the amount applied to invoices (${sum(links.invoices)}).`,
+    );
+  }
   if (applied > total + 0.004) {
     throw Faults.businessValidation(
       `Business Validation Error: The amount applied (${applied}) is more than the payment total (${total}).`,
     );
   }
-  doc.Line = lines;
   doc.TotalAmt = round2(total);
   // A payment with no lines, or lines short of the total, is an unapplied credit (§6.5).
   doc.UnappliedAmt = round2(total - applied);
@@ -110,16 +129,28 @@ function buildPayment(ctx: EntityContext, input: Doc, existing: Doc | undefined)
   checkLength(doc, 'PrivateNote', 4000);
   doc.CurrencyRef = existing?.CurrencyRef ?? doc.CurrencyRef ?? ctx.homeCurrency();
   doc.ProcessPayment ??= false;
+  // The Deposit link is set by the Deposit that takes the payment; a client cannot write it.
+  delete doc.LinkedTxn;
   return doc;
 }
 
+function sum(map: Map<string, number>): number {
+  let total = 0;
+  for (const amount of map.values()) total += amount;
+  return round2(total);
+}
+
+/**
+ * Intuit's void sample answers `TotalAmt: 0`, `UnappliedAmt: 0`, `Line: []` and "Voided" in PrivateNote
+ * (Payment reference, "Void a payment"): everything it applied goes back to the invoices and credit memos.
+ */
 function voidPayment(ctx: EntityContext, existing: Doc): Doc {
+  assertNotDeposited(ctx, existing);
   ctx.assertOpenPeriod(getString(existing, 'TxnDate'));
-  const lines = (getArray(existing, 'Line') ?? []).filter(isDoc).map((line) => ({ ...line, Amount: 0 }));
   const note = getString(existing, 'PrivateNote');
   return {
     ...existing,
-    Line: lines,
+    Line: [],
     TotalAmt: 0,
     UnappliedAmt: 0,
     PrivateNote: note ? `Voided - ${note}` : 'Voided',
@@ -127,52 +158,18 @@ function voidPayment(ctx: EntityContext, existing: Doc): Doc {
 }
 
 /**
- * A payment linked through Line[].LinkedTxn reduces each invoice's Balance and bumps its SyncToken; the
- * invoice gets a reciprocal LinkedTxn, and both move Customer.Balance (§6.5). Runs on create, update,
- * void and delete, from the difference between the old and the new links.
+ * A payment linked through Line[].LinkedTxn reduces each invoice's Balance and each credit memo's Balance /
+ * RemainingCredit and bumps their SyncToken; they get a reciprocal LinkedTxn, and all of it moves
+ * Customer.Balance (§6.5). Runs on create, update, void and delete, from the old and the new links.
  */
 function afterPaymentWrite(
   ctx: EntityContext,
   previous: Doc | undefined,
   next: Doc | undefined,
 ): ChangedEntity[] {
-  const realm = ctx.realm;
   const paymentId = getString(next ?? previous ?? {}, 'Id');
   if (paymentId === undefined) return [];
-  const before = linksOf(previous);
-  const after = linksOf(next);
-  const affected = new Set([...before.keys(), ...after.keys()]);
-  const changed: ChangedEntity[] = [];
-  const lastUpdated = formatQboTime(ctx.now, realm.offsetMinutes, false);
-
-  for (const invoiceId of affected) {
-    const oldAmount = before.get(invoiceId);
-    const newAmount = after.get(invoiceId);
-    let links = realm.paymentLinks.get(invoiceId);
-    if (newAmount === undefined) links?.delete(paymentId);
-    else {
-      links ??= new Map();
-      links.set(paymentId, newAmount);
-      realm.paymentLinks.set(invoiceId, links);
-    }
-    if (links && links.size === 0) realm.paymentLinks.delete(invoiceId);
-    const invoice = realm.get('Invoice', invoiceId);
-    if (!invoice || oldAmount === newAmount) continue;
-    const balance = round2(
-      (getNumber(invoice, 'TotalAmt') ?? 0) -
-        (getNumber(invoice, 'Deposit') ?? 0) -
-        paidOnInvoice(ctx, invoiceId),
-    );
-    const updated = touch(
-      { ...invoice, Balance: balance, LinkedTxn: invoiceLinkedTxn(ctx, invoiceId, invoice.LinkedTxn) },
-      lastUpdated,
-    );
-    realm.put('Invoice', updated, invoice);
-    const customerId = getRefValue(invoice, 'CustomerRef');
-    if (customerId !== undefined)
-      applyCustomerDelta(ctx, customerId, balance - (getNumber(invoice, 'Balance') ?? 0));
-    changed.push({ entity: 'Invoice', id: invoiceId, operation: 'Update' });
-  }
+  const changed = applyPaymentLinks(ctx, paymentId, paymentLinksOf(previous), paymentLinksOf(next));
   // Unapplied credit lowers what the customer owes.
   adjustCustomerBalance(ctx, previous, 1, 'UnappliedAmt');
   adjustCustomerBalance(ctx, next, -1, 'UnappliedAmt');
@@ -186,6 +183,7 @@ export const PAYMENT_DEFINITION: EntityDefinition = {
   build: buildPayment,
   voided: voidPayment,
   assertDeletable(ctx, existing) {
+    assertNotDeposited(ctx, existing);
     ctx.assertOpenPeriod(getString(existing, 'TxnDate'));
   },
   afterWrite: afterPaymentWrite,

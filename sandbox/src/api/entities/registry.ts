@@ -1,9 +1,12 @@
 import type { EntityName } from '../../company/realm.js';
 import type { Doc } from '../../util/json.js';
 import type { EntityDefinition } from './context.js';
+import { CREDIT_MEMO_DEFINITION } from './credit-memo.js';
+import { DEPOSIT_DEFINITION } from './deposit.js';
 import { INVOICE_DEFINITION } from './invoice.js';
 import { NAME_LIST_DEFINITIONS } from './names.js';
 import { PAYMENT_DEFINITION } from './payment.js';
+import { PREFERENCES_DEFINITION } from './preferences.js';
 
 const copyBuild = (_ctx: unknown, input: Doc): Doc => ({ ...input });
 
@@ -15,11 +18,13 @@ export const DEFINITIONS: EntityDefinition[] = [
   ...NAME_LIST_DEFINITIONS,
   INVOICE_DEFINITION,
   PAYMENT_DEFINITION,
+  CREDIT_MEMO_DEFINITION,
+  DEPOSIT_DEFINITION,
   { name: 'TaxCode', path: 'taxcode', kind: 'readonly' },
   { name: 'TaxRate', path: 'taxrate', kind: 'readonly' },
   { name: 'Term', path: 'term', kind: 'readonly' },
   { name: 'CompanyInfo', path: 'companyinfo', kind: 'singleton', build: copyBuild },
-  { name: 'Preferences', path: 'preferences', kind: 'singleton', build: copyBuild },
+  PREFERENCES_DEFINITION,
 ];
 
 const byPath = new Map(DEFINITIONS.map((d) => [d.path, d]));
