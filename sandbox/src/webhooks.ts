@@ -7,6 +7,7 @@ import type { EntityName, Realm } from './company/realm.js';
 import type { SandboxLogger } from './logger.js';
 import type { WebhookSettings } from './settings.js';
 import { uuid } from './util/ids.js';
+import { seededRandom } from './util/random.js';
 
 export interface WebhookEvent {
   eventId: string;
@@ -130,7 +131,7 @@ class AppFaults {
       this.state.set(kind, {
         remaining: rule.next ?? null,
         applied: 0,
-        random: rule.rate === undefined ? null : mulberry32(rule.seed ?? 1),
+        random: rule.rate === undefined ? null : seededRandom(rule.seed ?? 1),
       });
     }
   }
@@ -567,18 +568,6 @@ function describeEvent(item: Queued): DeliveredEvent {
     id: event.id,
     operation: event.operation,
     fault: item.fault,
-  };
-}
-
-/** Small seeded PRNG (mulberry32): the same seed gives the same fault choices on every run. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 }
 

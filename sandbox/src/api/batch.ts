@@ -4,6 +4,7 @@ import { REQUEST_ID_MAX_LENGTH } from '../idempotency.js';
 import type { BatchSettings } from '../settings.js';
 import type { Doc } from '../util/json.js';
 import { getArray, getString, isDoc } from '../util/json.js';
+import { seededRandom } from '../util/random.js';
 import { definitionByEntityName } from './entities/registry.js';
 import type { AccountingService } from './service.js';
 
@@ -122,7 +123,7 @@ function bIdOf(item: Doc): string | undefined {
 function executionOrder(bIds: (string | undefined)[], settings: BatchSettings): number[] {
   const order = bIds.map((_, index) => index);
   if (settings.order === 'in-order' || order.length < 2) return order;
-  const random = mulberry32(fnv1a(`${settings.seed}\u0000${bIds.join('\u0000')}`));
+  const random = seededRandom(`${settings.seed}\u0000${bIds.join('\u0000')}`);
   for (let i = order.length - 1; i > 0; i -= 1) {
     const j = Math.floor(random() * (i + 1));
     [order[i], order[j]] = [order[j] ?? j, order[i] ?? i];
@@ -170,23 +171,4 @@ function optionsOf(item: Doc): Set<string> {
   const raw = item.optionsData;
   const values = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : [];
   return new Set(values.filter((v): v is string => typeof v === 'string').map((v) => v.trim().toLowerCase()));
-}
-
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i += 1) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
