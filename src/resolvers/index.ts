@@ -1,5 +1,6 @@
 import { CustomerResolver } from './customer.resolver.js';
 import { InvoiceResolver } from './invoice.resolver.js';
+import { SyncStatusSubscriptionResolver } from './sync-status-subscription.resolver.js';
 
 export { referenceResolvers } from './references.js';
-export const resolverClasses = [CustomerResolver, InvoiceResolver] as const;
+export const resolverClasses = [CustomerResolver, InvoiceResolver, SyncStatusSubscriptionResolver] as const;

@@ -3,12 +3,11 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
 import http from 'node:http';
-import { WebSocketServer } from 'ws';
 import type { Logger } from '../logger.js';
 import type { GraphQLContext } from '../resolvers/context.js';
 import type { ContextFactory } from './context.js';
+import { attachSubscriptionServer } from './subscription-server.js';
 
 export interface ReadinessCheck {
   name: string;
@@ -44,41 +43,19 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /**
- * One HTTP server carries /health, /ready and /graphql; graphql-ws shares the same server and path, as
- * gateways expect (Hive Gateway and Apollo Router subscribe over WebSocket at the subgraph URL).
+ * One HTTP server carries /health, /ready and /graphql; graphql-ws shares the same server and path
+ * (subscription-server.ts), as gateways expect.
  */
 export function createHttpServer(options: HttpServerOptions) {
   const { logger } = options;
   const app = express();
   const httpServer = http.createServer(app);
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  const wsCleanup = useServer<Record<string, unknown>>(
-    {
-      schema: options.schema,
-      // The token may arrive in connection params (graphql-ws clients, Hive Gateway) or on the WebSocket
-      // upgrade request (Apollo Router passthrough mode propagates headers there).
-      context: async (ctx) => {
-        const params = ctx.connectionParams ?? {};
-        const headers = params.headers as Record<string, unknown> | undefined;
-        const candidates = [
-          params.authorization,
-          params.Authorization,
-          headers?.authorization,
-          headers?.Authorization,
-          ctx.extra.request.headers.authorization,
-        ];
-        const authorization = candidates.find(
-          (value): value is string => typeof value === 'string' && value !== '',
-        );
-        return options.createContext(authorization);
-      },
-      onError: (_ctx, _id, _payload, errors) => {
-        logger.warn({ errors: errors.map((e) => e.message) }, 'subscription error');
-      },
-    },
-    wsServer,
-  );
+  const subscriptions = attachSubscriptionServer(httpServer, {
+    schema: options.schema,
+    createContext: options.createContext,
+    logger,
+  });
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema: options.schema,
@@ -110,7 +87,7 @@ export function createHttpServer(options: HttpServerOptions) {
         async serverWillStart() {
           return {
             async drainServer() {
-              await wsCleanup.dispose();
+              await subscriptions.dispose();
             },
           };
         },
