@@ -1,15 +1,29 @@
 import { startSandbox } from './index.js';
 import type { SandboxLogger } from './logger.js';
 
-/** `npm run sandbox [-- --port 4010] [--host 127.0.0.1] [--auto-approve] [--no-limits] [--verbose]` */
+const USAGE =
+  'Usage: npm run sandbox -- [--port 4010] [--host 127.0.0.1] [--auto-approve] [--no-limits] [--verbose]\n' +
+  '                          [--allow-remote-control] [--control-host <name>]...';
+
+/** See USAGE; `--control-host` may be repeated. */
 function parseArgs(argv: string[]): {
   port: number;
   host: string;
   autoApprove: boolean;
   limits: boolean;
   verbose: boolean;
+  allowRemoteControl: boolean;
+  controlHosts: string[];
 } {
-  const args = { port: 4010, host: '127.0.0.1', autoApprove: false, limits: true, verbose: false };
+  const args = {
+    port: 4010,
+    host: '127.0.0.1',
+    autoApprove: false,
+    limits: true,
+    verbose: false,
+    allowRemoteControl: false,
+    controlHosts: [] as string[],
+  };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     const value = argv[i + 1];
@@ -20,13 +34,15 @@ function parseArgs(argv: string[]): {
     else if (arg === '--host' && value !== undefined) {
       args.host = value;
       i += 1;
-    } else if (arg === '--auto-approve') args.autoApprove = true;
+    } else if (arg === '--control-host' && value !== undefined) {
+      args.controlHosts.push(value);
+      i += 1;
+    } else if (arg === '--allow-remote-control') args.allowRemoteControl = true;
+    else if (arg === '--auto-approve') args.autoApprove = true;
     else if (arg === '--no-limits') args.limits = false;
     else if (arg === '--verbose') args.verbose = true;
     else if (arg === '--help' || arg === '-h') {
-      console.log(
-        'Usage: npm run sandbox -- [--port 4010] [--host 127.0.0.1] [--auto-approve] [--no-limits] [--verbose]',
-      );
+      console.log(USAGE);
       process.exit(0);
     }
   }
@@ -38,12 +54,16 @@ function parseArgs(argv: string[]): {
 const args = parseArgs(process.argv.slice(2));
 const logger: SandboxLogger = (level, message, data) => {
   if (level === 'debug' && !args.verbose) return;
-  console.log(`[sandbox] ${level}: ${message}${data ? ` ${JSON.stringify(data)}` : ''}`);
+  const line = `[sandbox] ${level}: ${message}${data ? ` ${JSON.stringify(data)}` : ''}`;
+  // Warnings (such as listening on a network address) must not scroll past among the start-up lines.
+  if (level === 'warn') console.error(`\n${line}\n`);
+  else console.log(line);
 };
 const sandbox = await startSandbox({
   port: args.port,
   host: args.host,
   logger,
+  controlSurface: { allowRemote: args.allowRemoteControl, allowedHosts: args.controlHosts },
   settings: {
     oauth: { authorizeMode: args.autoApprove ? 'approve' : 'manual' },
     limits: { enabled: args.limits },

@@ -1,4 +1,5 @@
 import Fastify from 'fastify';
+import { isIP } from 'node:net';
 import { registerApiRoutes } from './api/routes.js';
 import type { AppInput, RegisteredApp } from './apps.js';
 import { DEFAULT_APP } from './apps.js';
@@ -6,7 +7,13 @@ import type { RealmOptions } from './company/realm.js';
 import { DEFAULT_REALMS } from './company/seed.js';
 import type { RealmSummary } from './control/control.js';
 import { SandboxControl } from './control/control.js';
-import { CONTROL_PREFIX, registerControlRoutes } from './control/routes.js';
+import {
+  CONTROL_PREFIX,
+  hostName,
+  isLoopbackAddress,
+  LOOPBACK_HOSTS,
+  registerControlRoutes,
+} from './control/routes.js';
 import { SandboxCore } from './core.js';
 import { Faults, renderFault } from './errors.js';
 import type { SandboxLogger } from './logger.js';
@@ -43,6 +50,22 @@ export interface SandboxOptions {
   realms?: RealmOptions[];
   settings?: DeepPartial<SandboxSettings>;
   logger?: SandboxLogger;
+  /** Who may use `/_sandbox` over HTTP; the in-process `control` is never restricted. */
+  controlSurface?: ControlSurfaceOptions;
+}
+
+export interface ControlSurfaceOptions {
+  /**
+   * Answer `/_sandbox` requests from other machines (default false: only loopback peers, whatever `host` the
+   * emulator listens on; the OAuth and API routes answer everyone). It has no authentication: anyone who
+   * reaches it can read client secrets, issue tokens and reset the emulator.
+   */
+  allowRemote?: boolean;
+  /**
+   * Host header names accepted besides `localhost`, `127.0.0.1`, `[::1]` and the address the emulator is
+   * bound to (port not compared), e.g. a Docker service name. Anything else is refused to stop DNS rebinding.
+   */
+  allowedHosts?: string[];
 }
 
 export interface SandboxEndpoints {
@@ -76,6 +99,37 @@ export interface Sandbox {
     clientId?: string;
   }): string;
   close(): Promise<void>;
+}
+
+function isLoopbackHost(host: string): boolean {
+  const name = hostName(host);
+  return name === 'localhost' || isLoopbackAddress(name?.replace(/^\[|\]$/g, ''));
+}
+
+function warnAboutExposure(
+  logger: SandboxLogger,
+  host: string,
+  allowRemote: boolean,
+  allowedHosts: string[],
+): void {
+  if (isLoopbackHost(host)) return;
+  const hosts = [...LOOPBACK_HOSTS, ...allowedHosts].join(', ');
+  if (allowRemote) {
+    logger(
+      'warn',
+      `WARNING: listening on ${host} with the control surface (${CONTROL_PREFIX}) open to the network. ` +
+        "It has no authentication: anyone who can reach this port can read every app's client secret, " +
+        `issue tokens for every company, install faults and reset the emulator. Accepted Host names: ${hosts}.`,
+    );
+  } else {
+    logger(
+      'warn',
+      `WARNING: listening on ${host}: the OAuth and API routes answer any client, but the control surface ` +
+        `(${CONTROL_PREFIX}) answers clients on this machine only. To open it to the network (it has no ` +
+        'authentication), pass --allow-remote-control (controlSurface.allowRemote) and name the Host with ' +
+        '--control-host (controlSurface.allowedHosts).',
+    );
+  }
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -116,7 +170,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   registerOAuthRoutes(app, core);
   registerApiRoutes(app, core);
-  registerControlRoutes(app, control);
+  const host = options.host ?? '127.0.0.1';
+  const allowRemote = options.controlSurface?.allowRemote ?? false;
+  // A bound IP literal is safe to accept as a Host: rebinding needs a name the attacker's DNS answers for.
+  const boundHost = isIP(host) !== 0 && host !== '0.0.0.0' && host !== '::' ? [host] : [];
+  const allowedHosts = [...boundHost, ...(options.controlSurface?.allowedHosts ?? [])];
+  registerControlRoutes(app, control, { allowRemote, allowedHosts });
   app.get('/', (_request, reply) =>
     reply
       .type('text/html; charset=utf-8')
@@ -127,7 +186,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ),
   );
 
-  const host = options.host ?? '127.0.0.1';
   await app.listen({ port: options.port ?? 0, host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
@@ -136,6 +194,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     '',
   );
   core.baseUrl = url;
+  warnAboutExposure(core.logger, host, allowRemote, allowedHosts);
 
   const firstApp = core.apps.list()[0];
   if (!firstApp) throw new Error('the default app was not registered');

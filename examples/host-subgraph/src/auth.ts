@@ -48,7 +48,8 @@ function toViewer(payload: JWTPayload): Viewer {
 }
 
 export function createTokenVerifier(options: HostAuthOptions): (token: string) => Promise<Viewer> {
-  const claims = { issuer: options.issuer, audience: options.audience };
+  // A token without `exp` would be valid forever, so one that leaks could never be outlived.
+  const claims = { issuer: options.issuer, audience: options.audience, requiredClaims: ['exp'] };
   let verifyWith: (token: string) => Promise<JWTPayload>;
   if (options.secret !== undefined) {
     if (options.secret.length < MIN_SECRET_LENGTH) {

@@ -7,6 +7,12 @@ export const HostErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   INVALID_STATE_TRANSITION: 'INVALID_STATE_TRANSITION',
+  /** Over a depth, cost, alias, directive or token limit (HTTP 400); refused before anything ran */
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /** Not a GraphQL request: malformed JSON, unsupported encoding (HTTP 400 or 415) */
+  BAD_REQUEST: 'BAD_REQUEST',
+  /** Body larger than the limit (HTTP 413) */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
 } as const;
 
 export function unauthenticated(reason?: string): GraphQLError {
@@ -40,4 +46,8 @@ export function invalidTransition(invoiceId: string, status: string, action: str
   return new GraphQLError(`Cannot ${action} invoice ${invoiceId}: it is ${status}`, {
     extensions: { code: HostErrorCode.INVALID_STATE_TRANSITION, invoiceId, status, action },
   });
+}
+
+export function queryTooComplex(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: HostErrorCode.QUERY_TOO_COMPLEX } });
 }

@@ -3,7 +3,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import express from 'express';
+import express, { type ErrorRequestHandler } from 'express';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +11,13 @@ import { pino, type Logger } from 'pino';
 import { bearerToken, createTokenVerifier, InvalidTokenError, type HostAuthOptions } from './auth.js';
 import { HostErrorCode } from './errors.js';
 import { InvoiceEvents, startHttpDelivery } from './events.js';
-import { resolvers, type HostContext } from './resolvers.js';
+import {
+  asQueryTooComplex,
+  DEFAULT_HOST_QUERY_LIMITS,
+  queryLimitOptions,
+  type HostQueryLimits,
+} from './limits.js';
+import { refuseUnknownEntityTypes, resolvers, type HostContext } from './resolvers.js';
 import { hostTypeDefs } from './schema.js';
 import { InvoiceService } from './service.js';
 import { HostStore } from './store.js';
@@ -28,11 +34,15 @@ export { InvoiceEvents, INVOICE_EVENT_TYPES, type InvoiceEvent, type InvoiceEven
 export { HostStore } from './store.js';
 export { TENANT_IDS } from './seed.js';
 export { HostErrorCode } from './errors.js';
+export { DEFAULT_HOST_QUERY_LIMITS, type HostQueryLimits } from './limits.js';
 export { invoiceTotals, lineAmounts } from './decimal.js';
 export type * from './model.js';
 
 /** The port the CLI uses when HOST_SUBGRAPH_PORT is unset. */
 export const DEFAULT_HOST_SUBGRAPH_PORT = 4002;
+
+/** Request bodies above this are answered 413 (HTTP_MAX_BODY_BYTES in the CLI). */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 export interface HostSubgraphOptions {
   /** Default 4002; 0 picks a free port (tests) */
@@ -46,6 +56,10 @@ export interface HostSubgraphOptions {
   logger?: Logger;
   /** Time source for createdAt / updatedAt / finalizedAt / voidedAt (default: the system clock) */
   clock?: () => Date;
+  /** Per-operation limits; each one left out takes DEFAULT_HOST_QUERY_LIMITS */
+  limits?: Partial<HostQueryLimits>;
+  /** Largest request body in bytes (default DEFAULT_MAX_BODY_BYTES, 1 MiB) */
+  maxBodyBytes?: number;
 }
 
 export interface HostSubgraph {
@@ -71,11 +85,52 @@ const EXPECTED_CODES = new Set<string>([
 
 /** The executable subgraph schema, for callers that host it themselves. */
 export function buildHostSchema(): GraphQLSchema {
-  return buildSubgraphSchema([{ typeDefs: hostTypeDefs, resolvers }]);
+  return refuseUnknownEntityTypes(buildSubgraphSchema([{ typeDefs: hostTypeDefs, resolvers }]));
 }
 
 function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
+}
+
+interface BodyRefusal {
+  status: number;
+  code: string;
+  message: string;
+}
+
+/** body-parser's client errors (too large, malformed JSON, unsupported charset or encoding, aborted). */
+function bodyRefusal(error: unknown, maxBodyBytes: number): BodyRefusal | undefined {
+  const { status, type } = error as { status?: unknown; type?: unknown };
+  if (type === 'entity.too.large') {
+    return {
+      status: 413,
+      code: HostErrorCode.PAYLOAD_TOO_LARGE,
+      message: `Request body is larger than ${maxBodyBytes} bytes`,
+    };
+  }
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  const message =
+    type === 'entity.parse.failed' ? 'Request body is not valid JSON' : 'Unreadable request body';
+  return { status, code: HostErrorCode.BAD_REQUEST, message };
+}
+
+/** Express's own handler answers an HTML page with the stack and absolute paths, and prints the stack. */
+function jsonErrorHandler(logger: Logger, maxBodyBytes: number): ErrorRequestHandler {
+  return (error: unknown, _req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const refusal = bodyRefusal(error, maxBodyBytes);
+    if (refusal) logger.info({ status: refusal.status, code: refusal.code }, 'refused request body');
+    else logger.error({ err: error }, 'unexpected HTTP error');
+    const { status, code, message } = refusal ?? {
+      status: 500,
+      code: 'INTERNAL_SERVER_ERROR',
+      message: 'Internal server error',
+    };
+    res.status(status).json({ errors: [{ message, extensions: { code } }] });
+  };
 }
 
 /**
@@ -90,6 +145,8 @@ export async function startHostSubgraph(options: HostSubgraphOptions): Promise<H
   const store = new HostStore();
   const events = new InvoiceEvents(logger);
   const service = new InvoiceService(store, events, clock);
+  const limits = queryLimitOptions({ ...DEFAULT_HOST_QUERY_LIMITS, ...options.limits });
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
   const app = express();
   const httpServer = http.createServer(app);
@@ -97,6 +154,8 @@ export async function startHostSubgraph(options: HostSubgraphOptions): Promise<H
     schema: buildHostSchema(),
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     logger: {
       debug: (message) => logger.debug(message),
       info: (message) => logger.info(message),
@@ -104,6 +163,8 @@ export async function startHostSubgraph(options: HostSubgraphOptions): Promise<H
       error: (message) => logger.error(message),
     },
     formatError: (formatted: GraphQLFormattedError, error: unknown) => {
+      const tooComplex = asQueryTooComplex(formatted, error);
+      if (tooComplex) return tooComplex;
       const code = formatted.extensions?.code;
       if (typeof code === 'string' && EXPECTED_CODES.has(code)) return formatted;
       logger.error({ err: error }, 'unexpected GraphQL error');
@@ -123,7 +184,7 @@ export async function startHostSubgraph(options: HostSubgraphOptions): Promise<H
   });
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    express.json({ limit: maxBodyBytes }),
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<HostContext> => {
         const base = { store, service };
@@ -139,6 +200,7 @@ export async function startHostSubgraph(options: HostSubgraphOptions): Promise<H
       },
     }),
   );
+  app.use(jsonErrorHandler(logger, maxBodyBytes));
 
   try {
     await new Promise<void>((resolve, reject) => {

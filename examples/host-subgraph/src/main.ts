@@ -9,12 +9,21 @@
  *   AUTH_ISSUER, AUTH_AUDIENCE   optional, checked when set
  *   INVOICE_EVENTS_URL  optional: POST every invoice event there as JSON
  *   LOG_LEVEL           default info (pino levels, or silent)
+ *   GRAPHQL_MAX_DEPTH, GRAPHQL_MAX_ALIASES, GRAPHQL_MAX_DIRECTIVES, GRAPHQL_MAX_TOKENS, GRAPHQL_MAX_COST
+ *                       per-operation limits (defaults 8, 15, 20, 1000, 5000; see README)
+ *   HTTP_MAX_BODY_BYTES default 1048576
  *
  * Exit codes: 0 after SIGINT/SIGTERM, 1 when the port is taken or start-up fails, 78 for bad settings.
  */
 import { pino } from 'pino';
 import { DEV_INSECURE_JWT_SECRET, MIN_SECRET_LENGTH, type HostAuthOptions } from './auth.js';
-import { DEFAULT_HOST_SUBGRAPH_PORT, startHostSubgraph } from './index.js';
+import {
+  DEFAULT_HOST_QUERY_LIMITS,
+  DEFAULT_HOST_SUBGRAPH_PORT,
+  DEFAULT_MAX_BODY_BYTES,
+  startHostSubgraph,
+  type HostQueryLimits,
+} from './index.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -24,6 +33,25 @@ interface Settings {
   auth: HostAuthOptions;
   invoiceEventsUrl?: string;
   logLevel: string;
+  limits: HostQueryLimits;
+  maxBodyBytes: number;
+}
+
+/** An integer setting within [min, max], or its default when unset; problems are collected, not thrown. */
+function intSetting(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  [min, max]: [number, number],
+  problems: string[],
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
 }
 
 function readSettings(env: NodeJS.ProcessEnv): { settings?: Settings; problems: string[] } {
@@ -47,6 +75,9 @@ function readSettings(env: NodeJS.ProcessEnv): { settings?: Settings; problems: 
       if (env.AUTH_JWT_SECRET.length < MIN_SECRET_LENGTH) {
         problems.push(`AUTH_JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
       }
+      if (env.NODE_ENV === 'production' && env.AUTH_JWT_SECRET === DEV_INSECURE_JWT_SECRET) {
+        problems.push('AUTH_JWT_SECRET is the public dev secret, refused when NODE_ENV=production');
+      }
       auth = { ...claims, secret: env.AUTH_JWT_SECRET };
     } else if (env.AUTH_JWKS_URL) {
       if (!URL.canParse(env.AUTH_JWKS_URL)) problems.push('AUTH_JWKS_URL must be a URL');
@@ -65,8 +96,50 @@ function readSettings(env: NodeJS.ProcessEnv): { settings?: Settings; problems: 
   }
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  // Same names and ranges as the product subgraph's settings, so one environment sets both.
+  const limits: HostQueryLimits = {
+    maxDepth: intSetting(env, 'GRAPHQL_MAX_DEPTH', DEFAULT_HOST_QUERY_LIMITS.maxDepth, [1, 100], problems),
+    maxAliases: intSetting(
+      env,
+      'GRAPHQL_MAX_ALIASES',
+      DEFAULT_HOST_QUERY_LIMITS.maxAliases,
+      [0, 1000],
+      problems,
+    ),
+    maxDirectives: intSetting(
+      env,
+      'GRAPHQL_MAX_DIRECTIVES',
+      DEFAULT_HOST_QUERY_LIMITS.maxDirectives,
+      [0, 1000],
+      problems,
+    ),
+    maxTokens: intSetting(
+      env,
+      'GRAPHQL_MAX_TOKENS',
+      DEFAULT_HOST_QUERY_LIMITS.maxTokens,
+      [100, 100_000],
+      problems,
+    ),
+    maxCost: intSetting(
+      env,
+      'GRAPHQL_MAX_COST',
+      DEFAULT_HOST_QUERY_LIMITS.maxCost,
+      [10, 10_000_000],
+      problems,
+    ),
+  };
+  const maxBodyBytes = intSetting(
+    env,
+    'HTTP_MAX_BODY_BYTES',
+    DEFAULT_MAX_BODY_BYTES,
+    [1024, 50 * 1024 * 1024],
+    problems,
+  );
   if (problems.length > 0) return { problems };
-  return { settings: { port, host, auth, invoiceEventsUrl, logLevel }, problems };
+  return {
+    settings: { port, host, auth, invoiceEventsUrl, logLevel, limits, maxBodyBytes },
+    problems,
+  };
 }
 
 const { settings, problems } = readSettings(process.env);
@@ -88,6 +161,8 @@ try {
     auth: settings.auth,
     invoiceEventsUrl: settings.invoiceEventsUrl,
     logger,
+    limits: settings.limits,
+    maxBodyBytes: settings.maxBodyBytes,
   });
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

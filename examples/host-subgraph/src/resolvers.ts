@@ -1,7 +1,8 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { isUnionType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import type { Viewer } from './auth.js';
 import { invoiceTotals, lineAmounts } from './decimal.js';
-import { unauthenticated } from './errors.js';
+import { badUserInput, unauthenticated } from './errors.js';
 import type { CustomerRecord, InvoiceLine, InvoiceRecord, InvoiceStatus } from './model.js';
 import { DateScalar, DateTimeScalar, DecimalScalar } from './scalars.js';
 import type { CreateInvoiceInput, InvoiceService, UpdateInvoiceInput } from './service.js';
@@ -84,3 +85,29 @@ export const resolvers: GraphQLResolverMap<HostContext> = {
     taxAmount: (line: InvoiceLine) => lineAmounts(line).taxAmount,
   },
 };
+
+/**
+ * @apollo/subgraph answers a representation of a type this subgraph does not have with an error without
+ * a code, which would be logged and answered as an internal error: it is the caller's mistake, so it is
+ * refused as BAD_USER_INPUT before the entities are resolved.
+ */
+export function refuseUnknownEntityTypes(schema: GraphQLSchema): GraphQLSchema {
+  const entityUnion = schema.getType('_Entity');
+  const entitiesField = schema.getQueryType()?.getFields()._entities;
+  if (!isUnionType(entityUnion) || !entitiesField?.resolve) return schema;
+  const entityTypes = new Set(entityUnion.getTypes().map((type) => type.name));
+  const resolveEntities: GraphQLFieldResolver<unknown, unknown> = entitiesField.resolve;
+  entitiesField.resolve = (source, args: { representations?: unknown[] }, context, info) => {
+    (args.representations ?? []).forEach((representation, index) => {
+      const typename = (representation as { __typename?: unknown } | null)?.__typename;
+      if (typeof typename !== 'string' || !entityTypes.has(typename)) {
+        throw badUserInput(
+          `A representation names a type that is not an entity here (${[...entityTypes].join(', ')})`,
+          `representations[${index}].__typename`,
+        );
+      }
+    });
+    return resolveEntities(source, args, context, info);
+  };
+  return schema;
+}

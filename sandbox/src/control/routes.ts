@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { AppError } from '../apps.js';
 import { ClockError } from '../clock.js';
@@ -72,8 +73,95 @@ function body(request: FastifyRequest): unknown {
 type Params = Record<string, string>;
 type Query = Record<string, string | undefined>;
 
+/** Host names a browser only uses for this machine, so a page cannot re-point them at us (DNS rebinding). */
+export const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
+
+export interface ControlAccess {
+  /** Answer peers that are not on this machine. Off by default: the surface has no authentication. */
+  allowRemote: boolean;
+  /** Host header names accepted besides LOOPBACK_HOSTS (the port is not compared). */
+  allowedHosts: readonly string[];
+}
+
+/** `localhost:4010`, `[::1]:4010`, `::1`, `Sandbox.Test` -> `localhost`, `[::1]`, `[::1]`, `sandbox.test`. */
+export function hostName(value: string): string | undefined {
+  const bracketed = isIP(value) === 6 ? `[${value}]` : value;
+  try {
+    return new URL(`http://${bracketed}`).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+  return v4 === '::1' || (isIP(v4) === 4 && v4.startsWith('127.'));
+}
+
+function refuse(reply: FastifyReply, status: number, code: string, error: string): FastifyReply {
+  return reply.code(status).header('content-type', 'application/json').send(JSON.stringify({ error, code }));
+}
+
+/**
+ * The surface has no authentication, so it answers only requests a browser page on another site cannot
+ * make: a page can send a POST with a text/plain, form or multipart type (or none) without a CORS
+ * preflight, but not one with application/json, and no preflight is ever answered here; a page cannot make
+ * its request carry a loopback Host header, which is what the DNS-rebinding check relies on.
+ */
+function guard(access: ControlAccess) {
+  const hosts = new Set([...LOOPBACK_HOSTS, ...access.allowedHosts.map((host) => hostName(host) ?? host)]);
+  const allowed = (value: string | undefined) => {
+    const name = value === undefined ? undefined : hostName(value);
+    return name !== undefined && hosts.has(name);
+  };
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!access.allowRemote && !isLoopbackAddress(request.socket.remoteAddress)) {
+      return refuse(
+        reply,
+        403,
+        'REMOTE_CONTROL_DISABLED',
+        'the control surface answers clients on this machine only (start with --allow-remote-control)',
+      );
+    }
+    if (!allowed(request.headers.host)) {
+      return refuse(reply, 403, 'FORBIDDEN_HOST', 'the control surface answers only loopback host names');
+    }
+    const hasBody =
+      request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0';
+    const chunked = request.headers['transfer-encoding'] !== undefined;
+    const mediaType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+    // Every POST, even an empty one: POST is the method a page can send cross-site without a preflight.
+    if ((request.method === 'POST' || hasBody || chunked) && mediaType !== 'application/json') {
+      return refuse(
+        reply,
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        'control requests must be sent as application/json',
+      );
+    }
+    // Browsers name the page that sent a request; a page elsewhere never gets an answer. Not every client
+    // sends Origin (curl, tests), so its absence is fine.
+    const origin = request.headers.origin;
+    if (origin !== undefined && !(URL.canParse(origin) && allowed(new URL(origin).host))) {
+      return refuse(
+        reply,
+        403,
+        'FORBIDDEN_ORIGIN',
+        'the control surface answers only pages on loopback hosts',
+      );
+    }
+    return undefined;
+  };
+}
+
 /** Same operations as the in-process SandboxControl, as JSON over HTTP. */
-export function registerControlRoutes(app: FastifyInstance, control: SandboxControl): void {
+export function registerControlRoutes(
+  app: FastifyInstance,
+  control: SandboxControl,
+  access: ControlAccess = { allowRemote: false, allowedHosts: [] },
+): void {
+  const onRequest = guard(access);
   const route = (
     method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     path: string,
@@ -82,6 +170,7 @@ export function registerControlRoutes(app: FastifyInstance, control: SandboxCont
     app.route({
       method,
       url: `${CONTROL_PREFIX}${path}`,
+      onRequest,
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         try {
           const result = await run(request, request.params as Params, (request.query ?? {}) as Query);
