@@ -19,11 +19,12 @@ export interface RunningApi {
 
 /** Composition root of the API process: wires config, stores, services and transports. */
 export async function startApi(config: Config, logger: Logger): Promise<RunningApi> {
-  await connectDatabase(config.mongo.uri, config.mongo.dbName);
+  await connectDatabase(config.mongo.uri, config.mongo.dbName, config.mongo.timeouts);
   await createIndexes();
 
-  const publishClient = createRedis(config.redis.url, 'pubsub');
-  const subscribeClient = createRedis(config.redis.url, 'pubsub');
+  const redisOptions = { commandTimeout: config.redis.commandTimeoutMs };
+  const publishClient = createRedis(config.redis.url, 'pubsub', redisOptions);
+  const subscribeClient = createRedis(config.redis.url, 'pubsub', redisOptions);
   const events = createSyncStatusEvents({ publishClient, subscribeClient, prefix: config.redis.prefix });
   const services = {
     connections: new ConnectionService(),
@@ -34,6 +35,11 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     schema: await buildFederatedSchema(),
     createContext: createContextFactory(createTokenVerifier(config.auth), services, logger),
     introspection: config.http.introspection,
+    landingPage: config.env !== 'production',
+    limits: config.limits,
+    maxBodyBytes: config.http.maxBodyBytes,
+    requestTimeoutMs: config.http.requestTimeoutMs,
+    subscriptions: config.subscriptions,
     logger,
     readiness: [
       {

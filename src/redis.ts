@@ -2,10 +2,15 @@ import { Redis, type RedisOptions } from 'ioredis';
 
 /**
  * BullMQ's production guide: worker and queue connections must never give up on a command
- * (maxRetriesPerRequest: null). Pub/sub keeps ioredis' defaults (an offline queue while reconnecting), so
- * a status event published during a blip is delayed, not lost.
+ * (maxRetriesPerRequest: null) and run blocking commands (BRPOPLPUSH, BZPOPMIN), so they get no command
+ * timeout. Pub/sub keeps ioredis' offline queue while reconnecting, so a status event published during a
+ * blip is delayed, not lost; but every command has a deadline (commandTimeout), so a request or a
+ * subscriber never waits on a stalled Redis for longer than that: it gets a TIMEOUT instead.
  */
 export type RedisRole = 'worker' | 'pubsub';
+
+/** REDIS_COMMAND_TIMEOUT_MS's default, for pub/sub clients created without configuration (tools, tests). */
+export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 2000;
 
 /**
  * disconnect() waits this long for the socket's 'close' before destroying it. ioredis' default is 2 s, and
@@ -16,7 +21,11 @@ export type RedisRole = 'worker' | 'pubsub';
 const DISCONNECT_TIMEOUT_MS = 100;
 
 export function createRedis(url: string, role: RedisRole, extra: RedisOptions = {}): Redis {
-  const options: RedisOptions = role === 'worker' ? { maxRetriesPerRequest: null } : {};
+  if (role === 'worker' && extra.commandTimeout !== undefined) {
+    throw new Error('worker connections run blocking commands and must not have a commandTimeout');
+  }
+  const options: RedisOptions =
+    role === 'worker' ? { maxRetriesPerRequest: null } : { commandTimeout: DEFAULT_REDIS_COMMAND_TIMEOUT_MS };
   return new Redis(url, {
     ...options,
     connectionName: `qbs-${role}`,

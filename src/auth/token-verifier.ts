@@ -1,4 +1,10 @@
-import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import {
+  createRemoteJWKSet,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  type JWTVerifyOptions,
+} from 'jose';
 import type { Config } from '../config.js';
 import type { Viewer } from './viewer.js';
 
@@ -29,8 +35,18 @@ function toViewer(payload: JWTPayload): Viewer {
   return { userId: payload.sub, tenants: new Set(tenants), roles };
 }
 
+/**
+ * Every token must carry `exp`, in every mode: a token without it is a credential that never lapses, and
+ * dev and test tokens (mintToken) always set one, so development behaves as production does.
+ * AUTH_MAX_TOKEN_AGE_SECONDS also bounds a token's age by its `iat` (jose's maxTokenAge then requires iat).
+ */
 export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
-  const options = { issuer: auth.issuer, audience: auth.audience };
+  const options: JWTVerifyOptions = {
+    issuer: auth.issuer,
+    audience: auth.audience,
+    requiredClaims: ['exp'],
+    ...(auth.maxTokenAgeSeconds !== undefined ? { maxTokenAge: auth.maxTokenAgeSeconds } : {}),
+  };
   let verifyWith: (token: string) => Promise<JWTPayload>;
   if (auth.mode === 'jwt' && auth.jwksUrl) {
     const jwks: JWTVerifyGetKey = createRemoteJWKSet(new URL(auth.jwksUrl));
@@ -48,8 +64,14 @@ export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
       try {
         payload = await verifyWith(token);
       } catch (error) {
-        // jose's codes (ERR_JWT_EXPIRED, ERR_JWS_SIGNATURE_VERIFICATION_FAILED, ...) say why without the token.
-        throw new InvalidTokenError((error as { code?: string }).code ?? 'verification failed');
+        // jose's codes (ERR_JWT_EXPIRED, ERR_JWS_SIGNATURE_VERIFICATION_FAILED, ...) and, for a missing or
+        // bad claim, the claim's name say why without the token.
+        const { code, claim } = error as { code?: string; claim?: string };
+        throw new InvalidTokenError(
+          code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim
+            ? `${code}: ${claim}`
+            : (code ?? 'verification failed'),
+        );
       }
       return toViewer(payload);
     },

@@ -1,4 +1,5 @@
 import mongoose from 'mongoose';
+import type { DatabaseTimeouts } from '../config.js';
 import { AuditLogModel } from './audit-log.js';
 import { CustomerModel } from './customer.js';
 import { InvoiceSyncStateModel } from './invoice-sync-state.js';
@@ -17,8 +18,33 @@ export const ALL_MODELS = [
 mongoose.set('autoIndex', false);
 mongoose.set('autoCreate', false);
 
-export async function connectDatabase(uri: string, dbName?: string): Promise<typeof mongoose> {
-  return mongoose.connect(uri, { dbName, serverSelectionTimeoutMS: 5000 });
+/**
+ * Request-serving processes give every database call a deadline, so a paused or unreachable server fails
+ * the call with a typed error (TIMEOUT to clients) instead of hanging the request:
+ * - serverSelectionTimeoutMS: no reachable server; the same bound applies to opening a connection
+ *   (connectTimeoutMS, 30 s by default: a server that accepts TCP but never answers the handshake held a
+ *   request that long), to waiting for a free pooled connection (waitQueueTimeoutMS, unbounded by
+ *   default) and to mongoose's buffering of commands while it reconnects (bufferTimeoutMS, 10 s);
+ * - socketTimeoutMS: a server that stops answering on an open connection (paused, network partition);
+ * - maxTimeMS on every query: the server itself stops a slow query first (socketTimeoutMS is larger).
+ * Without `timeouts` (the worker process) only server selection is bounded: maintenance jobs run long
+ * queries by design, and BullMQ's job lock, not a request, bounds them.
+ */
+export async function connectDatabase(
+  uri: string,
+  dbName?: string,
+  timeouts?: DatabaseTimeouts,
+): Promise<typeof mongoose> {
+  if (!timeouts) return mongoose.connect(uri, { dbName, serverSelectionTimeoutMS: 5000 });
+  mongoose.set('maxTimeMS', timeouts.maxTimeMs);
+  mongoose.set('bufferTimeoutMS', timeouts.serverSelectionTimeoutMs);
+  return mongoose.connect(uri, {
+    dbName,
+    serverSelectionTimeoutMS: timeouts.serverSelectionTimeoutMs,
+    connectTimeoutMS: timeouts.serverSelectionTimeoutMs,
+    waitQueueTimeoutMS: timeouts.serverSelectionTimeoutMs,
+    socketTimeoutMS: timeouts.socketTimeoutMs,
+  });
 }
 
 /**

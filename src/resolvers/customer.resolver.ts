@@ -27,18 +27,21 @@ export class CustomerResolver {
   quickbooksConnection(
     @Root() customer: Customer,
     @Ctx() context: GraphQLContext,
-  ): Promise<QuickBooksConnection> {
+  ): Promise<QuickBooksConnection | null> {
     return loadConnection(context, customer.id);
   }
 
+  // Nullable, like every field that can be FORBIDDEN: an error here must not wipe sibling fields.
   @Query(() => QuickBooksConnection, {
     name: 'quickbooksConnection',
-    description: "A tenant's QuickBooks connection, for the settings panel",
+    nullable: true,
+    description:
+      "A tenant's QuickBooks connection, for the settings panel; null with FORBIDDEN for a customer the caller may not act for (unknown or another tenant's)",
   })
   quickbooksConnectionByCustomerId(
     @Arg('customerId', () => ID) customerId: string,
     @Ctx() context: GraphQLContext,
-  ): Promise<QuickBooksConnection> {
+  ): Promise<QuickBooksConnection | null> {
     return loadConnection(context, customerId);
   }
 }

@@ -13,14 +13,17 @@ export function toGraphQLStatus(status: InvoiceSyncStatus): QuickBooksSyncStatus
 
 @Resolver(() => Invoice)
 export class InvoiceResolver {
+  // Nullable: a FORBIDDEN or TIMEOUT on one invoice must leave the rest of an invoice list intact.
   @FieldResolver(() => QuickBooksSyncStatus, {
-    description: "The invoice's state in QuickBooks (NOT_SYNCED when never pushed)",
+    nullable: true,
+    description:
+      "The invoice's state in QuickBooks (NOT_SYNCED when never pushed); null with an error when it cannot be read (FORBIDDEN, TIMEOUT)",
   })
   @Directive('@requires(fields: "customer { id }")')
   async quickbooksSyncStatus(
     @Root() invoice: Invoice,
     @Ctx() context: GraphQLContext,
-  ): Promise<QuickBooksSyncStatus> {
+  ): Promise<QuickBooksSyncStatus | null> {
     const viewer = requireViewer(context);
     const parentCompany = invoice.customer?.id;
     if (!parentCompany) throw badUserInput('Invoice representation lacks customer { id }');

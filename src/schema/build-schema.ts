@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { GraphQLSchema, parse } from 'graphql';
+import { GraphQLSchema, isUnionType, parse } from 'graphql';
 import { buildSchema, createResolversMap } from 'type-graphql';
 import { referenceResolvers, resolverClasses } from '../resolvers/index.js';
+import { representationError } from '../resolvers/references.js';
 import { Customer, Invoice } from './entities.js';
 
 const FEDERATION_LINK =
@@ -37,5 +38,24 @@ export async function buildFederatedSchema(): Promise<GraphQLSchema> {
   for (const [typeName, reference] of Object.entries(referenceResolvers)) {
     resolvers[typeName] = { ...resolvers[typeName], ...reference };
   }
-  return buildSubgraphSchema({ typeDefs, resolvers: resolvers as never });
+  return guardEntityRepresentations(buildSubgraphSchema({ typeDefs, resolvers: resolvers as never }));
+}
+
+/** Wraps `Query._entities` so malformed representations become per-item BAD_USER_INPUT errors. */
+function guardEntityRepresentations(schema: GraphQLSchema): GraphQLSchema {
+  const field = schema.getQueryType()?.getFields()._entities;
+  const entityUnion = schema.getType('_Entity');
+  if (!field?.resolve || !isUnionType(entityUnion)) throw new Error('not a federated subgraph schema');
+  const resolveEntities = field.resolve;
+  const entityTypes = new Set(entityUnion.getTypes().map((type) => type.name));
+  field.resolve = (source, args: { representations: unknown[] }, context, info) => {
+    const errors = args.representations.map((r) => representationError(r, entityTypes));
+    if (errors.every((error) => error === undefined)) return resolveEntities(source, args, context, info);
+    const valid = args.representations.filter((_, i) => errors[i] === undefined);
+    const resolved = resolveEntities(source, { ...args, representations: valid }, context, info) as unknown[];
+    let next = 0;
+    // graphql-js turns an Error in a list into a null item with that error at its own path.
+    return errors.map((error) => error ?? resolved[next++]);
+  };
+  return schema;
 }

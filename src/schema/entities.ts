@@ -28,7 +28,7 @@ export class Invoice {
   @Field(() => Customer)
   customer?: Customer;
 
-  quickbooksSyncStatus?: QuickBooksSyncStatus;
+  quickbooksSyncStatus?: QuickBooksSyncStatus | null;
 }
 
 @ObjectType({ description: "A change of one invoice's QuickBooks state, pushed to subscribers" })

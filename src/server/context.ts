@@ -8,8 +8,10 @@ export interface ContextFactory {
 
 /**
  * Both transports (HTTP and graphql-ws) build their context here, so a subscription is authorized exactly
- * like a query. A bad token leaves the caller anonymous; resolvers that need a caller then answer
- * UNAUTHENTICATED, while `_service` stays readable for composition tooling.
+ * like a query. No credentials leaves the caller anonymous: resolvers that need a caller answer
+ * UNAUTHENTICATED, while `_service` stays readable for composition tooling. Credentials that were sent
+ * but do not verify (another scheme, a malformed, forged or expired token) set `authFailure`; each
+ * transport then refuses the whole request (HTTP 401), as the gateway does.
  */
 export function createContextFactory(
   verifier: TokenVerifier,
@@ -18,8 +20,12 @@ export function createContextFactory(
 ): ContextFactory {
   return async (authorization) => {
     const base = { services, loaders: createLoaders(services), logger };
+    if (authorization === undefined || authorization.trim() === '') return { ...base, viewer: null };
     const token = bearerToken(authorization);
-    if (!token) return { ...base, viewer: null };
+    if (!token) {
+      logger.info({ reason: 'not a bearer credential' }, 'rejected authorization header');
+      return { ...base, viewer: null, authFailure: 'malformed authorization header' };
+    }
     try {
       return { ...base, viewer: await verifier.verify(token) };
     } catch (error) {

@@ -1,12 +1,17 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import express from 'express';
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
+import type { GraphQLSchema } from 'graphql';
 import http from 'node:http';
+import type { QueryLimits, SubscriptionSettings } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { GraphQLContext } from '../resolvers/context.js';
+import { ERROR_CODES, invalidToken } from '../resolvers/errors.js';
 import type { ContextFactory } from './context.js';
+import { createErrorFormatter, requestErrorBody } from './format-error.js';
+import { createQueryLimits } from './query-limits.js';
 import { attachSubscriptionServer } from './subscription-server.js';
 
 export interface ReadinessCheck {
@@ -19,19 +24,17 @@ export interface HttpServerOptions {
   createContext: ContextFactory;
   readiness: ReadinessCheck[];
   logger: Logger;
+  /** Introspection, and "Did you mean" hints in errors, which reveal the schema just as well. */
   introspection: boolean;
+  /** Apollo's landing page on GET /graphql from a browser (Apollo Sandbox); off in production. */
+  landingPage: boolean;
+  limits: QueryLimits;
+  maxBodyBytes: number;
+  /** Deadline of one HTTP GraphQL request, from the first byte to the last. */
+  requestTimeoutMs: number;
+  /** graphql-ws limits per connection (subscription-server.ts). */
+  subscriptions: SubscriptionSettings;
 }
-
-const EXPECTED_CODES = new Set([
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'BAD_USER_INPUT',
-  'NOT_FOUND',
-  'GRAPHQL_VALIDATION_FAILED',
-  'GRAPHQL_PARSE_FAILED',
-  'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
-]);
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([
@@ -42,6 +45,79 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   ]);
 }
 
+function sendRequestError(
+  res: Response,
+  status: number,
+  code: keyof typeof ERROR_CODES,
+  message: string,
+): void {
+  res
+    .status(status)
+    .type('application/json')
+    .send(JSON.stringify(requestErrorBody(code, message)));
+}
+
+/**
+ * Answers with TIMEOUT (HTTP 504) when the GraphQL handler has not answered within the deadline. Apollo
+ * Server cannot abort an execution, so the late result is dropped; the work behind it is itself bounded
+ * by the database and Redis timeouts. Written by hand because neither Apollo Server nor GraphQL Armor has
+ * a request deadline, and Express's connect-timeout is unmaintained and only flags the request.
+ */
+function withDeadline(handler: RequestHandler, timeoutMs: number, logger: Logger): RequestHandler {
+  return async (req, res, next) => {
+    const timer = setTimeout(() => {
+      if (res.headersSent) return;
+      logger.warn({ timeoutMs }, 'request deadline passed');
+      sendRequestError(
+        res,
+        ERROR_CODES.TIMEOUT.httpStatus,
+        'TIMEOUT',
+        'The request took too long; retry later',
+      );
+    }, timeoutMs);
+    try {
+      await handler(req, res, next);
+    } catch (error) {
+      // After a TIMEOUT answer, writing the late result fails (ERR_HTTP_HEADERS_SENT): nothing to report.
+      if (!res.headersSent) next(error);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+/**
+ * Body-parser and other Express errors as GraphQL JSON with a code, never Express's HTML page (which
+ * carries the stack and absolute paths outside production) and never the parser's message (which may
+ * quote the body).
+ */
+function requestErrorHandler(logger: Logger, maxBodyBytes: number): ErrorRequestHandler {
+  return (error: { type?: string; status?: number }, _req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    switch (error.type) {
+      case 'entity.too.large':
+        sendRequestError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body exceeds ${maxBodyBytes} bytes`);
+        return;
+      case 'entity.parse.failed':
+        sendRequestError(res, 400, 'BAD_REQUEST', 'The request body is not valid JSON');
+        return;
+      case 'encoding.unsupported':
+      case 'charset.unsupported':
+        sendRequestError(res, 415, 'BAD_REQUEST', 'Unsupported content encoding or charset');
+        return;
+    }
+    if (typeof error.status === 'number' && error.status >= 400 && error.status < 500) {
+      sendRequestError(res, error.status, 'BAD_REQUEST', 'The request could not be read');
+      return;
+    }
+    logger.error({ err: error }, 'unexpected HTTP error');
+    sendRequestError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+  };
+}
+
 /**
  * One HTTP server carries /health, /ready and /graphql; graphql-ws shares the same server and path
  * (subscription-server.ts), as gateways expect.
@@ -49,17 +125,27 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export function createHttpServer(options: HttpServerOptions) {
   const { logger } = options;
   const app = express();
+  app.disable('x-powered-by');
   const httpServer = http.createServer(app);
+  // Slow senders (slowloris) may not hold a connection longer than the request deadline.
+  httpServer.requestTimeout = options.requestTimeoutMs;
+  httpServer.headersTimeout = Math.min(httpServer.headersTimeout, options.requestTimeoutMs);
 
   const subscriptions = attachSubscriptionServer(httpServer, {
     schema: options.schema,
     createContext: options.createContext,
     logger,
+    limits: options.limits,
+    settings: options.subscriptions,
   });
 
+  const limits = createQueryLimits(options.limits);
   const apollo = new ApolloServer<GraphQLContext>({
     schema: options.schema,
     introspection: options.introspection,
+    hideSchemaDetailsFromClientErrors: !options.introspection,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     includeStacktraceInErrorResponses: false,
     // The process entry point owns SIGTERM/SIGINT and closes Redis and MongoDB after Apollo. Apollo's own
     // handler (on by default outside NODE_ENV=test) races it and re-raises the signal: shutdown hangs.
@@ -70,19 +156,10 @@ export function createHttpServer(options: HttpServerOptions) {
       warn: (message) => logger.warn(message),
       error: (message) => logger.error(message),
     },
-    formatError: (formatted: GraphQLFormattedError, error: unknown) => {
-      const code = formatted.extensions?.code;
-      if (typeof code === 'string' && EXPECTED_CODES.has(code)) return formatted;
-      // Unexpected failures are logged in full here and reach the client as a generic message.
-      logger.error({ err: error }, 'unexpected GraphQL error');
-      return {
-        message: 'Internal server error',
-        path: formatted.path,
-        extensions: { code: 'INTERNAL_SERVER_ERROR' },
-      };
-    },
+    formatError: createErrorFormatter(logger),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      ...(options.landingPage ? [] : [ApolloServerPluginLandingPageDisabled()]),
       {
         async serverWillStart() {
           return {
@@ -106,7 +183,9 @@ export function createHttpServer(options: HttpServerOptions) {
           await withTimeout(check(), 2000);
           return { name, ok: true };
         } catch (error) {
-          return { name, ok: false, error: (error as Error).message };
+          // The cause (host, port, driver message) goes to the log; the probe only learns which one failed.
+          logger.warn({ check: name, err: error }, 'readiness check failed');
+          return { name, ok: false, error: 'unavailable' };
         }
       }),
     );
@@ -118,13 +197,23 @@ export function createHttpServer(options: HttpServerOptions) {
     httpServer,
     async start(host: string, port: number): Promise<number> {
       await apollo.start();
+      const graphql = expressMiddleware(apollo, {
+        context: async ({ req }) => {
+          const context = await options.createContext(req.headers.authorization);
+          // Credentials that were sent and do not verify refuse the whole request, as the gateway does.
+          if (context.authFailure) throw invalidToken();
+          return context;
+        },
+      });
       app.use(
         '/graphql',
-        express.json({ limit: '1mb' }),
-        expressMiddleware(apollo, {
-          context: async ({ req }) => options.createContext(req.headers.authorization),
-        }),
+        express.json({ limit: options.maxBodyBytes }),
+        withDeadline(graphql, options.requestTimeoutMs, logger),
       );
+      app.use((_req, res) => {
+        sendRequestError(res, 404, 'BAD_REQUEST', 'Not found: GraphQL is served at /graphql');
+      });
+      app.use(requestErrorHandler(logger, options.maxBodyBytes));
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => {

@@ -1,4 +1,4 @@
-import type { SyncStatusEvents } from '../events/sync-status-events.js';
+import type { SyncStatusChangedEvent, SyncStatusEvents } from '../events/sync-status-events.js';
 import { InvoiceSyncStateModel, type InvoiceSyncStateName } from '../models/invoice-sync-state.js';
 
 export interface SyncErrorInfo {
@@ -92,12 +92,6 @@ export class SyncStatusService {
     return keys.map((key) => byKey.get(keyOf(key)) ?? notSynced(key.invoiceId));
   }
 
-  /** The tenant that owns an invoice's sync state, if this subgraph has ever recorded one. */
-  async ownerOf(invoiceId: string): Promise<string[]> {
-    const docs = await InvoiceSyncStateModel.find({ invoiceId }, { parentCompany: 1 }).lean();
-    return docs.map((doc) => doc.parentCompany);
-  }
-
   /** Records a state change and tells every subscriber, in whichever process it is connected. */
   async record(key: InvoiceKey, change: SyncStatusChange): Promise<InvoiceSyncStatus> {
     const now = new Date();
@@ -130,10 +124,23 @@ export class SyncStatusService {
     return status;
   }
 
-  subscribe(
+  /**
+   * Changes of one invoice id recorded within the caller's tenants. Nothing is looked up first: an id
+   * unknown here and another tenant's id are accepted alike and deliver nothing of that other tenant, so
+   * the answer reveals nothing about other tenants' invoices.
+   */
+  subscribeToInvoice(
     invoiceId: string,
-    allowedTenants: ReadonlySet<string>,
-  ): AsyncIterable<{ status: InvoiceSyncStatus }> {
-    return this.events.subscribe(invoiceId, allowedTenants);
+    tenants: ReadonlySet<string>,
+  ): AsyncIterableIterator<SyncStatusChangedEvent> {
+    return this.events.subscribe(
+      tenants,
+      (event) => event.status.invoiceId === invoiceId && tenants.has(event.parentCompany),
+    );
+  }
+
+  /** Every change of one tenant's invoices: a whole invoice list on one subscription. */
+  subscribeToCustomer(customerId: string): AsyncIterableIterator<SyncStatusChangedEvent> {
+    return this.events.subscribe([customerId], (event) => event.parentCompany === customerId);
   }
 }

@@ -11,14 +11,16 @@ import mongoose from 'mongoose';
 import { InvoiceSyncStateModel } from '../../src/models/index.js';
 import {
   ConnectionOfDocument,
+  CustomerActivityThroughGatewayDocument,
   CustomerWithConnectionDocument,
   InvoiceStatusThroughGatewayDocument,
   InvoiceWithStatusDocument,
   TenantInvoicesDocument,
+  type CustomerActivityThroughGatewaySubscription,
   type InvoiceStatusThroughGatewaySubscription,
 } from '../generated/gateway.js';
 import { composeLocalSupergraph, localSubgraphs } from '../../scripts/supergraph.js';
-import { eventually } from '../support/harness.js';
+import { eventually, tokenFor } from '../support/harness.js';
 import { startGraph, type Graph } from './support/graph.js';
 
 const run = promisify(execFile);
@@ -76,7 +78,7 @@ describe('queries through the gateway', () => {
       quickbooksInvoiceId: null,
     });
     const others = invoices.filter((i) => !['inv-acme-1001', 'inv-acme-1002'].includes(i.id));
-    expect(others.map((i) => i.quickbooksSyncStatus.state)).toEqual(others.map(() => 'NOT_SYNCED'));
+    expect(others.map((i) => i.quickbooksSyncStatus?.state)).toEqual(others.map(() => 'NOT_SYNCED'));
     expect(queries.filter((collection) => collection === 'invoice_sync_states')).toHaveLength(1);
   });
 
@@ -148,7 +150,7 @@ describe('subscriptions through the gateway', () => {
 
     // The gateway subscribes to our subgraph lazily; wait until our API holds the Redis channel.
     const redis = new Redis(graph.api.config.redis.url);
-    const channel = `${graph.api.config.redis.prefix}:sync-status-changed:inv-acme-1003`;
+    const channel = `${graph.api.config.redis.prefix}:sync-status-changed:${ACME}`;
     try {
       await eventually(
         async () => (((await redis.pubsub('CHANNELS', channel)) as string[]).length ? true : undefined),
@@ -183,6 +185,118 @@ describe('subscriptions through the gateway', () => {
       invoiceId: 'inv-acme-1003',
       invoice: { number: expect.stringMatching(/\d/), status: expect.any(String) },
       status: { state: 'SYNCING', attempts: 1 },
+    });
+  }, 60_000);
+
+  /** Waits until our API listens on the tenant's channel: the gateway subscribes upstream lazily. */
+  async function listeningFor(tenant: string): Promise<void> {
+    const redis = new Redis(graph.api.config.redis.url);
+    const channel = `${graph.api.config.redis.prefix}:sync-status-changed:${tenant}`;
+    try {
+      await eventually(
+        async () => (((await redis.pubsub('CHANNELS', channel)) as string[]).length ? true : undefined),
+        15_000,
+      );
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  const recordInWorker = (tenant: string, invoiceId: string, state: string) =>
+    run(
+      path.join(root, 'node_modules/.bin/tsx'),
+      ['test/support/record-status.ts', tenant, invoiceId, state],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          NODE_ENV: 'test',
+          LOG_LEVEL: 'silent',
+          MONGODB_URI: graph.api.config.mongo.uri,
+          MONGODB_DB_NAME: graph.api.config.mongo.dbName,
+          REDIS_URL: graph.api.config.redis.url,
+          REDIS_PREFIX: graph.api.config.redis.prefix,
+          AUTH_MODE: 'dev-insecure',
+        },
+      },
+    );
+
+  it("keeps a customer's invoice list live with one subscription (quickbooksSyncActivity), host fields joined", async () => {
+    const client = await graph.wsClient({ userId: 'dispatcher-2', tenants: [NORDLYS] });
+    const received: CustomerActivityThroughGatewaySubscription[] = [];
+    const errors: unknown[] = [];
+    const unsubscribe = client.subscribe<CustomerActivityThroughGatewaySubscription>(
+      { query: print(CustomerActivityThroughGatewayDocument), variables: { customerId: NORDLYS } },
+      {
+        next: (result) => (result.data ? received.push(result.data) : errors.push(result.errors)),
+        error: (error) => void errors.push(error),
+        complete: () => undefined,
+      },
+    );
+    await listeningFor(NORDLYS);
+    await recordInWorker(NORDLYS, 'inv-nordlys-2001', 'QUEUED');
+    await recordInWorker(NORDLYS, 'inv-nordlys-2002', 'SYNCING');
+
+    await eventually(async () => (received.length >= 2 || errors.length ? true : undefined), 15_000);
+    unsubscribe();
+    expect(errors).toEqual([]);
+    expect(received.map((r) => r.quickbooksSyncActivity)).toEqual([
+      {
+        invoiceId: 'inv-nordlys-2001',
+        invoice: { number: expect.stringMatching(/\d/), status: expect.any(String) },
+        status: { state: 'QUEUED', attempts: 1 },
+      },
+      {
+        invoiceId: 'inv-nordlys-2002',
+        invoice: { number: expect.stringMatching(/\d/), status: expect.any(String) },
+        status: { state: 'SYNCING', attempts: 1 },
+      },
+    ]);
+  }, 60_000);
+
+  it('serves the same feed over SSE to a fetch-based client that sends the Authorization header', async () => {
+    const THAMES = 'cust-thames-gb';
+    const token = await tokenFor({ userId: 'dispatcher-3', tenants: [THAMES] });
+    const aborted = new AbortController();
+    const response = await fetch(graph.gatewayUrl, {
+      method: 'POST',
+      signal: aborted.signal,
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'text/event-stream',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        query: print(CustomerActivityThroughGatewayDocument),
+        variables: { customerId: THAMES },
+      }),
+    });
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    let stream = '';
+    const reader = response.body!.getReader();
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+        stream += decoder.decode(chunk.value, { stream: true });
+      }
+    })().catch(() => undefined);
+
+    await listeningFor(THAMES);
+    await recordInWorker(THAMES, 'inv-thames-3001', 'SYNCED');
+    await eventually(async () => (stream.includes('event: next') ? true : undefined), 15_000);
+    aborted.abort();
+    await reading;
+
+    // GraphQL over SSE ("distinct connections" mode): `event: next` with the result as `data`.
+    const next = /event: next\ndata: (.*)\n/.exec(stream)?.[1];
+    expect(JSON.parse(next!)).toEqual({
+      data: {
+        quickbooksSyncActivity: {
+          invoiceId: 'inv-thames-3001',
+          invoice: { number: expect.stringMatching(/\d/), status: expect.any(String) },
+          status: { state: 'SYNCED', attempts: 1 },
+        },
+      },
     });
   }, 60_000);
 });

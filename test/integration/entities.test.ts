@@ -110,13 +110,14 @@ describe('Invoice entity resolution', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClientError);
     const { response } = error as ClientError;
+    // The status is nullable: the refused invoice keeps its place in the list, only its status is null.
     expect(response.data).toEqual({
-      _entities: [expect.objectContaining({ id: 'inv-1' }), null],
+      _entities: [expect.objectContaining({ id: 'inv-1' }), { id: 'inv-g', quickbooksSyncStatus: null }],
     });
     expect(response.errors).toEqual([
       expect.objectContaining({
         path: ['_entities', 1, 'quickbooksSyncStatus'],
-        extensions: { code: 'FORBIDDEN' },
+        extensions: { code: 'FORBIDDEN', retryable: false },
       }),
     ]);
     expect(JSON.stringify(response)).not.toContain('999');

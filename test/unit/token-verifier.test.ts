@@ -35,11 +35,42 @@ describe('HS256 verification', () => {
 
   it('rejects a wrong issuer or audience', async () => {
     expect(await reasonOf(verifier.verify(await mintToken(SECRET, { ...claims, issuer: 'elsewhere' })))).toBe(
-      'ERR_JWT_CLAIM_VALIDATION_FAILED',
+      'ERR_JWT_CLAIM_VALIDATION_FAILED: iss',
     );
     expect(await reasonOf(verifier.verify(await mintToken(SECRET, { ...claims, audience: 'other' })))).toBe(
-      'ERR_JWT_CLAIM_VALIDATION_FAILED',
+      'ERR_JWT_CLAIM_VALIDATION_FAILED: aud',
     );
+  });
+
+  it('rejects a correctly signed token without exp, which would never lapse', async () => {
+    const token = await new SignJWT({ tenants: ['cust-a'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u-7')
+      .setIssuer('platform')
+      .setAudience('graph')
+      .setIssuedAt()
+      .sign(new TextEncoder().encode(SECRET));
+    expect(await reasonOf(verifier.verify(token))).toBe('ERR_JWT_CLAIM_VALIDATION_FAILED: exp');
+  });
+
+  it('rejects an expired token', async () => {
+    expect(await reasonOf(verifier.verify(await mintToken(SECRET, { ...claims, expiresIn: '-1s' })))).toBe(
+      'ERR_JWT_EXPIRED',
+    );
+  });
+
+  it('bounds the age of a token by its iat when AUTH_MAX_TOKEN_AGE_SECONDS is set', async () => {
+    const strict = createTokenVerifier({ mode: 'jwt', secret: SECRET, maxTokenAgeSeconds: 3600 });
+    const sign = (issuedAt: number) =>
+      new SignJWT({ tenants: ['cust-a'] })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('u-7')
+        .setIssuedAt(issuedAt)
+        .setExpirationTime('30d')
+        .sign(new TextEncoder().encode(SECRET));
+    const now = Math.floor(Date.now() / 1000);
+    expect((await strict.verify(await sign(now - 60))).userId).toBe('u-7');
+    expect(await reasonOf(strict.verify(await sign(now - 7200)))).toBe('ERR_JWT_EXPIRED');
   });
 
   it('rejects a token without a tenants claim rather than treating it as no tenants', async () => {
@@ -106,9 +137,12 @@ describe('JWKS verification (RS256)', () => {
 });
 
 describe('bearerToken', () => {
-  it('reads only the Bearer scheme', () => {
+  it('reads only the Bearer scheme, in any letter case (RFC 6750, as the gateway does)', () => {
     expect(bearerToken('Bearer abc.def.ghi')).toBe('abc.def.ghi');
     expect(bearerToken('bearer abc')).toBe('abc');
+    expect(bearerToken('BEARER abc')).toBe('abc');
+    expect(bearerToken('Bearer')).toBeUndefined();
+    expect(bearerToken('Bearer a b')).toBeUndefined();
     expect(bearerToken('Basic dXNlcjpwYXNz')).toBeUndefined();
     expect(bearerToken(undefined)).toBeUndefined();
   });
