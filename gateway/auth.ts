@@ -1,0 +1,86 @@
+/**
+ * Caller authentication at the gateway with Hive Gateway's JWT plugin: where the token is found, which
+ * keys and algorithms verify it, and the one rule the plugin has no option for (`exp` is required).
+ * Each subgraph verifies the forwarded token again; the gateway only refuses bad tokens early.
+ */
+import {
+  createInlineSigningKeyProvider,
+  createRemoteJwksSigningKeyProvider,
+  type ExtractTokenFunction,
+  type GatewayPlugin,
+  type JWTAuthPluginOptions,
+} from '@graphql-hive/gateway';
+// @ts-expect-error TS5097: Node's type stripping runs this folder and needs the real extension.
+import { invalidToken } from './errors.ts';
+import type { GatewaySettings } from './settings.ts';
+
+/** Three base64url segments: anything else is refused before a JWT library parses it. */
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/**
+ * `Authorization: Bearer <jwt>`, the scheme matched case-insensitively (RFC 6750 section 2.1 via RFC 7235:
+ * auth schemes are case-insensitive; the subgraph accepts `bearer` too). A header with another scheme or
+ * a value that is not a JWT is refused as UNAUTHENTICATED; no header at all lets the request through so
+ * public fields (and `{ __typename }`) stay reachable and protected fields answer UNAUTHENTICATED.
+ */
+export function bearerToken(value: string | null | undefined): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(value.trim());
+  if (!match?.[1] || !JWT_SHAPE.test(match[1])) throw invalidToken();
+  return match[1];
+}
+
+const fromAuthorizationHeader: ExtractTokenFunction = ({ request }) => {
+  const token = bearerToken(request?.headers.get('authorization'));
+  return token ? { prefix: 'Bearer', token } : undefined;
+};
+
+/** graphql-ws clients send the same value as connection params: `{ authorization: 'Bearer <jwt>' }`. */
+function connectionParamsAuthorization(context: unknown): string | undefined {
+  const params = (context as { connectionParams?: Record<string, unknown> } | undefined)?.connectionParams;
+  const value = params?.authorization ?? params?.Authorization;
+  return typeof value === 'string' ? value : undefined;
+}
+
+const fromConnectionParams: ExtractTokenFunction = ({ serverContext }) => {
+  const token = bearerToken(connectionParamsAuthorization(serverContext));
+  return token ? { prefix: 'Bearer', token } : undefined;
+};
+
+export function jwtOptions(auth: GatewaySettings['auth']): JWTAuthPluginOptions {
+  return {
+    signingKeyProviders: [
+      auth.key.kind === 'jwks'
+        ? createRemoteJwksSigningKeyProvider({ jwksUri: auth.key.jwksUrl })
+        : createInlineSigningKeyProvider(auth.key.secret),
+    ],
+    tokenLookupLocations: [fromAuthorizationHeader, fromConnectionParams],
+    tokenVerification: { algorithms: auth.algorithms, issuer: auth.issuer, audience: auth.audience },
+    reject: { missingToken: false, invalidToken: true },
+    // The plugin would copy the decoded claims into every subgraph request's `extensions.jwt`, where Hive
+    // Gateway's error reports quote them back (issue 8). The subgraphs verify the token themselves.
+    forward: { payload: false, token: false },
+  };
+}
+
+/**
+ * Refuses a verified token without `exp`: it would be a credential that never lapses. jsonwebtoken (the
+ * JWT plugin's verifier) checks `exp` only when present, and has no option to require it; the subgraph
+ * requires it too (jose `requiredClaims`). Runs after the JWT plugin has put the claims on the context.
+ */
+export const requireTokenExpiry: GatewayPlugin = {
+  onContextBuilding({ context }) {
+    const payload = (context as { jwt?: { payload?: { exp?: unknown } } }).jwt?.payload;
+    if (payload && typeof payload.exp !== 'number') throw invalidToken();
+  },
+};
+
+/**
+ * The caller's token for the subgraphs, from the header or, for the entity fetches a graphql-ws client's
+ * event triggers, from its connection params; always spelt `Bearer <jwt>`.
+ */
+export function authorizationForSubgraphs(request: Request, context: unknown): Record<string, string> {
+  const value = request.headers.get('authorization') ?? connectionParamsAuthorization(context);
+  const token = value === undefined || value === null ? undefined : bearerToken(value);
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
