@@ -121,8 +121,9 @@ export interface ErrorLog {
  */
 export function createErrorMasker(log: ErrorLog): (error: unknown) => Error {
   const logged = new WeakSet<object>();
-  return (error) => {
-    if (!(error instanceof GraphQLError)) return internalError(undefined);
+  return (thrown) => {
+    if (!(thrown instanceof GraphQLError)) return internalError(undefined);
+    const error = subgraphSubscriptionError(thrown) ?? thrown;
     const { code, mapped } = codeOf(error);
     if (wrapsUnexpected(error) && !RETRYABLE_CODES.has(code)) return internalError(error.path);
     const original = error.extensions as Record<string, unknown>;
@@ -147,6 +148,24 @@ export function createErrorMasker(log: ErrorLog): (error: unknown) => Error {
     if (publicMessage) error.message = publicMessage;
     return error;
   };
+}
+
+/**
+ * A subgraph refuses a subscription before it starts (FORBIDDEN, TOO_MANY_SUBSCRIPTIONS, an expired token)
+ * with a graphql-ws `error` message; graphql-ws's client throws that message's payload, an array of
+ * formatted errors, which Yoga wraps as the originalError of a GraphQLError. It is the subgraph's typed
+ * refusal, not an unexpected failure: pass its code on instead of INTERNAL_SERVER_ERROR.
+ */
+function subgraphSubscriptionError(error: GraphQLError): GraphQLError | undefined {
+  const payload: unknown = error.originalError;
+  if (!Array.isArray(payload)) return undefined;
+  const first = payload[0] as { message?: unknown; extensions?: Record<string, unknown> } | undefined;
+  const code = first?.extensions?.code;
+  if (typeof first?.message !== 'string' || typeof code !== 'string') return undefined;
+  return new GraphQLError(first.message, {
+    path: error.path,
+    extensions: { code, retryable: first.extensions?.retryable === true },
+  });
 }
 
 function internalError(path: GraphQLError['path']): GraphQLError {

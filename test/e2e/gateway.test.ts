@@ -254,6 +254,23 @@ describe('subscriptions through the gateway', () => {
     ]);
   }, 60_000);
 
+  it("refuses another tenant's live feed with the subgraph's FORBIDDEN, not an internal error", async () => {
+    const client = await graph.wsClient(acmeUser);
+    const outcome = await new Promise<unknown>((resolve) => {
+      client.subscribe<CustomerActivityThroughGatewaySubscription>(
+        { query: print(CustomerActivityThroughGatewayDocument), variables: { customerId: NORDLYS } },
+        {
+          next: (result) => resolve(result.errors ?? result.data),
+          error: (error) => resolve(error),
+          complete: () => resolve('completed without an answer'),
+        },
+      );
+    });
+    const errors = outcome as { extensions?: { code?: string } }[];
+    expect(Array.isArray(errors)).toBe(true);
+    expect(errors.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+  }, 60_000);
+
   it('serves the same feed over SSE to a fetch-based client that sends the Authorization header', async () => {
     const THAMES = 'cust-thames-gb';
     const token = await tokenFor({ userId: 'dispatcher-3', tenants: [THAMES] });
