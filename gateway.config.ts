@@ -12,6 +12,8 @@ import { defineConfig } from '@graphql-hive/gateway';
 // @ts-expect-error TS5097: see above.
 import { authorizationForSubgraphs, jwtOptions, requireTokenExpiry } from './gateway/auth.ts';
 // @ts-expect-error TS5097: see above.
+import { subscriptionsNeedAToken } from './gateway/auth.ts';
+// @ts-expect-error TS5097: see above.
 import { createErrorMasker, validationErrorsAreRefusals } from './gateway/errors.ts';
 // @ts-expect-error TS5097: see above.
 import { graphiqlOptions } from './gateway/graphiql.ts';
@@ -92,6 +94,7 @@ export const gatewayConfig = defineConfig({
   cors: corsFor(settings.cors),
   plugins: () => [
     requireTokenExpiry,
+    subscriptionsNeedAToken,
     validationErrorsAreRefusals,
     ...operationLimitPlugins(settings.limits),
     bodySizeLimitPlugin(settings.limits.maxBodyBytes),

@@ -10,6 +10,7 @@ import {
   type GatewayPlugin,
   type JWTAuthPluginOptions,
 } from '@graphql-hive/gateway';
+import { GraphQLError } from 'graphql';
 // @ts-expect-error TS5097: Node's type stripping runs this folder and needs the real extension.
 import { invalidToken } from './errors.ts';
 import type { GatewaySettings } from './settings.ts';
@@ -72,6 +73,21 @@ export const requireTokenExpiry: GatewayPlugin = {
   onContextBuilding({ context }) {
     const payload = (context as { jwt?: { payload?: { exp?: unknown } } }).jwt?.payload;
     if (payload && typeof payload.exp !== 'number') throw invalidToken();
+  },
+};
+
+/**
+ * A subscription needs a caller: the subgraph refuses a graphql-ws connection without a valid token (close
+ * 4403), which Hive Gateway's upstream client retries for about 40 s before failing with an internal
+ * error. Refused here at once instead, with the same UNAUTHENTICATED a query's protected field gets.
+ */
+export const subscriptionsNeedAToken: GatewayPlugin = {
+  onSubscribe({ args }) {
+    if (!(args.contextValue as { jwt?: unknown }).jwt) {
+      throw new GraphQLError('Authentication required: send a valid bearer token', {
+        extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+      });
+    }
   },
 };
 

@@ -271,6 +271,22 @@ describe('subscriptions through the gateway', () => {
     expect(errors.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
   }, 60_000);
 
+  it('refuses a subscription without a token at once with UNAUTHENTICATED', async () => {
+    const response = await fetch(graph.gatewayUrl, {
+      method: 'POST',
+      headers: { accept: 'text/event-stream', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: print(CustomerActivityThroughGatewayDocument),
+        variables: { customerId: ACME },
+      }),
+    });
+    const stream = await response.text();
+    expect(stream).toContain('event: complete');
+    const next = /event: next\ndata: (.*)\n/.exec(stream)?.[1];
+    const result = JSON.parse(next!) as { errors?: { extensions?: { code?: string } }[] };
+    expect(result.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+  }, 60_000);
+
   it('serves the same feed over SSE to a fetch-based client that sends the Authorization header', async () => {
     const THAMES = 'cust-thames-gb';
     const token = await tokenFor({ userId: 'dispatcher-3', tenants: [THAMES] });
