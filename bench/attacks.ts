@@ -9,20 +9,12 @@
  * exhaust memory are sized to finish (a depth-6 loop, a 4x4 fragment bomb), with a client timeout.
  */
 import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { freePort, stopChild, waitForPort } from '../scripts/services/index.js';
+import { arg, checkoutRoots } from './support/args.js';
 import { startGraphProcesses } from './support/graph.js';
 
-const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-function arg(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : (process.argv[index + 1] ?? fallback);
-}
-const root = path.resolve(arg('root', here));
-// The gateway from another checkout than the subgraphs: to measure one side's change alone.
-const gatewayRoot = path.resolve(arg('gateway-root', root));
+const { root, gatewayRoot } = checkoutRoots();
 const nodeEnv = arg('node-env', 'production');
 const TENANT = 'cust-acme-us';
 // The public secret of AUTH_MODE=dev-insecure (src/config.ts): anyone can sign tokens with it.

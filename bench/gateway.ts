@@ -13,21 +13,11 @@
  * latency percentiles and CPU time per request of each process, per run and their median; `--echo` also
  * prints the processes' own output.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { arg, checkoutRoots } from './support/args.js';
 import { startGraphProcesses } from './support/graph.js';
 
-const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-function arg(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : (process.argv[index + 1] ?? fallback);
-}
-
-const root = path.resolve(arg('root', here));
-// The gateway from another checkout than the subgraphs: to measure one side's change alone.
-const gatewayRoot = path.resolve(arg('gateway-root', root));
+const { root, gatewayRoot } = checkoutRoots();
 const seconds = Number(arg('seconds', '15'));
 const warmupSeconds = Number(arg('warmup', '10'));
 const connections = Number(arg('connections', '10'));

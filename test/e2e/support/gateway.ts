@@ -17,7 +17,7 @@ export interface GatewayProcess {
 }
 
 /** The environment a test gateway starts from: test mode, the tests' secret; `env` overrides any of it. */
-function gatewayEnv(port: number, env: Record<string, string>): NodeJS.ProcessEnv {
+export function gatewayEnv(port: number, env: Record<string, string>): NodeJS.ProcessEnv {
   return {
     ...process.env,
     NODE_ENV: 'test',

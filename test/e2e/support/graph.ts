@@ -7,6 +7,7 @@ import { startHostSubgraph, type HostSubgraph } from '../../../examples/host-sub
 import { freePort, stopChild, waitForPort } from '../../../scripts/services/index.js';
 import { startTestApi, type TestApi } from '../../support/api.js';
 import { TEST_JWT_SECRET, tokenFor } from '../../support/harness.js';
+import { gatewayEnv } from './gateway.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const gatewayBin = path.join(root, 'node_modules/@graphql-hive/gateway/dist/bin.js');
@@ -34,17 +35,7 @@ export async function startGraph(): Promise<Graph> {
   const output: string[] = [];
   const gateway: ChildProcess = spawn(process.execPath, [gatewayBin, 'supergraph', 'supergraph.graphql'], {
     cwd: root,
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      AUTH_MODE: 'jwt',
-      AUTH_JWT_SECRET: TEST_JWT_SECRET,
-      GATEWAY_PORT: String(port),
-      // The gateway CLI prefers PORT over its config's port.
-      PORT: String(port),
-      HOST_SUBGRAPH_URL: host.url,
-      QUICKBOOKS_SUBGRAPH_URL: api.url,
-    },
+    env: gatewayEnv(port, { HOST_SUBGRAPH_URL: host.url, QUICKBOOKS_SUBGRAPH_URL: api.url }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   gateway.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
