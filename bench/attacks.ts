@@ -12,7 +12,8 @@ import { spawn } from 'node:child_process';
 import { SignJWT } from 'jose';
 import { freePort, stopChild, waitForPort } from '../scripts/services/index.js';
 import { arg, checkoutRoots } from './support/args.js';
-import { startGraphProcesses } from './support/graph.js';
+import { gatewayCommand, startGraphProcesses } from './support/graph.js';
+import { expiryOutcome, operationOutcome, pastTheCap, socketFlood } from './support/ws-attacks.js';
 
 const { root, gatewayRoot } = checkoutRoots();
 const nodeEnv = arg('node-env', 'production');
@@ -109,6 +110,23 @@ function record(attack: string, request: string, sent: Sent, note = ''): void {
   log(row.join(' | '));
 }
 
+/** A graphql-ws attack's row: what the protocol answered stands where HTTP attacks have their status. */
+function recordWs(
+  attack: string,
+  request: string,
+  outcome: string,
+  code: string,
+  started: number,
+  note = '',
+) {
+  record(
+    attack,
+    request,
+    { status: outcome, bytes: 0, ms: performance.now() - started, code, text: '' },
+    note,
+  );
+}
+
 /** Sends a request while an anonymous `{ __typename }` probes the gateway every 50 ms; returns the worst probe. */
 async function whileProbing(attack: () => Promise<Sent>): Promise<{ sent: Sent; worstProbeMs: number }> {
   let running = true;
@@ -144,15 +162,12 @@ function fragmentBomb(levels: number, width: number): string {
 /** Starts a lone gateway with the given environment: does it listen, or exit (and with what code)? */
 async function gatewayStarts(env: NodeJS.ProcessEnv): Promise<string> {
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['node_modules/@graphql-hive/gateway/dist/bin.js', 'supergraph', 'supergraph.graphql'],
-    {
-      cwd: gatewayRoot,
-      env: { ...process.env, GATEWAY_PORT: String(port), PORT: String(port), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const command = gatewayCommand(gatewayRoot, port);
+  const child = spawn(process.execPath, command.args, {
+    cwd: gatewayRoot,
+    env: { ...process.env, GATEWAY_PORT: String(port), ...command.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -298,6 +313,64 @@ try {
     'Origin: https://evil.example',
     cors,
     `allow-origin ${cors.headers?.get('access-control-allow-origin') ?? 'none'}, credentials ${cors.headers?.get('access-control-allow-credentials') ?? 'none'}`,
+  );
+
+  // graphql-ws (issue 8, item 4): the gateway's sockets, as the subgraph's own are tested.
+  const wsUrl = graph.gatewayUrl.replace(/^http/, 'ws');
+  const activity = `subscription { quickbooksSyncActivity(customerId: "${TENANT}") { invoiceId } }`;
+  let started = performance.now();
+  const anonymous = await socketFlood(wsUrl, 500, {}, 4000);
+  recordWs(
+    'graphql-ws: sockets without a token',
+    '500 × connection_init {}',
+    anonymous.outcome,
+    `${anonymous.acknowledged} acknowledged`,
+    started,
+    'after 4 s',
+  );
+  started = performance.now();
+  const silent = await socketFlood(wsUrl, 500, undefined, 4000);
+  recordWs(
+    'graphql-ws: sockets that never send connection_init',
+    '500 sockets',
+    silent.outcome,
+    `${silent.acknowledged} acknowledged`,
+    started,
+    'after 4 s',
+  );
+  started = performance.now();
+  const cap = await pastTheCap(wsUrl, `Bearer ${token}`, activity, 150, 3000);
+  recordWs(
+    'graphql-ws: 150 subscriptions on one socket',
+    'quickbooksSyncActivity × 150',
+    `${cap.refused} refused`,
+    cap.how,
+    started,
+  );
+  for (const [attack, query] of [
+    [
+      'graphql-ws: past the depth limit',
+      'subscription { quickbooksSyncActivity(customerId: "x") { invoice { customer { invoices { customer { invoices { customer { invoices { id } } } } } } } } }',
+    ],
+    [
+      "graphql-ws: another tenant's feed",
+      'subscription { quickbooksSyncActivity(customerId: "cust-nordlys-no") { invoiceId } }',
+    ],
+  ] as const) {
+    started = performance.now();
+    const outcome = await operationOutcome(wsUrl, `Bearer ${token}`, query);
+    recordWs(attack, 'one subscribe', outcome.types, outcome.code, started);
+  }
+  started = performance.now();
+  const expiring = await sign({ tenants: [TENANT] }, now() + 3);
+  const expiry = await expiryOutcome(wsUrl, `Bearer ${expiring}`, activity, 3000, 5000);
+  recordWs(
+    'graphql-ws: token expires while subscribed',
+    'exp in 3 s',
+    expiry.socket,
+    expiry.operation,
+    started,
+    'waited up to 5 s past exp',
   );
 
   // A subgraph that cannot be reached: what the caller and the gateway's log get to see.

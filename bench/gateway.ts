@@ -1,7 +1,8 @@
 /**
  * Throughput of the federated path: the invoice-list query a web panel's invoice page sends (a tenant's
- * invoices with their QuickBooks sync status), through the real Hive Gateway in front of the demo host
- * subgraph and this subgraph, each in its own process as `npm start` runs them.
+ * invoices with their QuickBooks sync status), through the real gateway (gateway/server.ts, Hive Gateway's
+ * runtime) in front of the demo host subgraph and this subgraph, each in its own process as `npm start`
+ * runs them.
  *
  *   npx tsx bench/gateway.ts [--seconds 15] [--connections 10] [--runs 3] [--warmup 10] [--echo]
  *                            [--node-env production] [--root <a checkout of this repository>]

@@ -11,6 +11,7 @@ import {
   type JWTAuthPluginOptions,
 } from '@graphql-hive/gateway';
 import { GraphQLError } from 'graphql';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyResult } from 'jose';
 // @ts-expect-error TS5097: Node's type stripping runs this folder and needs the real extension.
 import { invalidToken } from './errors.ts';
 import type { GatewaySettings } from './settings.ts';
@@ -41,6 +42,17 @@ function connectionParamsAuthorization(context: unknown): string | undefined {
   const params = (context as { connectionParams?: Record<string, unknown> } | undefined)?.connectionParams;
   const value = params?.authorization ?? params?.Authorization;
   return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * A graphql-ws connection's credentials, where the JWT plugin looks for them on each of its operations:
+ * the WebSocket upgrade request's Authorization header first, then the connection params.
+ */
+export function connectionAuthorization(
+  upgradeHeader: string | undefined,
+  connectionParams: Record<string, unknown> | undefined,
+): string | undefined {
+  return upgradeHeader ?? connectionParamsAuthorization({ connectionParams });
 }
 
 const fromConnectionParams: ExtractTokenFunction = ({ serverContext }) => {
@@ -75,6 +87,57 @@ export const requireTokenExpiry: GatewayPlugin = {
     if (payload && typeof payload.exp !== 'number') throw invalidToken();
   },
 };
+
+/** The token could not be checked (a JWKS that cannot be fetched): not the caller's fault. */
+export class TokenVerificationUnavailableError extends Error {
+  readonly retryable = true;
+
+  constructor(options: { cause: unknown }) {
+    super('The signing keys needed to verify the token are unavailable', options);
+    this.name = 'TokenVerificationUnavailableError';
+  }
+}
+
+/** jose's codes for a key set that could not be fetched or read, as opposed to a token that fails. */
+const KEY_SET_FAILURES = new Set([joseErrors.JWKSTimeout.code, joseErrors.JWKSInvalid.code]);
+
+/**
+ * Verifies a graphql-ws connection's token once, at connection_init, by the JWT plugin's rules (the same
+ * key, algorithms, issuer and audience) and `exp` required, as requireTokenExpiry does for each request.
+ * The JWT plugin verifies per operation and has no hook at connection_init, where a socket without a valid
+ * token must be refused before it is acknowledged; jose is the subgraph's verifier too.
+ *
+ * Resolves with when the token expires (ms since the epoch), or undefined for any token that fails;
+ * rejects with TokenVerificationUnavailableError when the keys cannot be had.
+ */
+export function createConnectionTokenVerifier(
+  auth: GatewaySettings['auth'],
+): (token: string) => Promise<number | undefined> {
+  const options = {
+    algorithms: auth.algorithms,
+    issuer: auth.issuer,
+    audience: auth.audience,
+    requiredClaims: ['exp'],
+  };
+  let verify: (token: string) => Promise<JWTVerifyResult>;
+  if (auth.key.kind === 'jwks') {
+    const keySet = createRemoteJWKSet(new URL(auth.key.jwksUrl));
+    verify = (token) => jwtVerify(token, keySet, options);
+  } else {
+    const secret = new TextEncoder().encode(auth.key.secret);
+    verify = (token) => jwtVerify(token, secret, options);
+  }
+  return async (token) => {
+    try {
+      const { payload } = await verify(token);
+      return typeof payload.exp === 'number' ? payload.exp * 1000 : undefined;
+    } catch (error) {
+      if (error instanceof joseErrors.JOSEError && !KEY_SET_FAILURES.has(error.code)) return undefined;
+      // A fetch of the key set that failed (network) is a plain TypeError, not a JOSEError.
+      throw new TokenVerificationUnavailableError({ cause: error });
+    }
+  };
+}
 
 /**
  * A subscription needs a caller: the subgraph refuses a graphql-ws connection without a valid token (close

@@ -21,6 +21,8 @@ export const GATEWAY_ERROR_CODES = {
   GRAPHQL_PARSE_FAILED: { httpStatus: 400, retryable: false },
   GRAPHQL_VALIDATION_FAILED: { httpStatus: 400, retryable: false },
   QUERY_TOO_COMPLEX: { httpStatus: 400, retryable: false },
+  /** graphql-ws only: the socket already runs GATEWAY_SUBSCRIPTION_MAX_PER_CONNECTION operations. */
+  TOO_MANY_SUBSCRIPTIONS: { httpStatus: 429, retryable: false },
   TIMEOUT: { httpStatus: 504, retryable: true },
   /** A subgraph could not be reached (connection refused or reset): gateway-only. */
   SERVICE_UNAVAILABLE: { httpStatus: 503, retryable: true },
@@ -60,6 +62,14 @@ export function gatewayError(code: GatewayErrorCode, message: string): GraphQLEr
 
 export const invalidToken = () => gatewayError('UNAUTHENTICATED', INVALID_TOKEN_MESSAGE);
 export const queryTooComplex = (message: string) => gatewayError('QUERY_TOO_COMPLEX', message);
+/** The subgraph's words for the same refusals (src/resolvers/errors.ts), so both read alike. */
+export const tooManySubscriptions = (limit: number) =>
+  gatewayError(
+    'TOO_MANY_SUBSCRIPTIONS',
+    `This connection already runs ${limit} subscriptions, the most it may; complete one first`,
+  );
+export const tokenExpired = () =>
+  gatewayError('UNAUTHENTICATED', 'The bearer token expired; connect again with a fresh token');
 
 /**
  * Hive Gateway's codes and the JWT plugin's code-less refusals (matched on its constant messages, in
@@ -115,11 +125,11 @@ export interface ErrorLog {
  * object, so Yoga neither wraps it nor logs it as unexpected (a flood of bad tokens must not flood the
  * log); Yoga's own validation plugin amends errors in place the same way. Anything unexpected becomes
  * INTERNAL_SERVER_ERROR with a fixed message and Yoga logs the original on the gateway's logger, whose
- * production redaction removes subgraph request bodies (gateway.config.ts). A subgraph that cannot be
+ * production redaction removes subgraph request bodies (gateway/logging.ts). A subgraph that cannot be
  * reached or times out is logged here at warn, once per failed subgraph request (Hive Gateway repeats
  * the same error, sharing one extensions object, for every entity that request was for).
  */
-export function createErrorMasker(log: ErrorLog): (error: unknown) => Error {
+export function createErrorMasker(log: ErrorLog): (error: unknown) => GraphQLError {
   const logged = new WeakSet<object>();
   return (thrown) => {
     if (!(thrown instanceof GraphQLError)) return internalError(undefined);

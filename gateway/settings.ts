@@ -3,8 +3,8 @@
  * the same for the subgraph). Names shared with the subgraphs (NODE_ENV, AUTH_*, INTROSPECTION, LOG_LEVEL)
  * mean the same thing; gateway-only settings start with GATEWAY_.
  *
- * This folder is loaded by the Hive Gateway CLI through Node's type stripping, so it imports nothing from
- * src/ (whose `.js` specifiers only resolve once compiled) and uses only erasable TypeScript.
+ * This folder runs through Node's type stripping (gateway/server.ts, no build step), so it imports nothing
+ * from src/ (whose `.js` specifiers only resolve once compiled) and uses only erasable TypeScript.
  */
 import { z } from 'zod';
 
@@ -47,6 +47,23 @@ export const DEFAULT_GATEWAY_TIMEOUTS = {
   requestMs: 15_000,
 } as const;
 
+/**
+ * graphql-ws limits per client socket, the subgraph's SUBSCRIPTION_* defaults (src/config.ts): a client's
+ * socket at the gateway carries what the subgraph's would if the client connected to it directly.
+ */
+export const DEFAULT_GATEWAY_SUBSCRIPTION_LIMITS = {
+  /** Operations one socket may run at once; the next gets TOO_MANY_SUBSCRIPTIONS. */
+  maxPerConnection: 100,
+  /** How long a socket may stay open without a valid connection_init (then close 4408). */
+  connectionInitTimeoutMs: 3000,
+  /** The largest message a client may send; larger closes the socket with 1009 before it is parsed. */
+  maxMessageBytes: 64 * 1024,
+} as const;
+
+export type GatewaySubscriptionLimits = {
+  -readonly [K in keyof typeof DEFAULT_GATEWAY_SUBSCRIPTION_LIMITS]: number;
+};
+
 export type GraphiqlMode = 'cdn' | 'offline' | 'off';
 type HiveLogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
@@ -65,6 +82,9 @@ export interface GatewaySettings {
   };
   limits: GatewayLimits;
   timeouts: { upstreamMs: number; requestMs: number };
+  subscriptions: GatewaySubscriptionLimits;
+  /** How long a stop (SIGTERM/SIGINT) may take before the process exits regardless. */
+  shutdownTimeoutMs: number;
   introspection: boolean;
   graphiql: GraphiqlMode;
   /** Origins whose browser pages may call the gateway; '*' (any) is refused in production. */
@@ -125,6 +145,22 @@ const EnvSchema = z
     GATEWAY_MAX_BODY_BYTES: intSetting(1024, 50 * 1024 * 1024, DEFAULT_GATEWAY_LIMITS.maxBodyBytes),
     GATEWAY_UPSTREAM_TIMEOUT_MS: intSetting(100, 300_000, DEFAULT_GATEWAY_TIMEOUTS.upstreamMs),
     GATEWAY_REQUEST_TIMEOUT_MS: intSetting(100, 600_000, DEFAULT_GATEWAY_TIMEOUTS.requestMs),
+    GATEWAY_SUBSCRIPTION_MAX_PER_CONNECTION: intSetting(
+      1,
+      10_000,
+      DEFAULT_GATEWAY_SUBSCRIPTION_LIMITS.maxPerConnection,
+    ),
+    GATEWAY_SUBSCRIPTION_INIT_TIMEOUT_MS: intSetting(
+      100,
+      60_000,
+      DEFAULT_GATEWAY_SUBSCRIPTION_LIMITS.connectionInitTimeoutMs,
+    ),
+    GATEWAY_SUBSCRIPTION_MAX_MESSAGE_BYTES: intSetting(
+      1024,
+      10 * 1024 * 1024,
+      DEFAULT_GATEWAY_SUBSCRIPTION_LIMITS.maxMessageBytes,
+    ),
+    GATEWAY_SHUTDOWN_TIMEOUT_MS: intSetting(1000, 600_000, 10_000),
 
     INTROSPECTION: booleanFromString.optional(),
     GATEWAY_GRAPHIQL: z.enum(['cdn', 'offline', 'off']).optional(),
@@ -229,6 +265,12 @@ export function loadGatewaySettings(source: NodeJS.ProcessEnv): GatewaySettings 
       maxBodyBytes: env.GATEWAY_MAX_BODY_BYTES,
     },
     timeouts: { upstreamMs: env.GATEWAY_UPSTREAM_TIMEOUT_MS, requestMs: env.GATEWAY_REQUEST_TIMEOUT_MS },
+    subscriptions: {
+      maxPerConnection: env.GATEWAY_SUBSCRIPTION_MAX_PER_CONNECTION,
+      connectionInitTimeoutMs: env.GATEWAY_SUBSCRIPTION_INIT_TIMEOUT_MS,
+      maxMessageBytes: env.GATEWAY_SUBSCRIPTION_MAX_MESSAGE_BYTES,
+    },
+    shutdownTimeoutMs: env.GATEWAY_SHUTDOWN_TIMEOUT_MS,
     introspection: env.INTROSPECTION ?? !production,
     graphiql: env.GATEWAY_GRAPHIQL ?? (production ? 'off' : 'cdn'),
     cors: {

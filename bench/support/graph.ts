@@ -10,6 +10,21 @@ import { ensureBackingServices, freePort, stopChild, waitForPort } from '../../s
 /** USER_HZ: the unit of /proc CPU times, 100 on every Linux build we run. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
+/**
+ * How to start the gateway of a checkout: its own server (gateway/server.ts, run by Node's type
+ * stripping as `npm run gateway` does), or, in checkouts from before it, Hive Gateway's CLI with
+ * gateway.config.ts (the CLI listens on PORT before its config's port), so older versions can still be
+ * measured with `--root`/`--gateway-root`.
+ */
+export function gatewayCommand(checkout: string, port: number): { args: string[]; env: NodeJS.ProcessEnv } {
+  if (fs.existsSync(path.join(checkout, 'gateway/server.ts')))
+    return { args: ['gateway/server.ts'], env: {} };
+  return {
+    args: ['node_modules/@graphql-hive/gateway/dist/bin.js', 'supergraph', 'supergraph.graphql'],
+    env: { PORT: String(port) },
+  };
+}
+
 export interface GraphProcesses {
   gatewayUrl: string;
   gateway: ChildProcess;
@@ -42,7 +57,7 @@ export interface GraphOptions {
 }
 
 /**
- * The graph as `npm start` runs it, one process each (demo host subgraph, this subgraph, Hive Gateway),
+ * The graph as `npm start` runs it, one process each (demo host subgraph, this subgraph, the gateway),
  * built from `root` with tsc, on free ports, with its own database and Redis prefix and a random secret.
  */
 export async function startGraphProcesses(options: GraphOptions): Promise<GraphProcesses> {
@@ -67,6 +82,13 @@ export async function startGraphProcesses(options: GraphOptions): Promise<GraphP
     const [gatewayPort, subgraphPort, hostPort] = [await freePort(), await freePort(), await freePort()];
     const suffix = crypto.randomBytes(4).toString('hex');
     const env: NodeJS.ProcessEnv = {
+      // Production refuses the public QuickBooks development secrets and the emulator; the benchmarks
+      // never call QuickBooks, so per-run values (and placeholder Intuit credentials) do. The
+      // environment's own values win; older checkouts ignore these names.
+      QUICKBOOKS_STATE_SECRET: crypto.randomBytes(32).toString('hex'),
+      QUICKBOOKS_TOKEN_KEYS: `bench:${crypto.randomBytes(32).toString('base64')}`,
+      QUICKBOOKS_CLIENT_ID: 'bench-placeholder-client-id',
+      QUICKBOOKS_CLIENT_SECRET: 'bench-placeholder-client-secret',
       ...process.env,
       NODE_ENV: options.nodeEnv,
       LOG_LEVEL: 'warn',
@@ -101,13 +123,9 @@ export async function startGraphProcesses(options: GraphOptions): Promise<GraphP
       waitForPort('127.0.0.1', subgraphPort, 60_000, 'subgraph'),
       waitForPort('127.0.0.1', hostPort, 60_000, 'host subgraph'),
     ]);
-    // The gateway CLI listens on PORT before its config's port.
-    const gateway = run(
-      'gateway',
-      ['node_modules/@graphql-hive/gateway/dist/bin.js', 'supergraph', 'supergraph.graphql'],
-      { PORT: String(gatewayPort) },
-      options.gatewayRoot ?? root,
-    );
+    const gatewayRoot = options.gatewayRoot ?? root;
+    const { args, env: gatewayEnv } = gatewayCommand(gatewayRoot, gatewayPort);
+    const gateway = run('gateway', args, gatewayEnv, gatewayRoot);
     await waitForPort('127.0.0.1', gatewayPort, 60_000, 'gateway');
     return {
       gatewayUrl: `http://127.0.0.1:${gatewayPort}/graphql`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DEV_INSECURE_JWT_SECRET as SUBGRAPH_DEV_SECRET } from '../../src/config.js';
+import { loadConfig, DEV_INSECURE_JWT_SECRET as SUBGRAPH_DEV_SECRET } from '../../src/config.js';
 import {
   DEFAULT_GATEWAY_LIMITS,
   DEV_INSECURE_JWT_SECRET,
@@ -113,6 +113,28 @@ describe('gateway settings', () => {
       'GATEWAY_CORS_ORIGINS',
     ]);
     expect(problems.join('\n')).not.toContain('short');
+  });
+
+  it('limits graphql-ws sockets as the subgraph does by default, and refuses limits out of range', () => {
+    const subgraph = loadConfig({
+      MONGODB_URI: 'mongodb://127.0.0.1/x',
+      REDIS_URL: 'redis://127.0.0.1',
+      AUTH_JWT_SECRET: SECRET,
+    });
+    expect(loadGatewaySettings({ AUTH_JWT_SECRET: SECRET }).subscriptions).toEqual(subgraph.subscriptions);
+    const problems = problemsOf({
+      AUTH_JWT_SECRET: SECRET,
+      GATEWAY_SUBSCRIPTION_MAX_PER_CONNECTION: '0',
+      GATEWAY_SUBSCRIPTION_INIT_TIMEOUT_MS: 'soon',
+      GATEWAY_SUBSCRIPTION_MAX_MESSAGE_BYTES: '100',
+      GATEWAY_SHUTDOWN_TIMEOUT_MS: '0',
+    });
+    expect(problems.map((problem) => problem.split(':')[0])).toEqual([
+      'GATEWAY_SUBSCRIPTION_MAX_PER_CONNECTION',
+      'GATEWAY_SUBSCRIPTION_INIT_TIMEOUT_MS',
+      'GATEWAY_SUBSCRIPTION_MAX_MESSAGE_BYTES',
+      'GATEWAY_SHUTDOWN_TIMEOUT_MS',
+    ]);
   });
 
   it('maps pino level names to the gateway logger and treats empty variables as unset', () => {

@@ -7,10 +7,12 @@ import { freePort, stopChild, waitForPort } from '../../../scripts/services/inde
 import { TEST_JWT_SECRET } from '../../support/harness.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
-const gatewayBin = path.join(root, 'node_modules/@graphql-hive/gateway/dist/bin.js');
+/** The gateway's entry point, run by Node's type stripping as `npm run gateway` runs it. */
+export const GATEWAY_ENTRY = 'gateway/server.ts';
 
 export interface GatewayProcess {
   url: string;
+  child: ChildProcess;
   /** Everything the gateway wrote to stdout and stderr so far (its log). */
   output(): string;
   stop(): Promise<void>;
@@ -24,28 +26,26 @@ export function gatewayEnv(port: number, env: Record<string, string>): NodeJS.Pr
     AUTH_MODE: 'jwt',
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
     GATEWAY_PORT: String(port),
-    // The gateway CLI prefers PORT over its config's port.
-    PORT: String(port),
     ...env,
   };
 }
 
-function spawnGateway(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
+export function spawnGateway(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
   const chunks: string[] = [];
-  const child = spawn(process.execPath, [gatewayBin, 'supergraph', 'supergraph.graphql'], {
+  const child = spawn(process.execPath, [GATEWAY_ENTRY], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
-  // The CLI's pretty log colours its output.
+  // Hive's pretty log colours its output.
   return { child, output: () => stripVTControlCharacters(chunks.join('')) };
 }
 
 /**
- * Another Hive Gateway CLI process (the same `gateway.config.ts` and committed supergraph as `npm start`),
- * with its own environment, in front of the given subgraph URLs.
+ * Another gateway process (the same gateway/server.ts and committed supergraph as `npm start`), with its
+ * own environment, in front of the given subgraph URLs.
  */
 export async function startGateway(options: {
   hostUrl: string;
@@ -62,12 +62,12 @@ export async function startGateway(options: {
   );
   const stop = () => stopChild(child, 10_000);
   try {
-    await waitForPort('127.0.0.1', port, 30_000, 'Hive Gateway');
+    await waitForPort('127.0.0.1', port, 30_000, 'gateway');
   } catch (error) {
     await stop();
     throw new Error(`${(error as Error).message}\n${output()}`, { cause: error });
   }
-  return { url: `http://127.0.0.1:${port}/graphql`, output, stop };
+  return { url: `http://127.0.0.1:${port}/graphql`, child, output, stop };
 }
 
 /** Starts a gateway that is expected to refuse its settings: its exit code and output. */
@@ -83,9 +83,16 @@ export async function gatewayExit(
 }
 
 /** A "subgraph" that accepts connections and never answers: a stalled process or a paused database. */
-export async function startSilentServer(): Promise<{ url: string; close(): Promise<void> }> {
+export async function startSilentServer(): Promise<{
+  url: string;
+  /** How many connections it has accepted so far (a request that reached it is in flight). */
+  accepted(): number;
+  close(): Promise<void>;
+}> {
   const sockets = new Set<net.Socket>();
+  let accepted = 0;
   const server = net.createServer((socket) => {
+    accepted += 1;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
@@ -95,6 +102,7 @@ export async function startSilentServer(): Promise<{ url: string; close(): Promi
   const { port } = server.address() as net.AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/graphql`,
+    accepted: () => accepted,
     async close() {
       for (const socket of sockets) socket.destroy();
       server.close();
