@@ -11,18 +11,41 @@ const swc = [
   },
 ];
 
-export default {
+/** What every project shares: projects do not inherit the top-level options. */
+const common = {
+  rootDir: import.meta.dirname,
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc },
   // Sources import siblings as './x.js' (nodenext); map them back to the .ts file under test.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  testMatch: [
-    '<rootDir>/test/**/*.test.ts',
-    '<rootDir>/sandbox/test/**/*.test.ts',
-    '<rootDir>/examples/*/test/**/*.test.ts',
-  ],
-  globalSetup: '<rootDir>/test/support/global-setup.mjs',
-  globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
   testTimeout: 30000,
+};
+
+/**
+ * Two projects, so pure logic runs without backing services: `npm run test:unit` (or `npm test --
+ * test/unit/x.test.ts`) selects only `unit`, whose files may not need Redis or MongoDB, and Jest runs a
+ * project's global setup only when one of its files runs. `npm test` runs both.
+ */
+export default {
+  testTimeout: common.testTimeout,
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+    },
+    {
+      ...common,
+      displayName: 'services',
+      testMatch: [
+        '<rootDir>/test/**/*.test.ts',
+        '<rootDir>/sandbox/test/**/*.test.ts',
+        '<rootDir>/examples/*/test/**/*.test.ts',
+      ],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/unit/'],
+      globalSetup: '<rootDir>/test/support/global-setup.mjs',
+      globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
+    },
+  ],
 };

@@ -1,9 +1,16 @@
 import { SignJWT } from 'jose';
+import { ADMIN_ROLE, TENANT_ROLES_CLAIM } from './token-verifier.js';
 
 export interface TokenClaims {
   userId: string;
+  /** Host Customer ids the user is a member of. */
   tenants: string[];
-  roles?: string[];
+  /**
+   * Customers the user administers (`tenant_roles: { <id>: ["admin"] }`). None unless asked, so a test that
+   * forgets an admin check fails instead of passing on a role nobody meant to grant. An id outside
+   * `tenants` is written all the same (tests use that) and grants nothing.
+   */
+  adminOf?: string[];
   issuer?: string;
   audience?: string;
   expiresIn?: string;
@@ -11,7 +18,11 @@ export interface TokenClaims {
 
 /** Signs an HS256 token with the given secret: for AUTH_MODE=dev-insecure, local tools and tests. */
 export async function mintToken(secret: string, claims: TokenClaims): Promise<string> {
-  let jwt = new SignJWT({ tenants: claims.tenants, roles: claims.roles ?? ['admin'] })
+  const payload: Record<string, unknown> = { tenants: claims.tenants };
+  if (claims.adminOf?.length) {
+    payload[TENANT_ROLES_CLAIM] = Object.fromEntries(claims.adminOf.map((id) => [id, [ADMIN_ROLE]]));
+  }
+  let jwt = new SignJWT(payload)
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(claims.userId)
     .setIssuedAt()

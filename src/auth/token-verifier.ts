@@ -19,20 +19,42 @@ export interface TokenVerifier {
   verify(token: string): Promise<Viewer>;
 }
 
+/** The claim naming the user's roles per customer: `{ "<customerId>": ["admin"] }`. */
+export const TENANT_ROLES_CLAIM = 'tenant_roles';
+/** The one role this subgraph checks; other role names are accepted and grant nothing here. */
+export const ADMIN_ROLE = 'admin';
+
 /**
- * Claims this subgraph reads from the caller's JWT (forwarded by the gateway):
- * `sub` (user id), `tenants` (host Customer ids the user may act for), `roles`.
+ * The customers among `tenants` whose roles include `admin`. A role for a customer outside `tenants` counts
+ * for nothing: membership is the `tenants` claim's job alone, so an identity provider that forgets to drop
+ * a stale role cannot widen access. An absent or null claim means no roles anywhere.
+ */
+function adminTenantsOf(claim: unknown, tenants: ReadonlySet<string>): Set<string> {
+  const adminOf = new Set<string>();
+  if (claim === undefined || claim === null) return adminOf;
+  const malformed = () =>
+    new InvalidTokenError(`${TENANT_ROLES_CLAIM} claim must map customer ids to arrays of roles`);
+  if (typeof claim !== 'object' || Array.isArray(claim)) throw malformed();
+  for (const [customerId, roles] of Object.entries(claim)) {
+    if (!Array.isArray(roles) || !roles.every((role) => typeof role === 'string')) throw malformed();
+    if (tenants.has(customerId) && roles.includes(ADMIN_ROLE)) adminOf.add(customerId);
+  }
+  return adminOf;
+}
+
+/**
+ * Claims this subgraph reads from the caller's JWT (forwarded by the gateway): `sub` (user id), `tenants`
+ * (host Customer ids the user is a member of) and `tenant_roles` (roles per customer). A global `roles`
+ * claim is ignored: a role only means something within one customer.
  */
 function toViewer(payload: JWTPayload): Viewer {
   if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new InvalidTokenError('missing sub');
-  const tenants = payload.tenants;
-  if (!Array.isArray(tenants) || !tenants.every((t): t is string => typeof t === 'string')) {
+  const claimed = payload.tenants;
+  if (!Array.isArray(claimed) || !claimed.every((t): t is string => typeof t === 'string')) {
     throw new InvalidTokenError('tenants claim must be an array of customer ids');
   }
-  const roles = Array.isArray(payload.roles)
-    ? payload.roles.filter((r): r is string => typeof r === 'string')
-    : [];
-  return { userId: payload.sub, tenants: new Set(tenants), roles };
+  const tenants = new Set(claimed);
+  return { userId: payload.sub, tenants, adminOf: adminTenantsOf(payload[TENANT_ROLES_CLAIM], tenants) };
 }
 
 /**

@@ -1,10 +1,13 @@
-/** The verified caller: who they are and which tenants (host Customer ids) they may act for. */
+/**
+ * The verified caller: who they are, which tenants (host Customer ids) they belong to, and which of those
+ * they administer. `adminOf` is always a subset of `tenants`: a role claimed for a customer the user is not
+ * a member of is dropped when the token is read (token-verifier.ts).
+ */
 export interface Viewer {
   userId: string;
   tenants: ReadonlySet<string>;
-  roles: readonly string[];
+  adminOf: ReadonlySet<string>;
 }
 
-export function mayActFor(viewer: Viewer, customerId: string): boolean {
-  return viewer.tenants.has(customerId);
-}
+/** What an operation needs of the caller within one tenant; every admin is also a member. */
+export type TenantRole = 'member' | 'admin';

@@ -16,7 +16,8 @@ const SyncErrorSchema = new Schema(
 /** The current QuickBooks state of one host invoice; the sync log keeps the history of attempts. */
 const InvoiceSyncStateSchema = new Schema(
   {
-    parentCompany: { type: String, required: true },
+    /** The host Customer id the invoice belongs to. */
+    tenantId: { type: String, required: true },
     invoiceId: { type: String, required: true },
     state: { type: String, enum: INVOICE_SYNC_STATES, required: true },
     quickbooksInvoiceId: { type: String },
@@ -30,8 +31,8 @@ const InvoiceSyncStateSchema = new Schema(
   { timestamps: true, collection: 'invoice_sync_states' },
 );
 
-InvoiceSyncStateSchema.index({ parentCompany: 1, invoiceId: 1 }, { unique: true });
-InvoiceSyncStateSchema.index({ parentCompany: 1, state: 1, updatedAt: -1 });
+InvoiceSyncStateSchema.index({ tenantId: 1, invoiceId: 1 }, { unique: true });
+InvoiceSyncStateSchema.index({ tenantId: 1, state: 1, updatedAt: -1 });
 
 export type InvoiceSyncStateDocument = InferSchemaType<typeof InvoiceSyncStateSchema>;
 export const InvoiceSyncStateModel = model('InvoiceSyncState', InvoiceSyncStateSchema);

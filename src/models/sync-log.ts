@@ -1,16 +1,17 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 
-export const SYNC_ENTITY_TYPES = ['INVOICE', 'CUSTOMER', 'PAYMENT'] as const;
-export const SYNC_OPERATIONS = ['INVOICE_PUSH', 'CUSTOMER_UPSERT', 'PAYMENT_MATCH'] as const;
+// QUICKBOOKS_CUSTOMER is Intuit's Customer (an invoice's bill-to in QuickBooks), never the tenant.
+export const SYNC_ENTITY_TYPES = ['INVOICE', 'QUICKBOOKS_CUSTOMER', 'PAYMENT'] as const;
+export const SYNC_OPERATIONS = ['INVOICE_PUSH', 'QUICKBOOKS_CUSTOMER_UPSERT', 'PAYMENT_MATCH'] as const;
 export const SYNC_ATTEMPT_OUTCOMES = ['STARTED', 'SUCCEEDED', 'FAILED'] as const;
 
 /**
- * The seed's QuickBooksSyncLog: one document per attempt, append-only, scoped by tenant (parentCompany).
- * FerretDB has no TTL indexes, so retention is enforced by the maintenance queue, not by the server.
+ * The seed's QuickBooksSyncLog: one document per attempt, append-only, scoped by tenant (`tenantId`, the
+ * host Customer id). FerretDB has no TTL indexes, so retention is enforced by the maintenance queue, not by the server.
  */
 const QuickBooksSyncLogSchema = new Schema(
   {
-    parentCompany: { type: String, required: true },
+    tenantId: { type: String, required: true },
     entityType: { type: String, enum: SYNC_ENTITY_TYPES, required: true },
     entityId: { type: String, required: true },
     operation: { type: String, enum: SYNC_OPERATIONS, required: true },
@@ -32,7 +33,7 @@ const QuickBooksSyncLogSchema = new Schema(
   { timestamps: { createdAt: true, updatedAt: false }, collection: 'quickbooks_sync_logs' },
 );
 
-QuickBooksSyncLogSchema.index({ parentCompany: 1, entityType: 1, entityId: 1, createdAt: -1 });
+QuickBooksSyncLogSchema.index({ tenantId: 1, entityType: 1, entityId: 1, createdAt: -1 });
 QuickBooksSyncLogSchema.index({ createdAt: 1 });
 
 export type QuickBooksSyncLogDocument = InferSchemaType<typeof QuickBooksSyncLogSchema>;

@@ -1,20 +1,35 @@
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
-import { mayActFor } from '../auth/viewer.js';
 import { QuickBooksConnectionStatus } from '../schema/enums.js';
 import { Customer } from '../schema/entities.js';
 import { QuickBooksConnection } from '../schema/quickbooks-connection.js';
 import type { QuickBooksConnectionView } from '../services/connections.js';
-import { requireViewer, type GraphQLContext } from './context.js';
-import { forbidden } from './errors.js';
+import { authorizeTenant } from './authorize.js';
+import type { GraphQLContext } from './context.js';
 
-function toGraphQL(view: QuickBooksConnectionView): QuickBooksConnection {
-  return { ...view, status: QuickBooksConnectionStatus[view.status] };
+/** Field by field: nothing the service adds later reaches clients unless it is mapped here. */
+export function toGraphQLConnection(view: QuickBooksConnectionView): QuickBooksConnection {
+  return {
+    customerId: view.tenantId,
+    status: QuickBooksConnectionStatus[view.status],
+    reason: view.reason ?? null,
+    realmId: view.realmId,
+    companyName: view.companyName,
+    environment: view.environment,
+    scopes: view.scopes,
+    connectedAt: view.connectedAt,
+    connectedBy: view.connectedBy,
+    connectedByUserId: view.connectedBy,
+    lastSyncedAt: view.lastSyncedAt,
+    accessTokenExpiresAt: view.accessTokenExpiresAt,
+    refreshTokenExpiresAt: view.refreshTokenExpiresAt,
+    refreshTokenHardExpiresAt: view.refreshTokenHardExpiresAt,
+  };
 }
 
+/** Any member of the customer may read its connection status; changing it is for its admins. */
 async function loadConnection(context: GraphQLContext, customerId: string): Promise<QuickBooksConnection> {
-  const viewer = requireViewer(context);
-  if (!mayActFor(viewer, customerId)) throw forbidden();
-  return toGraphQL(await context.loaders.connection.load(customerId));
+  authorizeTenant(context, customerId, 'member');
+  return toGraphQLConnection(await context.loaders.connection.load(customerId));
 }
 
 @Resolver(() => Customer)

@@ -1,11 +1,11 @@
 import { Ctx, Directive, FieldResolver, Resolver, Root } from 'type-graphql';
-import { mayActFor } from '../auth/viewer.js';
 import { QuickBooksSyncState } from '../schema/enums.js';
 import { Invoice } from '../schema/entities.js';
 import { QuickBooksSyncStatus } from '../schema/quickbooks-sync-status.js';
 import type { InvoiceSyncStatus } from '../services/sync-status.js';
-import { requireViewer, type GraphQLContext } from './context.js';
-import { badUserInput, forbidden } from './errors.js';
+import { authorizeTenant, requireViewer } from './authorize.js';
+import type { GraphQLContext } from './context.js';
+import { badUserInput } from './errors.js';
 
 export function toGraphQLStatus(status: InvoiceSyncStatus): QuickBooksSyncStatus {
   return { ...status, state: QuickBooksSyncState[status.state] };
@@ -24,10 +24,12 @@ export class InvoiceResolver {
     @Root() invoice: Invoice,
     @Ctx() context: GraphQLContext,
   ): Promise<QuickBooksSyncStatus | null> {
-    const viewer = requireViewer(context);
-    const parentCompany = invoice.customer?.id;
-    if (!parentCompany) throw badUserInput('Invoice representation lacks customer { id }');
-    if (!mayActFor(viewer, parentCompany)) throw forbidden('You may not read invoices of this customer');
-    return toGraphQLStatus(await context.loaders.syncStatus.load({ parentCompany, invoiceId: invoice.id }));
+    const tenantId = invoice.customer?.id;
+    if (!tenantId) {
+      requireViewer(context); // an anonymous caller learns only that a caller is needed
+      throw badUserInput('Invoice representation lacks customer { id }');
+    }
+    authorizeTenant(context, tenantId, 'member');
+    return toGraphQLStatus(await context.loaders.syncStatus.load({ tenantId, invoiceId: invoice.id }));
   }
 }

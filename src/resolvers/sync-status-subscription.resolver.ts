@@ -1,14 +1,15 @@
 import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
 import type { SyncStatusChangedEvent } from '../events/sync-status-events.js';
 import { QuickBooksSyncStatusChange } from '../schema/entities.js';
-import { requireViewer, type GraphQLContext } from './context.js';
+import { requireViewer } from './authorize.js';
+import type { GraphQLContext } from './context.js';
 import { toGraphQLStatus } from './invoice.resolver.js';
 
 /** The payload both live feeds push: the invoice as an entity, so the gateway can join host fields. */
 export function toStatusChange(event: SyncStatusChangedEvent): QuickBooksSyncStatusChange {
   return {
     invoiceId: event.status.invoiceId,
-    invoice: { id: event.status.invoiceId, customer: { id: event.parentCompany } },
+    invoice: { id: event.status.invoiceId, customer: { id: event.tenantId } },
     status: toGraphQLStatus(event.status),
   };
 }
@@ -24,8 +25,10 @@ export class SyncStatusSubscriptionResolver {
       const ctx = context as GraphQLContext;
       const viewer = requireViewer(ctx);
       const { invoiceId } = args as { invoiceId: string };
-      // No FORBIDDEN for ids known to belong to another tenant: refusing those while accepting unknown ids
-      // would let anyone probe which ids other tenants have synced.
+      // No customer to authorize against: the invoice id alone names no tenant. Delivery is limited to the
+      // caller's tenants instead (member level), and there is no FORBIDDEN for ids known to belong to
+      // another tenant: refusing those while accepting unknown ids would let anyone probe which ids other
+      // tenants have synced.
       return ctx.services.syncStatus.subscribeToInvoice(invoiceId, viewer.tenants);
     },
   })

@@ -4,6 +4,7 @@ export enum QuickBooksConnectionStatus {
   CONNECTED = 'CONNECTED',
   DISCONNECTED = 'DISCONNECTED',
   NEEDS_REAUTH = 'NEEDS_REAUTH',
+  ERROR = 'ERROR',
 }
 
 registerEnumType(QuickBooksConnectionStatus, {
@@ -14,6 +15,9 @@ registerEnumType(QuickBooksConnectionStatus, {
     DISCONNECTED: { description: 'No QuickBooks company is connected' },
     NEEDS_REAUTH: {
       description: 'A company was connected but its authorization lapsed; an admin must reconnect',
+    },
+    ERROR: {
+      description: 'A company is connected but QuickBooks refuses its calls; `reason` says what to do',
     },
   },
 });

@@ -169,7 +169,7 @@ export function attachSubscriptionServer(httpServer: http.Server, options: Subsc
     try {
       document = parse(payload.query, parseOptions);
     } catch (error) {
-      if (error instanceof GraphQLError) return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
+      if (error instanceof GraphQLError) return [withCode(error, ErrorCode.GRAPHQL_PARSE_FAILED)];
       throw error;
     }
     const invalid = validate(schema, document, rules);
@@ -179,7 +179,11 @@ export function attachSubscriptionServer(httpServer: http.Server, options: Subsc
       return invalid.map((error) =>
         error.extensions.code
           ? error
-          : withCode(error, 'GRAPHQL_VALIDATION_FAILED', error.message.replace(/ Did you mean .+\?$/, '')),
+          : withCode(
+              error,
+              ErrorCode.GRAPHQL_VALIDATION_FAILED,
+              error.message.replace(/ Did you mean .+\?$/, ''),
+            ),
       );
     }
     const operation = getOperationAST(document, payload.operationName);

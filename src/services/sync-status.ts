@@ -1,5 +1,6 @@
 import type { SyncStatusChangedEvent, SyncStatusEvents } from '../events/sync-status-events.js';
-import { InvoiceSyncStateModel, type InvoiceSyncStateName } from '../models/invoice-sync-state.js';
+import type { Models } from '../models/index.js';
+import type { InvoiceSyncStateName } from '../models/invoice-sync-state.js';
 
 export interface SyncErrorInfo {
   code: string;
@@ -21,8 +22,9 @@ export interface InvoiceSyncStatus {
   updatedAt?: Date;
 }
 
+/** A host invoice within its tenant: invoice ids are looked up only together with their tenant. */
 export interface InvoiceKey {
-  parentCompany: string;
+  tenantId: string;
   invoiceId: string;
 }
 
@@ -36,7 +38,7 @@ export interface SyncStatusChange {
   syncedAt?: Date;
 }
 
-const keyOf = (key: InvoiceKey) => `${key.parentCompany}\u0000${key.invoiceId}`;
+const keyOf = (key: InvoiceKey) => `${key.tenantId}\u0000${key.invoiceId}`;
 
 /** Honest default: nothing stored means nothing was ever attempted. */
 export function notSynced(invoiceId: string): InvoiceSyncStatus {
@@ -76,25 +78,30 @@ function toStatus(doc: StoredState): InvoiceSyncStatus {
   };
 }
 
+export interface SyncStatusServiceDeps {
+  models: Pick<Models, 'invoiceSyncStates'>;
+  events: SyncStatusEvents;
+  now: () => Date;
+}
+
 export class SyncStatusService {
-  constructor(private readonly events: SyncStatusEvents) {}
+  constructor(private readonly deps: SyncStatusServiceDeps) {}
 
   /** One query for any number of invoices (entity batches resolve through this). */
   async getMany(keys: readonly InvoiceKey[]): Promise<InvoiceSyncStatus[]> {
     if (keys.length === 0) return [];
-    const tenants = [...new Set(keys.map((k) => k.parentCompany))];
+    const tenantIds = [...new Set(keys.map((k) => k.tenantId))];
     const invoiceIds = [...new Set(keys.map((k) => k.invoiceId))];
-    const docs = await InvoiceSyncStateModel.find({
-      parentCompany: { $in: tenants },
-      invoiceId: { $in: invoiceIds },
-    }).lean<(StoredState & { parentCompany: string })[]>();
+    const docs = await this.deps.models.invoiceSyncStates
+      .find({ tenantId: { $in: tenantIds }, invoiceId: { $in: invoiceIds } })
+      .lean<(StoredState & { tenantId: string })[]>();
     const byKey = new Map(docs.map((doc) => [keyOf(doc), toStatus(doc)]));
     return keys.map((key) => byKey.get(keyOf(key)) ?? notSynced(key.invoiceId));
   }
 
   /** Records a state change and tells every subscriber, in whichever process it is connected. */
   async record(key: InvoiceKey, change: SyncStatusChange): Promise<InvoiceSyncStatus> {
-    const now = new Date();
+    const now = this.deps.now();
     const set: Record<string, unknown> = { state: change.state };
     const unset: Record<string, ''> = {};
     if (change.quickbooksInvoiceId !== undefined) set.quickbooksInvoiceId = change.quickbooksInvoiceId;
@@ -105,7 +112,7 @@ export class SyncStatusService {
     if (change.syncedAt) set.lastSyncedAt = change.syncedAt;
     const update: Record<string, unknown> = {
       $set: set,
-      $setOnInsert: { parentCompany: key.parentCompany, invoiceId: key.invoiceId },
+      $setOnInsert: { tenantId: key.tenantId, invoiceId: key.invoiceId },
     };
     if (change.attemptStarted) {
       set.lastAttemptAt = now;
@@ -114,13 +121,13 @@ export class SyncStatusService {
       (update.$setOnInsert as Record<string, unknown>).attempts = 0;
     }
     if (Object.keys(unset).length > 0) update.$unset = unset;
-    const doc = await InvoiceSyncStateModel.findOneAndUpdate(
-      { parentCompany: key.parentCompany, invoiceId: key.invoiceId },
+    const doc = await this.deps.models.invoiceSyncStates.findOneAndUpdate(
+      { tenantId: key.tenantId, invoiceId: key.invoiceId },
       update,
       { upsert: true, returnDocument: 'after', lean: true },
     );
     const status = toStatus(doc as unknown as StoredState);
-    await this.events.publish({ parentCompany: key.parentCompany, status });
+    await this.deps.events.publish({ tenantId: key.tenantId, status });
     return status;
   }
 
@@ -133,14 +140,14 @@ export class SyncStatusService {
     invoiceId: string,
     tenants: ReadonlySet<string>,
   ): AsyncIterableIterator<SyncStatusChangedEvent> {
-    return this.events.subscribe(
-      tenants,
-      (event) => event.status.invoiceId === invoiceId && tenants.has(event.parentCompany),
+    return this.deps.events.subscribe(
+      [...tenants],
+      (event) => event.status.invoiceId === invoiceId && tenants.has(event.tenantId),
     );
   }
 
   /** Every change of one tenant's invoices: a whole invoice list on one subscription. */
-  subscribeToCustomer(customerId: string): AsyncIterableIterator<SyncStatusChangedEvent> {
-    return this.events.subscribe([customerId], (event) => event.parentCompany === customerId);
+  subscribeToTenant(tenantId: string): AsyncIterableIterator<SyncStatusChangedEvent> {
+    return this.deps.events.subscribe([tenantId], (event) => event.tenantId === tenantId);
   }
 }

@@ -9,7 +9,7 @@ import { startApi, type RunningApi } from '../../src/api.js';
 import { mintToken } from '../../src/auth/dev-tokens.js';
 import { DEV_INSECURE_JWT_SECRET } from '../../src/config.js';
 import { InvoiceSyncStateModel } from '../../src/models/index.js';
-import { TEST_JWT_SECRET, testConfig, testEnv, tokenFor } from '../support/harness.js';
+import { productionOverrides, TEST_JWT_SECRET, testConfig, testEnv, tokenFor } from '../support/harness.js';
 
 /**
  * The attacks of issue 8 against this subgraph on its own (it may sit behind any gateway), in production
@@ -31,10 +31,10 @@ beforeAll(async () => {
       done();
     },
   });
-  api = await startApi(testConfig({ NODE_ENV: 'production' }), pino({ level: 'info' }, sink));
+  api = await startApi(testConfig(productionOverrides()), pino({ level: 'info' }, sink));
   await InvoiceSyncStateModel.create([
-    { parentCompany: ACME, invoiceId: 'inv-1', state: 'SYNCED', attempts: 1, quickbooksInvoiceId: '145' },
-    { parentCompany: GLOBEX, invoiceId: 'inv-g', state: 'SYNCED', attempts: 1, quickbooksInvoiceId: '999' },
+    { tenantId: ACME, invoiceId: 'inv-1', state: 'SYNCED', attempts: 1, quickbooksInvoiceId: '145' },
+    { tenantId: GLOBEX, invoiceId: 'inv-g', state: 'SYNCED', attempts: 1, quickbooksInvoiceId: '999' },
   ]);
 });
 

@@ -13,6 +13,7 @@ import readline from 'node:readline';
 import WebSocket from 'ws';
 import { stopChild } from '../../scripts/services/index.js';
 import { createSyncStatusEvents } from '../../src/events/sync-status-events.js';
+import { models } from '../../src/models/index.js';
 import type { InvoiceSyncStateName } from '../../src/models/invoice-sync-state.js';
 import { CLOSE_REASON } from '../../src/server/subscription-server.js';
 import { SyncStatusService } from '../../src/services/sync-status.js';
@@ -42,13 +43,15 @@ beforeAll(async () => {
   redis = new Redis(api.config.redis.url);
   // The worker side, in this process: the real service records in FerretDB and publishes through Redis.
   publishClient = new Redis(api.config.redis.url);
-  recorder = new SyncStatusService(
-    createSyncStatusEvents({
+  recorder = new SyncStatusService({
+    models,
+    events: createSyncStatusEvents({
       publishClient,
       subscribeClient: new Redis(api.config.redis.url, { lazyConnect: true }),
       prefix: api.config.redis.prefix,
     }),
-  );
+    now: () => new Date(),
+  });
 });
 
 afterEach(async () => {
@@ -63,8 +66,8 @@ afterAll(async () => {
   await api.close();
 });
 
-const record = (parentCompany: string, invoiceId: string, state: InvoiceSyncStateName) =>
-  recorder.record({ parentCompany, invoiceId }, { state, attemptStarted: true });
+const record = (tenantId: string, invoiceId: string, state: InvoiceSyncStateName) =>
+  recorder.record({ tenantId, invoiceId }, { state, attemptStarted: true });
 
 function wsClient(authorization?: string, url = wsUrl): Client {
   const client = createClient({
@@ -378,7 +381,7 @@ describe('quickbooksSyncActivity: one feed per customer', () => {
     await Promise.all(
       Array.from({ length: 500 }, (_, i) =>
         events.publish({
-          parentCompany: 'cust-bulk',
+          tenantId: 'cust-bulk',
           status: { invoiceId: `inv-bulk-${i}`, state: 'QUEUED', attempts: 0 },
         }),
       ),
@@ -491,7 +494,7 @@ describe('event fan-out in one API process (SyncStatusEvents)', () => {
 
       const { value } = await firstHealthy;
       expect(value).toMatchObject({
-        parentCompany: 'cust-fanout',
+        tenantId: 'cust-fanout',
         status: { invoiceId: 'inv-fanout', state: 'QUEUED' },
       });
       expect(value?.status.updatedAt).toBeInstanceOf(Date);

@@ -69,7 +69,7 @@ async function subscribedInRedis(tenant: string): Promise<void> {
   });
 }
 
-function recordInAnotherProcess(parentCompany: string, invoiceId: string, state: string) {
+function recordInAnotherProcess(tenantId: string, invoiceId: string, state: string) {
   const env = {
     ...process.env,
     NODE_ENV: 'test',
@@ -82,7 +82,7 @@ function recordInAnotherProcess(parentCompany: string, invoiceId: string, state:
   };
   return run(
     path.join(root, 'node_modules/.bin/tsx'),
-    ['test/support/record-status.ts', parentCompany, invoiceId, state],
+    ['test/support/record-status.ts', tenantId, invoiceId, state],
     {
       cwd: root,
       env,

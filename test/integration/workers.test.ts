@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import mongoose from 'mongoose';
-import { connectDatabase, createIndexes, QuickBooksSyncLogModel } from '../../src/models/index.js';
+import { connectDatabase, createIndexes, models, QuickBooksSyncLogModel } from '../../src/models/index.js';
 import { createRedis } from '../../src/redis.js';
 import { RetentionService } from '../../src/services/retention.js';
 import { createMaintenanceWorker } from '../../src/workers/maintenance.worker.js';
@@ -35,7 +35,7 @@ afterAll(async () => {
 describe('maintenance queue', () => {
   it('prunes sync logs past the retention period and keeps the rest', async () => {
     const log = (entityId: string, ageDays: number) => ({
-      parentCompany: 'cust-acme',
+      tenantId: 'cust-acme',
       entityType: 'INVOICE',
       entityId,
       operation: 'INVOICE_PUSH',
@@ -57,7 +57,7 @@ describe('maintenance queue', () => {
     const worker = createMaintenanceWorker({
       connection: redis(),
       prefix,
-      retention: new RetentionService(30, () => now),
+      retention: new RetentionService({ models, retentionDays: 30, now: () => now }),
       logger: silentLogger(),
     });
     try {

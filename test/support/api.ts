@@ -1,12 +1,13 @@
 import { GraphQLClient } from 'graphql-request';
 import { startApi, type RunningApi } from '../../src/api.js';
+import type { TokenClaims } from '../../src/auth/dev-tokens.js';
 import type { Config } from '../../src/config.js';
 import { silentLogger, testConfig, tokenFor } from './harness.js';
 
 export interface TestApi extends RunningApi {
   config: Config;
   /** A graphql-request client; with claims, it sends a bearer token signed for them. */
-  client(claims?: { userId: string; tenants: string[] }): Promise<GraphQLClient>;
+  client(claims?: TokenClaims): Promise<GraphQLClient>;
 }
 
 export async function startTestApi(overrides: Record<string, string> = {}): Promise<TestApi> {

@@ -29,6 +29,20 @@ export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessE
   };
 }
 
+/**
+ * What NODE_ENV=production needs besides a JWT secret: Intuit credentials (never called by these tests)
+ * and state and token keys of its own, since production refuses the public development ones.
+ */
+export function productionOverrides(): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    QUICKBOOKS_CLIENT_ID: 'test-client-id',
+    QUICKBOOKS_CLIENT_SECRET: crypto.randomBytes(20).toString('hex'),
+    QUICKBOOKS_STATE_SECRET: crypto.randomBytes(32).toString('hex'),
+    QUICKBOOKS_TOKEN_KEYS: `test:${crypto.randomBytes(32).toString('base64')}`,
+  };
+}
+
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig(testEnv(overrides));
 }

@@ -1,28 +1,29 @@
 /**
  * Run as a separate process by the subscription tests: records one invoice status change the way a
  * worker process does (real service, real MongoDB, real Redis), then exits.
- * Usage: tsx test/support/record-status.ts <parentCompany> <invoiceId> <state>
+ * Usage: tsx test/support/record-status.ts <tenantId> <invoiceId> <state>
  */
 import { loadConfig } from '../../src/config.js';
 import { createSyncStatusEvents } from '../../src/events/sync-status-events.js';
-import { connectDatabase, disconnectDatabase } from '../../src/models/index.js';
+import { connectDatabase, disconnectDatabase, models } from '../../src/models/index.js';
 import type { InvoiceSyncStateName } from '../../src/models/invoice-sync-state.js';
 import { createRedis } from '../../src/redis.js';
 import { SyncStatusService } from '../../src/services/sync-status.js';
 
-const [parentCompany, invoiceId, state] = process.argv.slice(2);
-if (!parentCompany || !invoiceId || !state)
-  throw new Error('usage: record-status <parentCompany> <invoiceId> <state>');
+const [tenantId, invoiceId, state] = process.argv.slice(2);
+if (!tenantId || !invoiceId || !state) throw new Error('usage: record-status <tenantId> <invoiceId> <state>');
 
 const config = loadConfig();
 await connectDatabase(config.mongo.uri, config.mongo.dbName);
 const publishClient = createRedis(config.redis.url, 'pubsub');
 const subscribeClient = createRedis(config.redis.url, 'pubsub');
-const service = new SyncStatusService(
-  createSyncStatusEvents({ publishClient, subscribeClient, prefix: config.redis.prefix }),
-);
+const service = new SyncStatusService({
+  models,
+  events: createSyncStatusEvents({ publishClient, subscribeClient, prefix: config.redis.prefix }),
+  now: () => new Date(),
+});
 await service.record(
-  { parentCompany, invoiceId },
+  { tenantId, invoiceId },
   {
     state: state as InvoiceSyncStateName,
     attemptStarted: true,

@@ -7,6 +7,14 @@ const valid = {
   AUTH_JWT_SECRET: 'a-secret-that-is-at-least-thirty-two-chars',
 };
 
+/** Production also needs its own QuickBooks credentials and keys: given here, so each test sees one problem. */
+const productionQuickBooks = {
+  QUICKBOOKS_CLIENT_ID: 'prod-client-id',
+  QUICKBOOKS_CLIENT_SECRET: 'prod-client-secret',
+  QUICKBOOKS_STATE_SECRET: 'a-production-state-secret-of-at-least-32-chars',
+  QUICKBOOKS_TOKEN_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+};
+
 function problemsOf(env: Record<string, string>): string[] {
   try {
     loadConfig(env);
@@ -129,15 +137,16 @@ describe('configuration', () => {
   });
 
   it('refuses the insecure dev auth mode in production', () => {
-    expect(problemsOf({ ...valid, AUTH_MODE: 'dev-insecure', NODE_ENV: 'production' })).toEqual([
-      'AUTH_MODE: AUTH_MODE=dev-insecure is refused when NODE_ENV=production',
-    ]);
+    expect(
+      problemsOf({ ...valid, ...productionQuickBooks, AUTH_MODE: 'dev-insecure', NODE_ENV: 'production' }),
+    ).toEqual(['AUTH_MODE: AUTH_MODE=dev-insecure is refused when NODE_ENV=production']);
   });
 
   it('refuses the public dev secret as AUTH_JWT_SECRET in production, also padded', () => {
     for (const secret of [DEV_INSECURE_JWT_SECRET, `${DEV_INSECURE_JWT_SECRET}-prod`]) {
       const problems = problemsOf({
         ...valid,
+        ...productionQuickBooks,
         NODE_ENV: 'production',
         AUTH_MODE: 'jwt',
         AUTH_JWT_SECRET: secret,

@@ -23,14 +23,57 @@ describe('HS256 verification', () => {
   const claims = {
     userId: 'u-7',
     tenants: ['cust-a', 'cust-b'],
-    roles: ['admin'],
     issuer: 'platform',
     audience: 'graph',
   };
+  const sign = (payload: Record<string, unknown>) =>
+    new SignJWT({ tenants: ['cust-a', 'cust-b'], ...payload })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u-7')
+      .setIssuer('platform')
+      .setAudience('graph')
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(SECRET));
 
-  it('turns a valid token into the viewer: user, tenants and roles', async () => {
+  it('turns a valid token into the viewer: user, tenants, and no admin role unless one is given', async () => {
     const viewer = await verifier.verify(await mintToken(SECRET, claims));
-    expect(viewer).toEqual({ userId: 'u-7', tenants: new Set(['cust-a', 'cust-b']), roles: ['admin'] });
+    expect(viewer).toEqual({ userId: 'u-7', tenants: new Set(['cust-a', 'cust-b']), adminOf: new Set() });
+  });
+
+  it('reads admin roles per customer from tenant_roles', async () => {
+    const token = await mintToken(SECRET, { ...claims, adminOf: ['cust-b'] });
+    const viewer = await verifier.verify(token);
+    expect(viewer.adminOf).toEqual(new Set(['cust-b']));
+    expect(
+      await verifier.verify(await sign({ tenant_roles: { 'cust-a': ['dispatcher', 'admin'] } })),
+    ).toEqual({
+      userId: 'u-7',
+      tenants: new Set(['cust-a', 'cust-b']),
+      adminOf: new Set(['cust-a']),
+    });
+  });
+
+  it('grants nothing for a role on a customer outside tenants, for other role names, or for global roles', async () => {
+    const viewer = await verifier.verify(
+      await sign({
+        roles: ['admin'],
+        tenant_roles: { 'cust-z': ['admin'], 'cust-a': ['dispatcher'], 'cust-b': ['Admin'] },
+      }),
+    );
+    expect(viewer.tenants).toEqual(new Set(['cust-a', 'cust-b']));
+    expect(viewer.adminOf).toEqual(new Set());
+    expect((await verifier.verify(await sign({ tenant_roles: null }))).adminOf).toEqual(new Set());
+  });
+
+  it.each([
+    ['an array', ['admin']],
+    ['a string', 'admin'],
+    ['roles that are not an array', { 'cust-a': 'admin' }],
+    ['roles that are not strings', { 'cust-a': [1] }],
+  ])('rejects a tenant_roles claim that is %s', async (_shape, tenantRoles) => {
+    expect(await reasonOf(verifier.verify(await sign({ tenant_roles: tenantRoles })))).toBe(
+      'tenant_roles claim must map customer ids to arrays of roles',
+    );
   });
 
   it('rejects a wrong issuer or audience', async () => {

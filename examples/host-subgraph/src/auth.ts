@@ -19,11 +19,15 @@ export interface HostAuthOptions {
   audience?: string;
 }
 
-/** The caller, from the JWT: `sub`, `tenants` (Customer ids it may act for), `roles` (informational). */
+/**
+ * The caller, from the JWT: `sub`, `tenants` (Customer ids it may act for) and, from `tenant_roles`
+ * (`{ "<customerId>": ["admin"] }`, as the product subgraph reads it), the tenants it administers:
+ * informational here, the host enforces no role. A global `roles` claim is ignored.
+ */
 export interface Viewer {
   userId: string;
   tenants: ReadonlySet<string>;
-  roles: string[];
+  adminOf: ReadonlySet<string>;
 }
 
 export class InvalidTokenError extends Error {
@@ -41,10 +45,16 @@ function toViewer(payload: JWTPayload): Viewer {
   if (!Array.isArray(tenants) || !tenants.every((t): t is string => typeof t === 'string')) {
     throw new InvalidTokenError('tenants claim must be an array of customer ids');
   }
-  const roles = Array.isArray(payload.roles)
-    ? payload.roles.filter((r): r is string => typeof r === 'string')
-    : [];
-  return { userId: payload.sub, tenants: new Set(tenants), roles };
+  // Informational only, so a malformed claim is read as no roles rather than refusing the token.
+  const tenantRoles = payload.tenant_roles;
+  const adminOf = new Set<string>();
+  if (typeof tenantRoles === 'object' && tenantRoles !== null && !Array.isArray(tenantRoles)) {
+    for (const [customerId, roles] of Object.entries(tenantRoles)) {
+      if (tenants.includes(customerId) && Array.isArray(roles) && roles.includes('admin'))
+        adminOf.add(customerId);
+    }
+  }
+  return { userId: payload.sub, tenants: new Set(tenants), adminOf };
 }
 
 export function createTokenVerifier(options: HostAuthOptions): (token: string) => Promise<Viewer> {
@@ -82,8 +92,8 @@ export function bearerToken(header: string | undefined): string | undefined {
 export interface DevTokenClaims {
   userId: string;
   tenants: string[];
-  /** Default ['admin'] */
-  roles?: string[];
+  /** Customers the user administers (`tenant_roles`); none unless given. */
+  adminOf?: string[];
   issuer?: string;
   audience?: string;
   /** jose duration, default '12h' */
@@ -92,7 +102,10 @@ export interface DevTokenClaims {
 
 /** Signs an HS256 token the host (and the product subgraph, given the same secret) accepts. */
 export async function mintDevToken(secret: string, claims: DevTokenClaims): Promise<string> {
-  let jwt = new SignJWT({ tenants: claims.tenants, roles: claims.roles ?? ['admin'] })
+  const tenantRoles = claims.adminOf?.length
+    ? { tenant_roles: Object.fromEntries(claims.adminOf.map((id) => [id, ['admin']])) }
+    : {};
+  let jwt = new SignJWT({ tenants: claims.tenants, ...tenantRoles })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(claims.userId)
     .setIssuedAt()
