@@ -68,6 +68,9 @@ const env: NodeJS.ProcessEnv = {
   QUICKBOOKS_SUBGRAPH_URL: subgraphUrl,
   MONGODB_URI: services.mongo.uri,
   REDIS_URL: services.redis.url,
+  // The embedded emulator, unless Intuit credentials in the environment select Intuit (src/config.ts).
+  QUICKBOOKS_EMULATOR_URL: `http://127.0.0.1:${ports.sandbox.port}`,
+  PUBLIC_URL: process.env.PUBLIC_URL ?? `http://localhost:${ports.subgraph.port}`,
 };
 
 const children: ChildProcess[] = [];
@@ -103,7 +106,14 @@ async function stop(code: number): Promise<void> {
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
-run('sandbox', ['dist/sandbox/src/cli.js', '--port', String(ports.sandbox.port)]);
+// The emulator's default app registers port 4001's callback; another PORT needs its own registered.
+run('sandbox', [
+  'dist/sandbox/src/cli.js',
+  '--port',
+  String(ports.sandbox.port),
+  '--redirect-uri',
+  `${env.PUBLIC_URL}/integrations/quickbooks/callback`,
+]);
 run('host', ['dist/examples/host-subgraph/src/main.js']);
 run('api', ['dist/src/index.js']);
 run('worker', ['dist/src/workers/index.js']);
@@ -111,10 +121,8 @@ await Promise.all([
   waitForPort('127.0.0.1', ports.subgraph.port, 60_000, 'subgraph'),
   waitForPort('127.0.0.1', ports.host.port, 60_000, 'host subgraph'),
 ]);
-// Hive Gateway's CLI listens on PORT when it is set, before its config's port: give it its own.
-run('gateway', ['node_modules/@graphql-hive/gateway/dist/bin.js', 'supergraph', 'supergraph.graphql'], {
-  PORT: String(ports.gateway.port),
-});
+// The gateway's own server (Hive Gateway's runtime, run by Node's type stripping) listens on GATEWAY_PORT.
+run('gateway', ['gateway/server.ts']);
 await waitForPort('127.0.0.1', ports.gateway.port, 60_000, 'gateway');
 
 const gatewayUrl = `http://127.0.0.1:${ports.gateway.port}/graphql`;
@@ -129,6 +137,8 @@ if (!usesOwnAuth) {
   const token = await mintToken(DEV_INSECURE_JWT_SECRET, {
     userId: 'dev-admin',
     tenants: ['cust-acme-us', 'cust-nordlys-no'],
+    // A developer trying the product: admin of both, so connecting QuickBooks works from this token.
+    adminOf: ['cust-acme-us', 'cust-nordlys-no'],
   });
   log('AUTH_MODE=dev-insecure: tokens are signed with a public dev secret. A token for both demo tenants:');
   log(`  ${token}`);

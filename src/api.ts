@@ -1,15 +1,31 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import mongoose from 'mongoose';
-import type { Config } from './config.js';
+import { QUICKBOOKS_RESULT_PATH, type Config } from './config.js';
 import type { Logger } from './logger.js';
 import { createTokenVerifier } from './auth/token-verifier.js';
+import { createConnectionEvents, type ConnectionEvents } from './events/connection-events.js';
 import { createSyncStatusEvents } from './events/sync-status-events.js';
-import { connectDatabase, createIndexes, disconnectDatabase } from './models/index.js';
+import { connectDatabase, createIndexes, disconnectDatabase, models } from './models/index.js';
+import { QuickBooksClient } from './quickbooks/client.js';
+import { QuickBooksError } from './quickbooks/errors.js';
+import { codeChallengeS256, createCodeVerifier } from './quickbooks/pkce.js';
+import { createQuickBooksSide, type QuickBooksSide } from './quickbooks/setup.js';
 import { closeRedis, createRedis } from './redis.js';
 import { buildFederatedSchema } from './schema/build-schema.js';
 import { createContextFactory } from './server/context.js';
 import { createHttpServer } from './server/http-server.js';
+import { createQuickBooksRoutes } from './server/quickbooks-routes.js';
+import { AuditLogService } from './services/audit-log.js';
+import { ConnectService } from './services/connect/connect-service.js';
+import { createConnectionStore } from './services/connect/connection-store.js';
+import { createStateSigner } from './services/connect/oauth-state.js';
+import { reportConnectionStateChanges } from './services/connect/state-changes.js';
+import { createStateStore } from './services/connect/state-store.js';
 import { ConnectionService } from './services/connections.js';
 import { SyncStatusService } from './services/sync-status.js';
+import { TENANT_SCOPED_QUEUES } from './workers/queues.js';
+import { cancelPendingJobs, resumeTenantJobs } from './workers/tenant-jobs.js';
 
 export interface RunningApi {
   url: string;
@@ -25,15 +41,44 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   const redisOptions = { commandTimeout: config.redis.commandTimeoutMs };
   const publishClient = createRedis(config.redis.url, 'pubsub', redisOptions);
   const subscribeClient = createRedis(config.redis.url, 'pubsub', redisOptions);
-  const events = createSyncStatusEvents({ publishClient, subscribeClient, prefix: config.redis.prefix });
+  // Adding and removing jobs while a request waits: fails fast when Redis is down.
+  const producerClient = createRedis(config.redis.url, 'producer', redisOptions);
+  const tenantQueues = TENANT_SCOPED_QUEUES.map(
+    (name) => new Queue(name, { connection: producerClient, prefix: config.redis.prefix }),
+  );
+  const redisChannels = { publishClient, subscribeClient, prefix: config.redis.prefix };
+  const events = createSyncStatusEvents(redisChannels);
+  const connectionEvents = createConnectionEvents(redisChannels);
+  const now = () => new Date();
+  const auditLog = new AuditLogService({ models });
+  const quickbooks = createQuickBooksSide({
+    config,
+    models,
+    redis: publishClient,
+    logger,
+    onStateChange: reportConnectionStateChanges({ auditLog, connectionEvents, logger }),
+  });
+  const connect = createConnectService({
+    config,
+    quickbooks,
+    redis: publishClient,
+    tenantQueues,
+    auditLog,
+    connectionEvents,
+    logger,
+  });
   const services = {
-    connections: new ConnectionService(),
-    syncStatus: new SyncStatusService(events),
+    connections: new ConnectionService({ models, now }),
+    syncStatus: new SyncStatusService({ models, events, now }),
+    connect,
+    auditLog,
+    connectionEvents,
   };
 
   const server = createHttpServer({
     schema: await buildFederatedSchema(),
     createContext: createContextFactory(createTokenVerifier(config.auth), services, logger),
+    routes: [createQuickBooksRoutes(connect, logger)],
     introspection: config.http.introspection,
     landingPage: config.env !== 'production',
     limits: config.limits,
@@ -55,15 +100,68 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   });
   const port = await server.start(config.http.host, config.http.port);
   const url = `http://${config.http.host}:${port}/graphql`;
-  logger.info({ url }, 'subgraph listening');
+  logger.info({ url, quickbooks: config.quickbooks.environment }, 'subgraph listening');
 
   return {
     url,
     port,
     async close() {
       await server.stop();
-      await Promise.all([closeRedis(subscribeClient), closeRedis(publishClient)]);
+      await Promise.all(tenantQueues.map((queue) => queue.close()));
+      await Promise.all([closeRedis(subscribeClient), closeRedis(publishClient), closeRedis(producerClient)]);
       await disconnectDatabase();
     },
   };
+}
+
+/** The connect flow's collaborators: OAuth, PKCE, signed state, the vault, and where results go. */
+function createConnectService(deps: {
+  config: Config;
+  quickbooks: QuickBooksSide;
+  redis: Redis;
+  tenantQueues: readonly Queue[];
+  auditLog: AuditLogService;
+  connectionEvents: ConnectionEvents;
+  logger: Logger;
+}): ConnectService {
+  const { config, quickbooks } = deps;
+  const settings = config.quickbooks;
+  const now = () => new Date();
+  return new ConnectService({
+    oauth: quickbooks.oauth,
+    pkce: settings.pkce ? { createVerifier: createCodeVerifier, challengeOf: codeChallengeS256 } : undefined,
+    signer: createStateSigner(settings.stateSecret, now),
+    states: createStateStore(deps.redis, config.redis.prefix),
+    vault: quickbooks.vault,
+    store: createConnectionStore(models),
+    async readCompanyName(realmId, accessToken) {
+      const client = new QuickBooksClient({
+        http: quickbooks.http,
+        realmId,
+        tokens: {
+          getAccessToken: async () => accessToken,
+          // A token minted a moment ago that is refused will not be saved by a refresh either.
+          refreshAfterUnauthorized: async () => {
+            throw new QuickBooksError({ kind: 'authentication', message: 'fresh access token refused' });
+          },
+        },
+      });
+      const { entity } = await client.companyInfo();
+      return typeof entity.CompanyName === 'string' ? entity.CompanyName : undefined;
+    },
+    audit: (entry) => deps.auditLog.record(entry),
+    connectionChanged: (tenantId) => deps.connectionEvents.publish({ tenantId }),
+    cancelPendingJobs: (tenantId) => cancelPendingJobs(deps.tenantQueues, tenantId),
+    resumePausedJobs: (tenantId) => resumeTenantJobs(deps.tenantQueues, tenantId),
+    settings: {
+      environment: settings.environment,
+      scopes: settings.scopes,
+      redirectUri: settings.redirectUri,
+      returnToOrigins: settings.returnToOrigins,
+      defaultReturnTo: `${settings.publicUrl}${QUICKBOOKS_RESULT_PATH}`,
+    },
+    now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    logger: deps.logger.child({ component: 'quickbooks-connect' }),
+  });
 }

@@ -14,8 +14,67 @@ const intSetting = (min: number, max: number, fallback: number) =>
  */
 export const DEV_INSECURE_JWT_SECRET = 'dev-insecure-quickbooks-subgraph-secret-do-not-use';
 
-/** Every setting that holds a secret: in production none may contain the public dev secret. */
-const SECRET_SETTINGS = ['AUTH_JWT_SECRET'] as const;
+/**
+ * Public development defaults for the QuickBooks secrets, so `npm start` runs with no setup. Like the dev
+ * JWT secret they are in this repository for anyone to read: refused when NODE_ENV=production.
+ */
+export const DEV_INSECURE_STATE_SECRET = 'dev-insecure-quickbooks-oauth-state-secret-do-not-use';
+/** `dev:` + 32 bytes (base64) that are not secret: the token vault's development key. */
+export const DEV_INSECURE_TOKEN_KEYS = 'dev:ZGV2LWluc2VjdXJlLXRva2VuLWtleS0wMDAwMDAwMDA=';
+
+/** The emulator's default development app (sandbox/src/apps.ts): public, like the emulator itself. */
+export const EMULATOR_DEFAULT_CLIENT = {
+  clientId: 'ABsandboxDevClientId0000000000000000000000000000',
+  clientSecret: 'sandboxDevClientSecret000000000000000000',
+} as const;
+
+/** Every setting that holds a secret: in production none may contain a public dev secret. */
+const SECRET_SETTINGS = ['AUTH_JWT_SECRET', 'QUICKBOOKS_STATE_SECRET'] as const;
+const PUBLIC_DEV_SECRETS = [DEV_INSECURE_JWT_SECRET, DEV_INSECURE_STATE_SECRET] as const;
+
+export const QUICKBOOKS_ENVIRONMENTS = ['emulator', 'sandbox', 'production'] as const;
+export type QuickBooksEnvironment = (typeof QUICKBOOKS_ENVIRONMENTS)[number];
+
+/** The token vault's keys: every key that may still decrypt, and the one new ciphers are made with. */
+export interface TokenKeyRing {
+  activeKeyId: string;
+  keys: ReadonlyMap<string, Buffer>;
+}
+
+const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+
+/**
+ * `QUICKBOOKS_TOKEN_KEYS`: comma-separated `keyId:base64` pairs, each key exactly 32 bytes (AES-256).
+ * Problems are returned as messages that name the key id, never the key.
+ */
+export function parseTokenKeys(raw: string): { keys: Map<string, Buffer>; problems: string[] } {
+  const keys = new Map<string, Buffer>();
+  const problems: string[] = [];
+  for (const [index, entry] of raw.split(',').entries()) {
+    const separator = entry.indexOf(':');
+    const id = separator > 0 ? entry.slice(0, separator).trim() : '';
+    if (!KEY_ID.test(id)) {
+      problems.push(`entry ${index + 1} must be keyId:base64 with a key id of letters, digits, _ or -`);
+      continue;
+    }
+    const material = entry.slice(separator + 1).trim();
+    const key = /^[A-Za-z0-9+/]+={0,2}$/.test(material) ? Buffer.from(material, 'base64') : Buffer.alloc(0);
+    if (key.length !== 32) {
+      problems.push(`key "${id}" must be 32 bytes, base64-encoded (e.g. \`openssl rand -base64 32\`)`);
+      continue;
+    }
+    if (keys.has(id)) problems.push(`key id "${id}" appears twice`);
+    keys.set(id, key);
+  }
+  return { keys, problems };
+}
+
+const commaList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
 
 const EnvSchema = z
   .object({
@@ -70,6 +129,43 @@ const EnvSchema = z
     SUBSCRIPTION_INIT_TIMEOUT_MS: intSetting(100, 60_000, 3000),
     SUBSCRIPTION_MAX_MESSAGE_BYTES: intSetting(1024, 10 * 1024 * 1024, 64 * 1024),
 
+    // QuickBooks Online. Without Intuit credentials the local emulator is used (`npm start`'s default);
+    // QUICKBOOKS_CLIENT_ID and QUICKBOOKS_CLIENT_SECRET switch to Intuit's sandbox, or production when
+    // QUICKBOOKS_ENVIRONMENT=production.
+    QUICKBOOKS_ENVIRONMENT: z.enum(QUICKBOOKS_ENVIRONMENTS).optional(),
+    QUICKBOOKS_CLIENT_ID: z.string().min(1).optional(),
+    QUICKBOOKS_CLIENT_SECRET: z.string().min(1).optional(),
+    QUICKBOOKS_EMULATOR_URL: z.url('QUICKBOOKS_EMULATOR_URL must be a URL').default('http://127.0.0.1:4010'),
+    /** Where browsers reach this service (the OAuth callback); defaults to http://localhost:PORT. */
+    PUBLIC_URL: z.url('PUBLIC_URL must be a URL').optional(),
+    /** Exactly as registered on the Intuit app's Keys tab; defaults to PUBLIC_URL + the callback path. */
+    QUICKBOOKS_REDIRECT_URI: z.url('QUICKBOOKS_REDIRECT_URI must be a URL').optional(),
+    QUICKBOOKS_SCOPES: commaList.default(['com.intuit.quickbooks.accounting']),
+    /** PKCE S256 on the authorize request: on for the emulator; Intuit does not advertise it (off). */
+    QUICKBOOKS_PKCE: booleanFromString.optional(),
+    QUICKBOOKS_STATE_SECRET: z
+      .string()
+      .min(32, 'QUICKBOOKS_STATE_SECRET must be at least 32 characters')
+      .default(DEV_INSECURE_STATE_SECRET),
+    QUICKBOOKS_TOKEN_KEYS: z.string().min(1).default(DEV_INSECURE_TOKEN_KEYS),
+    /** Which key encrypts new tokens; defaults to the only key when there is one. */
+    QUICKBOOKS_TOKEN_ACTIVE_KEY_ID: z.string().min(1).optional(),
+    /** Origins `returnTo` may point at (no open redirect); PUBLIC_URL's origin is always allowed. */
+    QUICKBOOKS_RETURN_TO_ORIGINS: commaList.default([
+      'http://localhost:3000',
+      'http://localhost:4000',
+      'http://127.0.0.1:4000',
+    ]),
+    QUICKBOOKS_HTTP_TIMEOUT_MS: intSetting(1000, 300_000, 60_000),
+    /**
+     * The refresh scheduler's period, and how close to expiry an access token must be to be refreshed
+     * (the issue's 45 and 20). With a 60-minute access token a connection can be found just outside the
+     * window and lapse before the next run; the on-demand refresh (before a call, and after a 401) covers
+     * that gap, and the sweep keeps idle connections' refresh tokens rolling.
+     */
+    QUICKBOOKS_REFRESH_EVERY_MINUTES: intSetting(1, 55, 45),
+    QUICKBOOKS_REFRESH_WITHIN_MINUTES: intSetting(1, 59, 20),
+
     SYNC_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
     WORKER_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(25_000),
     INTROSPECTION: booleanFromString.optional(),
@@ -92,13 +188,73 @@ const EnvSchema = z
     if (env.NODE_ENV === 'production') {
       for (const name of SECRET_SETTINGS) {
         // Also a padded or prefixed copy: anyone can read the dev secret in this repository.
-        if (env[name]?.includes(DEV_INSECURE_JWT_SECRET)) {
+        if (PUBLIC_DEV_SECRETS.some((secret) => env[name]?.includes(secret))) {
           ctx.addIssue({
             code: 'custom',
             path: [name],
             message: `${name} is the public development secret; anyone could forge tokens with it (refused when NODE_ENV=production)`,
           });
         }
+      }
+    }
+    if (env.NODE_ENV === 'production') {
+      if (
+        env.QUICKBOOKS_TOKEN_KEYS === DEV_INSECURE_TOKEN_KEYS ||
+        env.QUICKBOOKS_TOKEN_KEYS.includes(DEV_INSECURE_TOKEN_KEYS.slice(4))
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['QUICKBOOKS_TOKEN_KEYS'],
+          message:
+            'QUICKBOOKS_TOKEN_KEYS holds the public development key (refused when NODE_ENV=production)',
+        });
+      }
+      if (quickbooksEnvironmentOf(env) === 'emulator') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['QUICKBOOKS_ENVIRONMENT'],
+          message:
+            'NODE_ENV=production needs Intuit credentials (QUICKBOOKS_CLIENT_ID, QUICKBOOKS_CLIENT_SECRET), not the emulator',
+        });
+      }
+    }
+    if (env.QUICKBOOKS_ENVIRONMENT && env.QUICKBOOKS_ENVIRONMENT !== 'emulator') {
+      for (const name of ['QUICKBOOKS_CLIENT_ID', 'QUICKBOOKS_CLIENT_SECRET'] as const) {
+        if (!env[name]) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `QUICKBOOKS_ENVIRONMENT=${env.QUICKBOOKS_ENVIRONMENT} needs ${name}`,
+          });
+        }
+      }
+    }
+    const { keys, problems } = parseTokenKeys(env.QUICKBOOKS_TOKEN_KEYS);
+    for (const message of problems)
+      ctx.addIssue({ code: 'custom', path: ['QUICKBOOKS_TOKEN_KEYS'], message });
+    if (problems.length === 0) {
+      const active = env.QUICKBOOKS_TOKEN_ACTIVE_KEY_ID;
+      if (active === undefined && keys.size > 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['QUICKBOOKS_TOKEN_ACTIVE_KEY_ID'],
+          message: 'QUICKBOOKS_TOKEN_KEYS holds several keys: name the one new tokens are encrypted with',
+        });
+      } else if (active !== undefined && !keys.has(active)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['QUICKBOOKS_TOKEN_ACTIVE_KEY_ID'],
+          message: `QUICKBOOKS_TOKEN_ACTIVE_KEY_ID "${active}" is not among QUICKBOOKS_TOKEN_KEYS`,
+        });
+      }
+    }
+    for (const origin of env.QUICKBOOKS_RETURN_TO_ORIGINS) {
+      if (!URL.canParse(origin) || !/^https?:$/.test(new URL(origin).protocol)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['QUICKBOOKS_RETURN_TO_ORIGINS'],
+          message: `"${origin}" is not an http(s) origin`,
+        });
       }
     }
     if (env.MONGODB_SOCKET_TIMEOUT_MS <= env.MONGODB_MAX_TIME_MS) {
@@ -112,6 +268,39 @@ const EnvSchema = z
   });
 
 export type Env = z.infer<typeof EnvSchema>;
+
+/** Intuit credentials select Intuit (sandbox unless told production); none select the emulator. */
+function quickbooksEnvironmentOf(env: {
+  QUICKBOOKS_ENVIRONMENT?: QuickBooksEnvironment;
+  QUICKBOOKS_CLIENT_ID?: string;
+  QUICKBOOKS_CLIENT_SECRET?: string;
+}): QuickBooksEnvironment {
+  if (env.QUICKBOOKS_ENVIRONMENT) return env.QUICKBOOKS_ENVIRONMENT;
+  return env.QUICKBOOKS_CLIENT_ID && env.QUICKBOOKS_CLIENT_SECRET ? 'sandbox' : 'emulator';
+}
+
+/** The path of the OAuth callback on this service's HTTP server. */
+export const QUICKBOOKS_CALLBACK_PATH = '/integrations/quickbooks/callback';
+/** Where the browser lands after the callback when the connect named no returnTo. */
+export const QUICKBOOKS_RESULT_PATH = '/integrations/quickbooks/result';
+
+export interface QuickBooksSettings {
+  environment: QuickBooksEnvironment;
+  clientId: string;
+  clientSecret: string;
+  /** The emulator's base URL (used only when environment is `emulator`). */
+  emulatorUrl: string;
+  publicUrl: string;
+  redirectUri: string;
+  scopes: string[];
+  pkce: boolean;
+  stateSecret: string;
+  tokenKeys: TokenKeyRing;
+  /** Absolute origins `returnTo` may point at. */
+  returnToOrigins: string[];
+  httpTimeoutMs: number;
+  refresh: { everyMinutes: number; withinMinutes: number };
+}
 
 /** Per-operation limits (GRAPHQL_MAX_*), enforced by GraphQL Armor and graphql-js's parser. */
 export interface QueryLimits {
@@ -161,6 +350,7 @@ export interface Config {
   redis: { url: string; prefix: string; commandTimeoutMs: number };
   auth: AuthCommon &
     ({ mode: 'jwt'; secret?: string; jwksUrl?: string } | { mode: 'dev-insecure'; secret: string });
+  quickbooks: QuickBooksSettings;
   syncLogRetentionDays: number;
   workerShutdownTimeoutMs: number;
 }
@@ -227,7 +417,41 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
     auth,
+    quickbooks: quickbooksSettings(env),
     syncLogRetentionDays: env.SYNC_LOG_RETENTION_DAYS,
     workerShutdownTimeoutMs: env.WORKER_SHUTDOWN_TIMEOUT_MS,
+  };
+}
+
+function quickbooksSettings(env: Env): QuickBooksSettings {
+  const environment = quickbooksEnvironmentOf(env);
+  const client =
+    environment === 'emulator' && !(env.QUICKBOOKS_CLIENT_ID && env.QUICKBOOKS_CLIENT_SECRET)
+      ? EMULATOR_DEFAULT_CLIENT
+      : { clientId: env.QUICKBOOKS_CLIENT_ID!, clientSecret: env.QUICKBOOKS_CLIENT_SECRET! };
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+  const { keys } = parseTokenKeys(env.QUICKBOOKS_TOKEN_KEYS);
+  const activeKeyId = env.QUICKBOOKS_TOKEN_ACTIVE_KEY_ID ?? [...keys.keys()][0]!;
+  return {
+    environment,
+    ...client,
+    emulatorUrl: env.QUICKBOOKS_EMULATOR_URL.replace(/\/+$/, ''),
+    publicUrl,
+    redirectUri: env.QUICKBOOKS_REDIRECT_URI ?? `${publicUrl}${QUICKBOOKS_CALLBACK_PATH}`,
+    scopes: env.QUICKBOOKS_SCOPES,
+    pkce: env.QUICKBOOKS_PKCE ?? environment === 'emulator',
+    stateSecret: env.QUICKBOOKS_STATE_SECRET,
+    tokenKeys: { activeKeyId, keys },
+    returnToOrigins: [
+      ...new Set([
+        new URL(publicUrl).origin,
+        ...env.QUICKBOOKS_RETURN_TO_ORIGINS.map((o) => new URL(o).origin),
+      ]),
+    ],
+    httpTimeoutMs: env.QUICKBOOKS_HTTP_TIMEOUT_MS,
+    refresh: {
+      everyMinutes: env.QUICKBOOKS_REFRESH_EVERY_MINUTES,
+      withinMinutes: env.QUICKBOOKS_REFRESH_WITHIN_MINUTES,
+    },
   };
 }

@@ -36,6 +36,28 @@ export const REDACT_PATHS = [
   '*.token',
   'password',
   '*.password',
+  // HTTP-client errors (axios in intuit-oauth, undici's fetch causes) carry the request that failed: its
+  // headers hold the bearer token or Basic client credentials, its body the refresh token or code, and the
+  // response body the new tokens. Whole objects are censored: a form body cannot be redacted in part.
+  '*.headers.authorization',
+  '*.headers.Authorization',
+  'err.config',
+  'err.request',
+  'err.response',
+  'err.headers',
+  'err.body',
+  'err.data',
+  'err.cause.config',
+  'err.cause.request',
+  'err.cause.response',
+  'err.cause.headers',
+  'err.cause.body',
+  'err.authResponse',
+  'err.cause.authResponse',
+  'error.config',
+  'error.request',
+  'error.response',
+  'error.authResponse',
 ];
 
 export function createLogger(

@@ -6,8 +6,10 @@ import { Redis, type RedisOptions } from 'ioredis';
  * timeout. Pub/sub keeps ioredis' offline queue while reconnecting, so a status event published during a
  * blip is delayed, not lost; but every command has a deadline (commandTimeout), so a request or a
  * subscriber never waits on a stalled Redis for longer than that: it gets a TIMEOUT instead.
+ * Producers (the API adding or removing jobs while a request waits) fail fast when Redis is down, as
+ * BullMQ's guide advises for queues used from request handlers: no offline queue, a command deadline.
  */
-export type RedisRole = 'worker' | 'pubsub';
+export type RedisRole = 'worker' | 'pubsub' | 'producer';
 
 /** REDIS_COMMAND_TIMEOUT_MS's default, for pub/sub clients created without configuration (tools, tests). */
 export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 2000;
@@ -25,7 +27,15 @@ export function createRedis(url: string, role: RedisRole, extra: RedisOptions = 
     throw new Error('worker connections run blocking commands and must not have a commandTimeout');
   }
   const options: RedisOptions =
-    role === 'worker' ? { maxRetriesPerRequest: null } : { commandTimeout: DEFAULT_REDIS_COMMAND_TIMEOUT_MS };
+    role === 'worker'
+      ? { maxRetriesPerRequest: null }
+      : role === 'producer'
+        ? {
+            enableOfflineQueue: false,
+            maxRetriesPerRequest: 1,
+            commandTimeout: DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
+          }
+        : { commandTimeout: DEFAULT_REDIS_COMMAND_TIMEOUT_MS };
   return new Redis(url, {
     ...options,
     connectionName: `qbs-${role}`,

@@ -23,10 +23,10 @@ export const DEFAULT_APP: RegisteredApp = {
   name: 'Sandbox Development App',
   clientId: 'ABsandboxDevClientId0000000000000000000000000000',
   clientSecret: 'sandboxDevClientSecret000000000000000000',
+  // The subgraph's OAuth callback (src/config.ts QUICKBOOKS_CALLBACK_PATH) on `npm start`'s port.
   redirectUris: [
-    'http://localhost:4000/quickbooks/callback',
-    'http://localhost:3000/quickbooks/callback',
-    'http://127.0.0.1:4000/quickbooks/callback',
+    'http://localhost:4001/integrations/quickbooks/callback',
+    'http://127.0.0.1:4001/integrations/quickbooks/callback',
     'https://developer.intuit.com/v2/OAuth2Playground/RedirectUrl',
   ],
   webhookUrl: null,

@@ -1,11 +1,12 @@
+import { DEFAULT_APP } from './apps.js';
 import { startSandbox } from './index.js';
 import type { SandboxLogger } from './logger.js';
 
 const USAGE =
   'Usage: npm run sandbox -- [--port 4010] [--host 127.0.0.1] [--auto-approve] [--no-limits] [--verbose]\n' +
-  '                          [--allow-remote-control] [--control-host <name>]...';
+  '                          [--allow-remote-control] [--control-host <name>]... [--redirect-uri <uri>]...';
 
-/** See USAGE; `--control-host` may be repeated. */
+/** See USAGE; `--control-host` and `--redirect-uri` (added to the default app's list) may be repeated. */
 function parseArgs(argv: string[]): {
   port: number;
   host: string;
@@ -14,6 +15,7 @@ function parseArgs(argv: string[]): {
   verbose: boolean;
   allowRemoteControl: boolean;
   controlHosts: string[];
+  redirectUris: string[];
 } {
   const args = {
     port: 4010,
@@ -23,6 +25,7 @@ function parseArgs(argv: string[]): {
     verbose: false,
     allowRemoteControl: false,
     controlHosts: [] as string[],
+    redirectUris: [] as string[],
   };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
@@ -36,6 +39,10 @@ function parseArgs(argv: string[]): {
       i += 1;
     } else if (arg === '--control-host' && value !== undefined) {
       args.controlHosts.push(value);
+      i += 1;
+    } else if (arg === '--redirect-uri' && value !== undefined) {
+      if (!URL.canParse(value)) throw new Error(`invalid --redirect-uri ${value}`);
+      args.redirectUris.push(value);
       i += 1;
     } else if (arg === '--allow-remote-control') args.allowRemoteControl = true;
     else if (arg === '--auto-approve') args.autoApprove = true;
@@ -64,6 +71,9 @@ const sandbox = await startSandbox({
   host: args.host,
   logger,
   controlSurface: { allowRemote: args.allowRemoteControl, allowedHosts: args.controlHosts },
+  ...(args.redirectUris.length > 0
+    ? { defaultApp: { redirectUris: [...DEFAULT_APP.redirectUris, ...args.redirectUris] } }
+    : {}),
   settings: {
     oauth: { authorizeMode: args.autoApprove ? 'approve' : 'manual' },
     limits: { enabled: args.limits },

@@ -1,28 +1,45 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 
+export const CONNECTION_STATES = ['CONNECTED', 'DISCONNECTED', 'NEEDS_REAUTH', 'ERROR'] as const;
+export type ConnectionState = (typeof CONNECTION_STATES)[number];
+
 /**
  * The seed's `Customer.integrations.quickbooks` sub-document. This subgraph does not own Customer: the
- * document holds only our extension of the host's tenant account, keyed by the host's customer id.
- * Token fields hold ciphertext produced by the token cipher; nothing else reads or writes them.
+ * document holds only our extension of the host's tenant account, keyed by the host's customer id (the
+ * tenant id). Token fields hold ciphertext made by the token vault (`keyId.iv.tag.ciphertext`); they are
+ * never selected unless a query names them (`select: false`), and only the vault reads them.
  */
 const QuickBooksIntegrationSchema = new Schema(
   {
+    /** Kept for the seed's shape: true while `state` is CONNECTED or NEEDS_REAUTH (a realm is bound). */
     connected: { type: Boolean, required: true, default: false },
+    state: { type: String, enum: CONNECTION_STATES, required: true, default: 'DISCONNECTED' },
+    /** Why the connection is not healthy, in words an admin can act on. */
+    stateReason: { type: String },
     realmId: { type: String },
-    accessTokenCipher: { type: String },
-    refreshTokenCipher: { type: String },
+    companyName: { type: String },
+    environment: { type: String },
+    accessTokenCipher: { type: String, select: false },
+    refreshTokenCipher: { type: String, select: false },
     accessTokenExpiresAt: { type: Date },
     refreshTokenExpiresAt: { type: Date },
+    /** Intuit's five-year cap on the refresh-token family, when the token endpoint reported it. */
+    refreshTokenHardExpiresAt: { type: Date },
+    /** Compare-and-set guard: every token write requires the version it read and increments it. */
+    tokenVersion: { type: Number, required: true, default: 0 },
+    lastRefreshedAt: { type: Date },
     lastSyncedAt: { type: Date },
     scopes: { type: [String], default: [] },
     connectedByUserId: { type: String },
     connectedAt: { type: Date },
+    disconnectedAt: { type: Date },
   },
   { _id: false },
 );
 
 const CustomerSchema = new Schema(
   {
+    /** The tenant id: the host platform's Customer id. */
     _id: { type: String, required: true },
     integrations: {
       quickbooks: { type: QuickBooksIntegrationSchema },
@@ -31,8 +48,12 @@ const CustomerSchema = new Schema(
   { timestamps: true, collection: 'customers' },
 );
 
-// One QuickBooks company is connected to at most one tenant at a time: realm look-ups (webhooks) need it.
+// Webhooks and the refresh scheduler look connections up by realm and by access-token expiry.
 CustomerSchema.index({ 'integrations.quickbooks.realmId': 1 });
+CustomerSchema.index({
+  'integrations.quickbooks.state': 1,
+  'integrations.quickbooks.accessTokenExpiresAt': 1,
+});
 
 export type CustomerDocument = InferSchemaType<typeof CustomerSchema>;
 export const CustomerModel = model('Customer', CustomerSchema);

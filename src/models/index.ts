@@ -3,16 +3,27 @@ import type { DatabaseTimeouts } from '../config.js';
 import { AuditLogModel } from './audit-log.js';
 import { CustomerModel } from './customer.js';
 import { InvoiceSyncStateModel } from './invoice-sync-state.js';
+import { RealmOwnerModel } from './realm-owner.js';
 import { QuickBooksSyncLogModel } from './sync-log.js';
 
-export { AuditLogModel, CustomerModel, InvoiceSyncStateModel, QuickBooksSyncLogModel };
+export { AuditLogModel, CustomerModel, InvoiceSyncStateModel, QuickBooksSyncLogModel, RealmOwnerModel };
 
-export const ALL_MODELS = [
-  CustomerModel,
-  InvoiceSyncStateModel,
-  QuickBooksSyncLogModel,
-  AuditLogModel,
-] as const;
+/**
+ * The registered models. Composition roots (src/api.ts, src/workers/runtime.ts, test harnesses) pass this
+ * object, or the part a service needs, into services; services import only the `Models` type, never a
+ * model, so what they read and write is visible at the root and replaceable in tests.
+ */
+export const models = {
+  customers: CustomerModel,
+  invoiceSyncStates: InvoiceSyncStateModel,
+  syncLogs: QuickBooksSyncLogModel,
+  auditLogs: AuditLogModel,
+  realmOwners: RealmOwnerModel,
+} as const;
+
+export type Models = typeof models;
+
+export const ALL_MODELS = Object.values(models);
 
 // Indexes are created explicitly at start-up (createIndexes below), never lazily on first use.
 mongoose.set('autoIndex', false);

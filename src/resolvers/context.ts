@@ -1,16 +1,22 @@
 import DataLoader from 'dataloader';
 import type { Logger } from '../logger.js';
 import type { Viewer } from '../auth/viewer.js';
+import type { ConnectionEvents } from '../events/connection-events.js';
+import type { AuditLogService } from '../services/audit-log.js';
+import type { ConnectService } from '../services/connect/connect-service.js';
 import type { ConnectionService, QuickBooksConnectionView } from '../services/connections.js';
 import type { InvoiceKey, InvoiceSyncStatus, SyncStatusService } from '../services/sync-status.js';
-import { unauthenticated } from './errors.js';
 
 export interface Services {
   connections: ConnectionService;
   syncStatus: SyncStatusService;
+  connect: ConnectService;
+  auditLog: AuditLogService;
+  connectionEvents: ConnectionEvents;
 }
 
 export interface Loaders {
+  /** Keyed by tenant id (the host Customer id). */
   connection: DataLoader<string, QuickBooksConnectionView>;
   syncStatus: DataLoader<InvoiceKey, InvoiceSyncStatus, string>;
 }
@@ -29,16 +35,7 @@ export function createLoaders(services: Services): Loaders {
   return {
     connection: new DataLoader((ids) => services.connections.getMany(ids)),
     syncStatus: new DataLoader((keys) => services.syncStatus.getMany(keys), {
-      cacheKeyFn: (key) => `${key.parentCompany}\u0000${key.invoiceId}`,
+      cacheKeyFn: (key) => `${key.tenantId}\u0000${key.invoiceId}`,
     }),
   };
-}
-
-export function requireViewer(context: GraphQLContext): Viewer {
-  if (!context.viewer) {
-    throw unauthenticated(
-      context.authFailure ? 'Authentication failed: the bearer token is invalid or expired' : undefined,
-    );
-  }
-  return context.viewer;
 }

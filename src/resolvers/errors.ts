@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 
 export interface ErrorCodeInfo {
-  /** What the client should understand, in one line (the README's table is generated from this). */
+  /** What the client should understand, in one line (the README's error table repeats these). */
   meaning: string;
   /**
    * The HTTP status when this error ends the request before execution (refused token, body, parse,
@@ -27,7 +27,7 @@ export const ERROR_CODES = {
   },
   FORBIDDEN: {
     meaning:
-      "The caller may not act for this customer: another tenant's, or one the token does not name (unknown and foreign look the same)",
+      "The caller may not act for this customer: another tenant's, or one the token does not name (unknown and foreign look the same); or a member asked for what only an admin of this customer may do",
     httpStatus: 200,
     retryable: false,
   },
@@ -85,6 +85,41 @@ export const ERROR_CODES = {
     httpStatus: 500,
     retryable: false,
   },
+  // Product codes: raised while fields run, so they travel with HTTP 200 and the sibling data.
+  QUICKBOOKS_NOT_CONNECTED: {
+    meaning: 'This customer has no QuickBooks company connected; an admin must connect one first',
+    httpStatus: 200,
+    retryable: false,
+  },
+  QUICKBOOKS_REAUTH_REQUIRED: {
+    meaning:
+      "QuickBooks no longer accepts this customer's authorization (expired or revoked); an admin must reconnect",
+    httpStatus: 200,
+    retryable: false,
+  },
+  QUICKBOOKS_REALM_IN_USE: {
+    meaning:
+      'That QuickBooks company is already connected to another customer; it must be disconnected there first',
+    httpStatus: 200,
+    retryable: false,
+  },
+  QUICKBOOKS_REJECTED: {
+    meaning:
+      "QuickBooks refused the data (a validation rule, a duplicate, a missing or inactive reference); the message carries Intuit's detail, `quickbooksCode` and `element` say which",
+    httpStatus: 200,
+    retryable: false,
+  },
+  QUICKBOOKS_CONFLICT: {
+    meaning:
+      'The object changed in QuickBooks at the same time (stale SyncToken); retrying re-reads it first',
+    httpStatus: 200,
+    retryable: true,
+  },
+  QUICKBOOKS_UNAVAILABLE: {
+    meaning: 'QuickBooks Online could not be reached or failed to answer; retry later',
+    httpStatus: 200,
+    retryable: true,
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -141,6 +176,31 @@ export function invalidToken(): GraphQLError {
 
 export function forbidden(message = 'You may not act for this customer'): GraphQLError {
   return typedError('FORBIDDEN', message);
+}
+
+export function quickbooksNotConnected(
+  message = 'No QuickBooks company is connected to this customer; an admin must connect one first',
+): GraphQLError {
+  return typedError('QUICKBOOKS_NOT_CONNECTED', message);
+}
+
+export function quickbooksReauthRequired(
+  message = 'QuickBooks no longer accepts this connection; an admin must reconnect',
+): GraphQLError {
+  return typedError('QUICKBOOKS_REAUTH_REQUIRED', message);
+}
+
+/** Names no other customer: the caller learns only that the company is taken. */
+export function quickbooksRealmInUse(
+  message = 'This QuickBooks company is already connected to another customer',
+): GraphQLError {
+  return typedError('QUICKBOOKS_REALM_IN_USE', message);
+}
+
+export function quickbooksUnavailable(
+  message = 'QuickBooks Online is not answering right now; retry later',
+): GraphQLError {
+  return typedError('QUICKBOOKS_UNAVAILABLE', message);
 }
 
 export function badUserInput(message: string, field?: string): GraphQLError {

@@ -1,5 +1,6 @@
 import { CustomerResolver } from './customer.resolver.js';
 import { InvoiceResolver } from './invoice.resolver.js';
+import { QuickBooksConnectResolver } from './quickbooks-connect.resolver.js';
 import { SyncActivityResolver } from './sync-activity.resolver.js';
 import { SyncStatusSubscriptionResolver } from './sync-status-subscription.resolver.js';
 
@@ -9,4 +10,5 @@ export const resolverClasses = [
   InvoiceResolver,
   SyncStatusSubscriptionResolver,
   SyncActivityResolver,
+  QuickBooksConnectResolver,
 ] as const;

@@ -10,8 +10,12 @@ import {
 } from '../resolvers/errors.js';
 import { tokenLimitOf } from './query-limits.js';
 
-/** Extensions a client may see besides `code` and `retryable`; anything else (http, stacktrace) is dropped. */
-const SAFE_EXTENSIONS = ['field'] as const;
+/**
+ * Extensions a client may see besides `code` and `retryable`; anything else (http, stacktrace) is dropped.
+ * The QuickBooks ones come from toGraphQLErrorExtensions (src/quickbooks/error-shapes.ts): Intuit's
+ * transaction id for support, Intuit's error code and the element it named. Never a token.
+ */
+const SAFE_EXTENSIONS = ['field', 'intuitTid', 'quickbooksCode', 'element'] as const;
 
 function clientError(
   formatted: GraphQLFormattedError,
@@ -48,7 +52,7 @@ export function createErrorFormatter(logger: Logger) {
     ) {
       return clientError(formatted, ErrorCode.QUERY_TOO_COMPLEX);
     }
-    if (code === 'GRAPHQL_PARSE_FAILED') {
+    if (code === ErrorCode.GRAPHQL_PARSE_FAILED) {
       const limit = tokenLimitOf(formatted);
       if (limit !== undefined) {
         return clientError(formatted, ErrorCode.QUERY_TOO_COMPLEX, `Token limit of ${limit} exceeded.`);

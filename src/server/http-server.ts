@@ -2,7 +2,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
+import express, { type ErrorRequestHandler, type RequestHandler, type Response, type Router } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import http from 'node:http';
 import type { QueryLimits, SubscriptionSettings } from '../config.js';
@@ -23,6 +23,8 @@ export interface HttpServerOptions {
   schema: GraphQLSchema;
   createContext: ContextFactory;
   readiness: ReadinessCheck[];
+  /** Non-GraphQL routes (the QuickBooks OAuth callback), mounted before the catch-all 404. */
+  routes?: Router[];
   logger: Logger;
   /** Introspection, and "Did you mean" hints in errors, which reveal the schema just as well. */
   introspection: boolean;
@@ -210,6 +212,7 @@ export function createHttpServer(options: HttpServerOptions) {
         express.json({ limit: options.maxBodyBytes }),
         withDeadline(graphql, options.requestTimeoutMs, logger),
       );
+      for (const router of options.routes ?? []) app.use(router);
       app.use((_req, res) => {
         sendRequestError(res, 404, 'BAD_REQUEST', 'Not found: GraphQL is served at /graphql');
       });

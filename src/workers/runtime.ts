@@ -1,11 +1,16 @@
 import { Queue, type Worker } from 'bullmq';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { connectDatabase, createIndexes, disconnectDatabase } from '../models/index.js';
+import { connectDatabase, createIndexes, disconnectDatabase, models } from '../models/index.js';
+import { createConnectionEvents } from '../events/connection-events.js';
+import { createQuickBooksSide } from '../quickbooks/setup.js';
 import { closeRedis, createRedis } from '../redis.js';
+import { AuditLogService, recordKeyRotation } from '../services/audit-log.js';
+import { reportConnectionStateChanges } from '../services/connect/state-changes.js';
 import { RetentionService } from '../services/retention.js';
 import { createMaintenanceWorker, scheduleMaintenance } from './maintenance.worker.js';
 import { QueueName } from './queues.js';
+import { createTokenRefreshWorker, scheduleTokenRefresh } from './token-refresh.worker.js';
 
 export interface RunningWorkers {
   workers: Worker[];
@@ -48,13 +53,57 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
     prefix: config.redis.prefix,
   });
   await scheduleMaintenance(maintenanceQueue);
+  const tokenQueue = new Queue(QueueName.tokenRefresh, {
+    connection: queueConnection,
+    prefix: config.redis.prefix,
+  });
+  await scheduleTokenRefresh(tokenQueue, config.quickbooks.refresh.everyMinutes);
+
+  // Locks and events: commands with a deadline, never a blocking BullMQ connection.
+  const commandClient = createRedis(config.redis.url, 'pubsub', {
+    commandTimeout: config.redis.commandTimeoutMs,
+  });
+  const auditLog = new AuditLogService({ models });
+  const connectionEvents = createConnectionEvents({
+    publishClient: commandClient,
+    // Workers only publish; the subscriber side is never put in subscriber mode here.
+    subscribeClient: commandClient,
+    prefix: config.redis.prefix,
+  });
+  const quickbooks = createQuickBooksSide({
+    config,
+    models,
+    redis: commandClient,
+    logger,
+    onStateChange: reportConnectionStateChanges({ auditLog, connectionEvents, logger }),
+  });
 
   const workers = [
     createMaintenanceWorker({
       connection,
       prefix: config.redis.prefix,
-      retention: new RetentionService(config.syncLogRetentionDays),
+      retention: new RetentionService({
+        models,
+        retentionDays: config.syncLogRetentionDays,
+        now: () => new Date(),
+      }),
       logger: logger.child({ queue: QueueName.maintenance }),
+    }),
+    createTokenRefreshWorker({
+      connection,
+      prefix: config.redis.prefix,
+      sweep: {
+        customers: models.customers,
+        tokens: quickbooks.vault,
+        withinMinutes: config.quickbooks.refresh.withinMinutes,
+        now: () => new Date(),
+      },
+      rotation: {
+        customers: models.customers,
+        cipher: quickbooks.cipher,
+        audit: (entry) => recordKeyRotation(auditLog, entry),
+      },
+      logger: logger.child({ queue: QueueName.tokenRefresh }),
     }),
   ];
   for (const worker of workers) {
@@ -69,8 +118,8 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
     workers,
     async shutdown() {
       const result = await closeWorkers(workers, config.workerShutdownTimeoutMs);
-      await maintenanceQueue.close();
-      await Promise.all([closeRedis(connection), closeRedis(queueConnection)]);
+      await Promise.all([maintenanceQueue.close(), tokenQueue.close()]);
+      await Promise.all([closeRedis(connection), closeRedis(queueConnection), closeRedis(commandClient)]);
       await disconnectDatabase();
       return result;
     },

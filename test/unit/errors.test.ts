@@ -9,6 +9,10 @@ import {
   invalidToken,
   isDependencyTimeout,
   queryTooComplex,
+  quickbooksNotConnected,
+  quickbooksRealmInUse,
+  quickbooksReauthRequired,
+  quickbooksUnavailable,
   timeout,
   unauthenticated,
 } from '../../src/resolvers/errors.js';
@@ -45,6 +49,11 @@ describe('the error convention', () => {
     }
     expect(ERROR_CODES.TIMEOUT.retryable).toBe(true);
     expect(ERROR_CODES.FORBIDDEN.retryable).toBe(false);
+    // Only an outage of Intuit clears by itself; the others need an admin (connect, reconnect, disconnect).
+    expect(ERROR_CODES.QUICKBOOKS_UNAVAILABLE.retryable).toBe(true);
+    expect(ERROR_CODES.QUICKBOOKS_NOT_CONNECTED.retryable).toBe(false);
+    expect(ERROR_CODES.QUICKBOOKS_REAUTH_REQUIRED.retryable).toBe(false);
+    expect(ERROR_CODES.QUICKBOOKS_REALM_IN_USE.retryable).toBe(false);
   });
 
   it('typed errors carry their code and retryable flag', () => {
@@ -55,6 +64,10 @@ describe('the error convention', () => {
       [badUserInput('no', 'first'), 'BAD_USER_INPUT'],
       [queryTooComplex('too deep'), 'QUERY_TOO_COMPLEX'],
       [timeout(), 'TIMEOUT'],
+      [quickbooksNotConnected(), 'QUICKBOOKS_NOT_CONNECTED'],
+      [quickbooksReauthRequired(), 'QUICKBOOKS_REAUTH_REQUIRED'],
+      [quickbooksRealmInUse(), 'QUICKBOOKS_REALM_IN_USE'],
+      [quickbooksUnavailable(), 'QUICKBOOKS_UNAVAILABLE'],
     ] as const) {
       expect(error.extensions).toMatchObject({ code, retryable: ERROR_CODES[code].retryable });
     }
@@ -92,6 +105,21 @@ describe('formatError', () => {
       path: ['quickbooksConnection'],
       extensions: { code: 'FORBIDDEN', retryable: false },
     });
+    expect(lines).toEqual([]);
+  });
+
+  it('passes every code of ERROR_CODES on as it is: one list decides what reaches clients', () => {
+    const { logger, lines } = capturingLogger();
+    const format = createErrorFormatter(logger);
+    for (const [code, info] of Object.entries(ERROR_CODES)) {
+      if (code === 'INTERNAL_SERVER_ERROR') continue; // always answered with the generic message
+      const thrown = new GraphQLError('a client error', { extensions: { code } });
+      expect(format(...asResolverError(thrown))).toEqual({
+        message: 'a client error',
+        path: ['quickbooksConnection'],
+        extensions: { code, retryable: info.retryable },
+      });
+    }
     expect(lines).toEqual([]);
   });
 
@@ -150,5 +178,24 @@ describe('formatError', () => {
       message: 'Token limit of 1000 exceeded.',
       extensions: { code: 'QUERY_TOO_COMPLEX', retryable: false },
     });
+  });
+});
+
+describe("the README's error table", () => {
+  it('lists every code with its HTTP status and retryable flag', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const rows = new Map(
+      [...readme.matchAll(/^\|\s*`([A-Z_]+)`\s*\|[^|]*\|\s*(\d{3})\s*\|\s*(yes|no)\s*\|$/gm)].map((m) => [
+        m[1],
+        { httpStatus: Number(m[2]), retryable: m[3] === 'yes' },
+      ]),
+    );
+    for (const [code, info] of Object.entries(ERROR_CODES)) {
+      expect([code, rows.get(code)]).toEqual([
+        code,
+        { httpStatus: info.httpStatus, retryable: info.retryable },
+      ]);
+    }
   });
 });

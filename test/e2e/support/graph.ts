@@ -1,58 +1,62 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { GraphQLClient } from 'graphql-request';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startHostSubgraph, type HostSubgraph } from '../../../examples/host-subgraph/src/index.js';
 import { freePort, stopChild, waitForPort } from '../../../scripts/services/index.js';
 import { startTestApi, type TestApi } from '../../support/api.js';
+import type { TokenClaims } from '../../../src/auth/dev-tokens.js';
 import { TEST_JWT_SECRET, tokenFor } from '../../support/harness.js';
-import { gatewayEnv } from './gateway.js';
+import { gatewayEnv, spawnGateway } from './gateway.js';
 
+const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../../..');
-const gatewayBin = path.join(root, 'node_modules/@graphql-hive/gateway/dist/bin.js');
 
 export interface Graph {
   gatewayUrl: string;
   api: TestApi;
   host: HostSubgraph;
   /** graphql-request client for the gateway; with claims, it carries a token signed for them. */
-  client(claims?: { userId: string; tenants: string[] }): Promise<GraphQLClient>;
+  client(claims?: TokenClaims): Promise<GraphQLClient>;
   /** graphql-ws client for the gateway, disposed on close(). */
-  wsClient(claims?: { userId: string; tenants: string[] }): Promise<Client>;
+  wsClient(claims?: TokenClaims): Promise<Client>;
+  /**
+   * Records an invoice's status change the way a worker process does (test/support/record-status.ts, its
+   * own process), so subscribers hear of it through Redis as in production.
+   */
+  recordStatus(tenant: string, invoiceId: string, state: string): Promise<void>;
+  /** What the gateway process has written to stdout and stderr so far (its log). */
+  gatewayOutput(): string;
   close(): Promise<void>;
 }
 
 /**
- * The federated path as users reach it: the real Hive Gateway (its CLI, as a child process, serving the
- * committed supergraph.graphql) in front of the demo host subgraph and this subgraph, both in-process so
- * tests can inspect them. Only the subgraph URLs differ from `npm start`.
+ * The federated path as users reach it: the real gateway (gateway/server.ts, Hive Gateway's runtime, as a
+ * child process serving the committed supergraph.graphql) in front of the demo host subgraph and this
+ * subgraph, both in-process so tests can inspect them. Only the subgraph URLs differ from `npm start`.
  */
-export async function startGraph(): Promise<Graph> {
-  const api = await startTestApi();
+export async function startGraph(options: { api?: Record<string, string> } = {}): Promise<Graph> {
+  const api = await startTestApi(options.api);
   const host = await startHostSubgraph({ port: 0, auth: { secret: TEST_JWT_SECRET } });
   const port = await freePort();
-  const output: string[] = [];
-  const gateway: ChildProcess = spawn(process.execPath, [gatewayBin, 'supergraph', 'supergraph.graphql'], {
-    cwd: root,
-    env: gatewayEnv(port, { HOST_SUBGRAPH_URL: host.url, QUICKBOOKS_SUBGRAPH_URL: api.url }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  gateway.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  gateway.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const { child: gateway, output } = spawnGateway(
+    gatewayEnv(port, { HOST_SUBGRAPH_URL: host.url, QUICKBOOKS_SUBGRAPH_URL: api.url }),
+  );
   const gatewayUrl = `http://127.0.0.1:${port}/graphql`;
   const wsClients: Client[] = [];
 
   const stopGateway = () => stopChild(gateway, 10_000);
   try {
-    await waitForPort('127.0.0.1', port, 30_000, 'Hive Gateway');
+    await waitForPort('127.0.0.1', port, 30_000, 'gateway');
   } catch (error) {
     await stopGateway();
     await Promise.all([api.close(), host.close()]);
-    throw new Error(`${(error as Error).message}\n${output.join('')}`, { cause: error });
+    throw new Error(`${(error as Error).message}\n${output()}`, { cause: error });
   }
 
-  const authorization = async (claims?: { userId: string; tenants: string[] }) =>
+  const authorization = async (claims?: TokenClaims) =>
     claims ? `Bearer ${await tokenFor(claims)}` : undefined;
 
   return {
@@ -74,6 +78,26 @@ export async function startGraph(): Promise<Graph> {
       wsClients.push(client);
       return client;
     },
+    async recordStatus(tenant, invoiceId, state) {
+      await run(
+        path.join(root, 'node_modules/.bin/tsx'),
+        ['test/support/record-status.ts', tenant, invoiceId, state],
+        {
+          cwd: root,
+          env: {
+            ...process.env,
+            NODE_ENV: 'test',
+            LOG_LEVEL: 'silent',
+            MONGODB_URI: api.config.mongo.uri,
+            MONGODB_DB_NAME: api.config.mongo.dbName,
+            REDIS_URL: api.config.redis.url,
+            REDIS_PREFIX: api.config.redis.prefix,
+            AUTH_MODE: 'dev-insecure',
+          },
+        },
+      );
+    },
+    gatewayOutput: output,
     async close() {
       await Promise.all(wsClients.map((c) => c.dispose()));
       await stopGateway();
