@@ -147,5 +147,8 @@ if (!usesOwnAuth) {
   log(
     `    -d '{"query":"{ invoices(customerId: \\"cust-acme-us\\") { number status quickbooksSyncStatus { state } } }"}'`,
   );
+  log("Connect the emulator's QuickBooks company (then open the authorizeUrl it returns and press Connect):");
+  log(`  curl -s ${gatewayUrl} -H 'content-type: application/json' -H "authorization: Bearer <token>" \\`);
+  log(`    -d '{"query":"mutation { connectQuickBooks(customerId: \\"cust-acme-us\\") { authorizeUrl } }"}'`);
 }
 log('Ctrl-C stops everything.');
