@@ -23,6 +23,10 @@ import { createStateSigner } from './services/connect/oauth-state.js';
 import { reportConnectionStateChanges } from './services/connect/state-changes.js';
 import { createStateStore } from './services/connect/state-store.js';
 import { ConnectionService } from './services/connections.js';
+import { MappingService } from './services/mappings/mapping-service.js';
+import { createHostInvoiceReader, MappingStatusService } from './services/mappings/status.js';
+import { createTermLookup, QuickBooksSettingsService } from './services/quickbooks-settings.js';
+import { ReferenceDataService } from './services/reference-data/service.js';
 import { SyncStatusService } from './services/sync-status.js';
 import { TENANT_SCOPED_QUEUES } from './workers/queues.js';
 import { cancelPendingJobs, resumeTenantJobs } from './workers/tenant-jobs.js';
@@ -67,12 +71,32 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     connectionEvents,
     logger,
   });
+  const referenceData = new ReferenceDataService({
+    models,
+    quickbooks,
+    now,
+    logger: logger.child({ component: 'reference-data' }),
+  });
+  const connections = new ConnectionService({ models, now });
+  const mappings = new MappingService({ models, referenceData, auditLog, now });
   const services = {
-    connections: new ConnectionService({ models, now }),
+    connections,
     syncStatus: new SyncStatusService({ models, events, now }),
     connect,
     auditLog,
     connectionEvents,
+    referenceData,
+    mappings,
+    mappingStatus: new MappingStatusService({
+      referenceData,
+      mappings,
+      invoices: createHostInvoiceReader({ url: config.host.graphqlUrl }),
+    }),
+    quickbooksSettings: new QuickBooksSettingsService({
+      models,
+      terms: createTermLookup({ connections, quickbooks }),
+      auditLog,
+    }),
   };
 
   const server = createHttpServer({

@@ -166,6 +166,12 @@ const EnvSchema = z
     QUICKBOOKS_REFRESH_EVERY_MINUTES: intSetting(1, 55, 45),
     QUICKBOOKS_REFRESH_WITHIN_MINUTES: intSetting(1, 59, 20),
 
+    /**
+     * The platform's GraphQL API this service reads invoices from, with the caller's own token (the
+     * mapping status): the gateway, so the host's rules apply as they do to the panel.
+     */
+    HOST_GRAPHQL_URL: z.url('HOST_GRAPHQL_URL must be a URL').default('http://127.0.0.1:4000/graphql'),
+
     SYNC_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
     WORKER_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(25_000),
     INTROSPECTION: booleanFromString.optional(),
@@ -351,6 +357,8 @@ export interface Config {
   auth: AuthCommon &
     ({ mode: 'jwt'; secret?: string; jwksUrl?: string } | { mode: 'dev-insecure'; secret: string });
   quickbooks: QuickBooksSettings;
+  /** The platform's own GraphQL API (through the gateway). */
+  host: { graphqlUrl: string };
   syncLogRetentionDays: number;
   workerShutdownTimeoutMs: number;
 }
@@ -418,6 +426,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
     auth,
     quickbooks: quickbooksSettings(env),
+    host: { graphqlUrl: env.HOST_GRAPHQL_URL },
     syncLogRetentionDays: env.SYNC_LOG_RETENTION_DAYS,
     workerShutdownTimeoutMs: env.WORKER_SHUTDOWN_TIMEOUT_MS,
   };

@@ -3,6 +3,31 @@ import { Schema, model, type InferSchemaType } from 'mongoose';
 export const CONNECTION_STATES = ['CONNECTED', 'DISCONNECTED', 'NEEDS_REAUTH', 'ERROR'] as const;
 export type ConnectionState = (typeof CONNECTION_STATES)[number];
 
+/** When a pushed invoice's number already exists in QuickBooks (an invoice made there directly). */
+export const EXISTING_INVOICE_NUMBER_ACTIONS = ['LINK', 'SUFFIX', 'STOP'] as const;
+export type ExistingInvoiceNumberAction = (typeof EXISTING_INVOICE_NUMBER_ACTIONS)[number];
+
+/**
+ * How this tenant's sync behaves; an admin changes it through `updateQuickBooksSettings`. Kept apart from
+ * the connection fields, so connecting, reconnecting and disconnecting (path-level writes) leave it alone.
+ */
+const QuickBooksSettingsSchema = new Schema(
+  {
+    autoSync: { type: Boolean, required: true, default: true },
+    /** STOP ("stop and ask") by default: linking or suffixing are choices an admin makes knowingly. */
+    existingInvoiceNumber: {
+      type: String,
+      enum: EXISTING_INVOICE_NUMBER_ACTIONS,
+      required: true,
+      default: 'STOP',
+    },
+    pullPayments: { type: Boolean, required: true, default: true },
+    /** A QuickBooks Term Id of the company connected when it was set. */
+    defaultTermsId: { type: String },
+  },
+  { _id: false },
+);
+
 /**
  * The seed's `Customer.integrations.quickbooks` sub-document. This subgraph does not own Customer: the
  * document holds only our extension of the host's tenant account, keyed by the host's customer id (the
@@ -33,6 +58,7 @@ const QuickBooksIntegrationSchema = new Schema(
     connectedByUserId: { type: String },
     connectedAt: { type: Date },
     disconnectedAt: { type: Date },
+    settings: { type: QuickBooksSettingsSchema },
   },
   { _id: false },
 );

@@ -3,10 +3,20 @@ import type { DatabaseTimeouts } from '../config.js';
 import { AuditLogModel } from './audit-log.js';
 import { CustomerModel } from './customer.js';
 import { InvoiceSyncStateModel } from './invoice-sync-state.js';
+import { MappingSetModel } from './mapping-set.js';
 import { RealmOwnerModel } from './realm-owner.js';
+import { ReferenceCacheModel } from './reference-cache.js';
 import { QuickBooksSyncLogModel } from './sync-log.js';
 
-export { AuditLogModel, CustomerModel, InvoiceSyncStateModel, QuickBooksSyncLogModel, RealmOwnerModel };
+export {
+  AuditLogModel,
+  CustomerModel,
+  InvoiceSyncStateModel,
+  QuickBooksSyncLogModel,
+  RealmOwnerModel,
+  ReferenceCacheModel,
+};
+export { MappingSetModel };
 
 /**
  * The registered models. Composition roots (src/api.ts, src/workers/runtime.ts, test harnesses) pass this
@@ -19,6 +29,8 @@ export const models = {
   syncLogs: QuickBooksSyncLogModel,
   auditLogs: AuditLogModel,
   realmOwners: RealmOwnerModel,
+  mappingSets: MappingSetModel,
+  referenceCache: ReferenceCacheModel,
 } as const;
 
 export type Models = typeof models;

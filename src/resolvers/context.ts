@@ -5,6 +5,10 @@ import type { ConnectionEvents } from '../events/connection-events.js';
 import type { AuditLogService } from '../services/audit-log.js';
 import type { ConnectService } from '../services/connect/connect-service.js';
 import type { ConnectionService, QuickBooksConnectionView } from '../services/connections.js';
+import type { MappingService } from '../services/mappings/mapping-service.js';
+import type { MappingStatusService } from '../services/mappings/status.js';
+import type { QuickBooksSettingsService } from '../services/quickbooks-settings.js';
+import type { ReferenceData } from '../services/reference-data/types.js';
 import type { InvoiceKey, InvoiceSyncStatus, SyncStatusService } from '../services/sync-status.js';
 
 export interface Services {
@@ -13,6 +17,10 @@ export interface Services {
   connect: ConnectService;
   auditLog: AuditLogService;
   connectionEvents: ConnectionEvents;
+  referenceData: ReferenceData;
+  mappings: MappingService;
+  mappingStatus: MappingStatusService;
+  quickbooksSettings: QuickBooksSettingsService;
 }
 
 export interface Loaders {
@@ -26,6 +34,11 @@ export interface GraphQLContext {
   viewer: Viewer | null;
   /** Why the caller is anonymous, when a token was sent but did not verify. */
   authFailure?: string;
+  /**
+   * The caller's verified bearer token, forwarded only to the platform's own API (the host's invoices),
+   * so the host applies its own rules to this caller. Never logged or returned.
+   */
+  bearerToken?: string;
   services: Services;
   loaders: Loaders;
   logger: Logger;

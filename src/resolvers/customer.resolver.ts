@@ -3,8 +3,10 @@ import { QuickBooksConnectionStatus } from '../schema/enums.js';
 import { Customer } from '../schema/entities.js';
 import { QuickBooksConnection } from '../schema/quickbooks-connection.js';
 import type { QuickBooksConnectionView } from '../services/connections.js';
+import { settingsOf } from '../services/quickbooks-settings.js';
 import { authorizeTenant } from './authorize.js';
 import type { GraphQLContext } from './context.js';
+import { toGraphQLSettings } from './quickbooks-mappings.resolver.js';
 
 /** Field by field: nothing the service adds later reaches clients unless it is mapped here. */
 export function toGraphQLConnection(view: QuickBooksConnectionView): QuickBooksConnection {
@@ -23,6 +25,7 @@ export function toGraphQLConnection(view: QuickBooksConnectionView): QuickBooksC
     accessTokenExpiresAt: view.accessTokenExpiresAt,
     refreshTokenExpiresAt: view.refreshTokenExpiresAt,
     refreshTokenHardExpiresAt: view.refreshTokenHardExpiresAt,
+    settings: toGraphQLSettings(settingsOf(view.settings)),
   };
 }
 

@@ -115,8 +115,20 @@ export const ERROR_CODES = {
     httpStatus: 200,
     retryable: true,
   },
+  CONFLICT: {
+    meaning:
+      'Another change to the same data was saved at the same moment and kept winning; send the request again',
+    httpStatus: 200,
+    retryable: true,
+  },
   QUICKBOOKS_UNAVAILABLE: {
     meaning: 'QuickBooks Online could not be reached or failed to answer; retry later',
+    httpStatus: 200,
+    retryable: true,
+  },
+  HOST_UNAVAILABLE: {
+    meaning:
+      "The platform's invoice API (read through the gateway) could not be reached or failed to answer; retry later",
     httpStatus: 200,
     retryable: true,
   },
@@ -203,6 +215,14 @@ export function quickbooksUnavailable(
   return typedError('QUICKBOOKS_UNAVAILABLE', message);
 }
 
+/** The platform's own GraphQL API did not answer a read this field needs. */
+export function hostUnavailable(
+  message = "The platform's invoice API is not answering right now; retry later",
+  retryable = true,
+): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'HOST_UNAVAILABLE', retryable } });
+}
+
 export function badUserInput(message: string, field?: string): GraphQLError {
   return typedError('BAD_USER_INPUT', message, field ? { field } : {});
 }
@@ -251,4 +271,10 @@ export function isDependencyTimeout(error: unknown): boolean {
       // ioredis rejects a command that outlives `commandTimeout` with this plain Error.
       return error.message === 'Command timed out';
   }
+}
+
+export function conflict(
+  message = 'Another change to the same data was saved at the same moment; send the request again',
+): GraphQLError {
+  return typedError('CONFLICT', message);
 }

@@ -1,6 +1,9 @@
 import { CustomerResolver } from './customer.resolver.js';
 import { InvoiceResolver } from './invoice.resolver.js';
 import { QuickBooksConnectResolver } from './quickbooks-connect.resolver.js';
+import { QuickBooksMappingsResolver } from './quickbooks-mappings.resolver.js';
+import { QuickBooksReferenceResolver } from './quickbooks-reference.resolver.js';
+import { QuickBooksSuggestionsResolver } from './quickbooks-suggestions.resolver.js';
 import { SyncActivityResolver } from './sync-activity.resolver.js';
 import { SyncStatusSubscriptionResolver } from './sync-status-subscription.resolver.js';
 
@@ -11,4 +14,7 @@ export const resolverClasses = [
   SyncStatusSubscriptionResolver,
   SyncActivityResolver,
   QuickBooksConnectResolver,
+  QuickBooksReferenceResolver,
+  QuickBooksMappingsResolver,
+  QuickBooksSuggestionsResolver,
 ] as const;

@@ -1,5 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { QuickBooksConnectionStatus } from './enums.js';
+import { QuickBooksSyncSettings } from './quickbooks-mappings.js';
 
 /**
  * Every field is listed by hand in CustomerResolver's mapping, never spread from a stored document, so a
@@ -65,4 +66,10 @@ export class QuickBooksConnection {
       "Intuit's five-year limit on this authorization: an admin must reconnect by then whatever happens",
   })
   refreshTokenHardExpiresAt?: Date;
+
+  @Field(() => QuickBooksSyncSettings, {
+    description:
+      'How the sync behaves; kept across disconnects; changed with updateQuickBooksSettings (admins)',
+  })
+  settings!: QuickBooksSyncSettings;
 }

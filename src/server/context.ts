@@ -27,7 +27,7 @@ export function createContextFactory(
       return { ...base, viewer: null, authFailure: 'malformed authorization header' };
     }
     try {
-      return { ...base, viewer: await verifier.verify(token) };
+      return { ...base, viewer: await verifier.verify(token), bearerToken: token };
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error;
       logger.info({ reason: error.reason }, 'rejected bearer token');

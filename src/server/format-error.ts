@@ -13,9 +13,10 @@ import { tokenLimitOf } from './query-limits.js';
 /**
  * Extensions a client may see besides `code` and `retryable`; anything else (http, stacktrace) is dropped.
  * The QuickBooks ones come from toGraphQLErrorExtensions (src/quickbooks/error-shapes.ts): Intuit's
- * transaction id for support, Intuit's error code and the element it named. Never a token.
+ * transaction id for support, Intuit's error code and the element it named; `problems` lists every bad
+ * entry of a refused bulk input (`{ field, message }`). Never a token.
  */
-const SAFE_EXTENSIONS = ['field', 'intuitTid', 'quickbooksCode', 'element'] as const;
+const SAFE_EXTENSIONS = ['field', 'problems', 'intuitTid', 'quickbooksCode', 'element'] as const;
 
 function clientError(
   formatted: GraphQLFormattedError,

@@ -1,5 +1,6 @@
 import type { ConnectionState } from '../models/customer.js';
 import type { Models } from '../models/index.js';
+import { settingsOf, type QuickBooksSettings, type StoredSettings } from './quickbooks-settings.js';
 
 export type ConnectionStatus = ConnectionState;
 
@@ -20,6 +21,8 @@ export interface QuickBooksConnectionView {
   accessTokenExpiresAt?: Date;
   refreshTokenExpiresAt?: Date;
   refreshTokenHardExpiresAt?: Date;
+  /** How the tenant's sync behaves; set by getMany (kept whatever the connection's state). */
+  settings?: QuickBooksSettings;
 }
 
 /**
@@ -39,6 +42,7 @@ export interface StoredIntegration {
   accessTokenExpiresAt?: Date | null;
   refreshTokenExpiresAt?: Date | null;
   refreshTokenHardExpiresAt?: Date | null;
+  settings?: StoredSettings | null;
 }
 
 export const REAUTH_REASON =
@@ -120,6 +124,9 @@ export class ConnectionService {
       .lean<{ _id: string; integrations?: { quickbooks?: StoredIntegration | null } | null }[]>();
     const byId = new Map(docs.map((doc) => [doc._id, doc.integrations?.quickbooks ?? undefined]));
     const now = this.deps.now();
-    return tenantIds.map((id) => connectionView(id, byId.get(id), now));
+    return tenantIds.map((id) => {
+      const stored = byId.get(id);
+      return { ...connectionView(id, stored, now), settings: settingsOf(stored?.settings) };
+    });
   }
 }
