@@ -16,16 +16,10 @@ import {
 } from '../services/mappings/mapping-service.js';
 import type { QuickBooksSettings } from '../services/quickbooks-settings.js';
 import { SettingsValidationError } from '../services/quickbooks-settings.js';
-import { isReferenceDataError } from '../services/reference-data/errors.js';
 import { authorizeTenant } from './authorize.js';
 import type { GraphQLContext } from './context.js';
-import {
-  badUserInput,
-  conflict,
-  quickbooksNotConnected,
-  quickbooksReauthRequired,
-  quickbooksUnavailable,
-} from './errors.js';
+import { withReferenceDataErrors } from './reference-data-errors.js';
+import { badUserInput, conflict } from './errors.js';
 
 /** Field by field, like the connection: nothing the service adds reaches clients unless mapped here. */
 function toGraphQLMapping(mapping: JudgedMapping): QuickBooksMapping {
@@ -63,33 +57,7 @@ function toGraphQLError(error: unknown): unknown {
   }
   if (error instanceof SettingsValidationError) return badUserInput(error.message, error.field);
   if (error instanceof MappingConflictError) return conflict();
-  if (isReferenceDataError(error)) {
-    switch (error.failure) {
-      case 'not_connected':
-        return quickbooksNotConnected(error.message);
-      case 'reauth_required':
-        return quickbooksReauthRequired(error.message);
-      case 'unavailable': {
-        const unavailable = quickbooksUnavailable();
-        return new GraphQLError(unavailable.message, {
-          extensions: {
-            ...unavailable.extensions,
-            retryable: error.retryable,
-            ...(error.intuitTid ? { intuitTid: error.intuitTid } : {}),
-          },
-        });
-      }
-    }
-  }
-  return error;
-}
-
-async function withGraphQLErrors<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw toGraphQLError(error);
-  }
+  return undefined;
 }
 
 /** A customer's mappings (members read them) and sync settings; changes are for its admins. */
@@ -196,3 +164,6 @@ export class QuickBooksMappingsResolver {
     });
   }
 }
+
+const withGraphQLErrors = <T>(run: () => Promise<T>): Promise<T> =>
+  withReferenceDataErrors(run, toGraphQLError);

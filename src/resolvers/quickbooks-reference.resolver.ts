@@ -1,4 +1,3 @@
-import { GraphQLError } from 'graphql';
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import {
   QuickBooksAccountList,
@@ -9,16 +8,11 @@ import {
   QuickBooksTaxModel,
   RefreshQuickBooksReferenceDataPayload,
 } from '../schema/quickbooks-reference.js';
-import { isReferenceDataError, type ReferenceDataError } from '../services/reference-data/errors.js';
 import type { ReferenceSnapshot } from '../services/reference-data/types.js';
 import { authorizeTenant } from './authorize.js';
 import type { GraphQLContext } from './context.js';
-import {
-  badUserInput,
-  quickbooksNotConnected,
-  quickbooksReauthRequired,
-  quickbooksUnavailable,
-} from './errors.js';
+import { withReferenceDataErrors } from './reference-data-errors.js';
+import { badUserInput } from './errors.js';
 
 /** Intuit's AccountType values (Account reference, research note §6.4): a typo is refused, not matched to nothing. */
 const ACCOUNT_TYPES: ReadonlySet<string> = new Set([
@@ -142,7 +136,7 @@ export class QuickBooksReferenceResolver {
     @Ctx() context: GraphQLContext,
   ): Promise<RefreshQuickBooksReferenceDataPayload> {
     authorizeTenant(context, customerId, 'admin', 'refresh the QuickBooks reference data');
-    const snapshot = await withGraphQLErrors(() => context.services.referenceData.refresh(customerId));
+    const snapshot = await withReferenceDataErrors(() => context.services.referenceData.refresh(customerId));
     return {
       asOf: snapshot.asOf,
       accountCount: snapshot.accounts.length,
@@ -155,33 +149,5 @@ export class QuickBooksReferenceResolver {
 
 function readSnapshot(context: GraphQLContext, customerId: string): Promise<ReferenceSnapshot> {
   authorizeTenant(context, customerId, 'member');
-  return withGraphQLErrors(() => context.services.referenceData.get(customerId));
-}
-
-async function withGraphQLErrors<T>(read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    if (isReferenceDataError(error)) throw toGraphQLError(error);
-    throw error;
-  }
-}
-
-function toGraphQLError(error: ReferenceDataError): GraphQLError {
-  switch (error.failure) {
-    case 'not_connected':
-      return quickbooksNotConnected();
-    case 'reauth_required':
-      return quickbooksReauthRequired(error.message);
-    case 'unavailable': {
-      const unavailable = quickbooksUnavailable();
-      return new GraphQLError(unavailable.message, {
-        extensions: {
-          ...unavailable.extensions,
-          retryable: error.retryable,
-          ...(error.intuitTid ? { intuitTid: error.intuitTid } : {}),
-        },
-      });
-    }
-  }
+  return withReferenceDataErrors(() => context.services.referenceData.get(customerId));
 }

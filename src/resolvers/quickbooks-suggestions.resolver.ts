@@ -1,18 +1,10 @@
-import { GraphQLError } from 'graphql';
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { QuickBooksMappingReadiness, QuickBooksMappingSuggestion } from '../schema/quickbooks-suggestions.js';
 import { HostReadError } from '../services/mappings/status.js';
-import { isReferenceDataError } from '../services/reference-data/errors.js';
 import { authorizeTenant } from './authorize.js';
 import type { GraphQLContext } from './context.js';
-import {
-  badUserInput,
-  hostUnavailable,
-  quickbooksNotConnected,
-  quickbooksReauthRequired,
-  quickbooksUnavailable,
-  unauthenticated,
-} from './errors.js';
+import { withReferenceDataErrors } from './reference-data-errors.js';
+import { badUserInput, hostUnavailable, unauthenticated } from './errors.js';
 
 const MAX_SOURCE_KEYS = 100;
 const NULL_ON_ERROR =
@@ -64,27 +56,10 @@ function requireBearer(context: GraphQLContext): string {
   return context.bearerToken;
 }
 
-async function withGraphQLErrors<T>(read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    throw toGraphQLError(error);
-  }
+/** The host read's own failure; reference-data failures are translated by withReferenceDataErrors. */
+function hostReadError(error: unknown): unknown {
+  return error instanceof HostReadError ? hostUnavailable(undefined, error.retryable) : undefined;
 }
 
-function toGraphQLError(error: unknown): unknown {
-  if (error instanceof HostReadError) return hostUnavailable(undefined, error.retryable);
-  if (!isReferenceDataError(error)) return error;
-  switch (error.failure) {
-    case 'not_connected':
-      return quickbooksNotConnected();
-    case 'reauth_required':
-      return quickbooksReauthRequired(error.message);
-    case 'unavailable': {
-      const unavailable = quickbooksUnavailable();
-      return new GraphQLError(unavailable.message, {
-        extensions: { ...unavailable.extensions, retryable: error.retryable },
-      });
-    }
-  }
-}
+const withGraphQLErrors = <T>(run: () => Promise<T>): Promise<T> =>
+  withReferenceDataErrors(run, hostReadError);
