@@ -81,7 +81,12 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   const mappings = new MappingService({ models, referenceData, auditLog, now });
   const services = {
     connections,
-    syncStatus: new SyncStatusService({ models, events, now }),
+    syncStatus: new SyncStatusService({
+      models,
+      events,
+      now,
+      logger: logger.child({ component: 'sync-status' }),
+    }),
     connect,
     auditLog,
     connectionEvents,

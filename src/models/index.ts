@@ -2,6 +2,7 @@ import mongoose from 'mongoose';
 import type { DatabaseTimeouts } from '../config.js';
 import { AuditLogModel } from './audit-log.js';
 import { CustomerModel } from './customer.js';
+import { CustomerLinkModel } from './customer-link.js';
 import { InvoiceSyncStateModel } from './invoice-sync-state.js';
 import { MappingSetModel } from './mapping-set.js';
 import { RealmOwnerModel } from './realm-owner.js';
@@ -10,6 +11,7 @@ import { QuickBooksSyncLogModel } from './sync-log.js';
 
 export {
   AuditLogModel,
+  CustomerLinkModel,
   CustomerModel,
   InvoiceSyncStateModel,
   QuickBooksSyncLogModel,
@@ -31,6 +33,7 @@ export const models = {
   realmOwners: RealmOwnerModel,
   mappingSets: MappingSetModel,
   referenceCache: ReferenceCacheModel,
+  customerLinks: CustomerLinkModel,
 } as const;
 
 export type Models = typeof models;

@@ -1,7 +1,9 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
+import { SYNC_STATES, type SyncState } from '../sync/state-machine.js';
 
-export const INVOICE_SYNC_STATES = ['NOT_SYNCED', 'QUEUED', 'SYNCING', 'SYNCED', 'FAILED'] as const;
-export type InvoiceSyncStateName = (typeof INVOICE_SYNC_STATES)[number];
+/** The sync domain owns the states (its transition table); the store only validates against them. */
+export const INVOICE_SYNC_STATES = SYNC_STATES;
+export type InvoiceSyncStateName = SyncState;
 
 const SyncErrorSchema = new Schema(
   {
@@ -27,6 +29,12 @@ const InvoiceSyncStateSchema = new Schema(
     lastError: { type: SyncErrorSchema },
     lastAttemptAt: { type: Date },
     lastSyncedAt: { type: Date },
+    /**
+     * Bumped by every write, checked by every transition's conditional update: a transition computed from
+     * a state another writer has since replaced is not applied. Documents written before this field
+     * existed have none; the service treats a missing version as 0.
+     */
+    version: { type: Number, required: true, default: 0 },
   },
   { timestamps: true, collection: 'invoice_sync_states' },
 );

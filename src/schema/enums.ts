@@ -27,17 +27,30 @@ export enum QuickBooksSyncState {
   QUEUED = 'QUEUED',
   SYNCING = 'SYNCING',
   SYNCED = 'SYNCED',
+  ACTION_REQUIRED = 'ACTION_REQUIRED',
   FAILED = 'FAILED',
+  DEAD = 'DEAD',
 }
 
 registerEnumType(QuickBooksSyncState, {
   name: 'QuickBooksSyncState',
   description: 'Where an invoice stands in QuickBooks',
   valuesConfig: {
-    NOT_SYNCED: { description: 'Never pushed to QuickBooks' },
+    NOT_SYNCED: {
+      description:
+        'No push is pending: never pushed, voided before it reached QuickBooks, or its error was dismissed',
+    },
     QUEUED: { description: 'A push is waiting in the queue' },
     SYNCING: { description: 'A push is in progress' },
     SYNCED: { description: 'QuickBooks holds the current version of this invoice' },
-    FAILED: { description: 'The last push failed; see lastError' },
+    ACTION_REQUIRED: {
+      description:
+        'The push stopped on something only a person can fix (a missing mapping, a validation error, closed books); see lastError, fix it, then retry',
+    },
+    FAILED: { description: 'The last push failed; see lastError. A retry is scheduled automatically' },
+    DEAD: {
+      description:
+        'Every automatic retry failed; the push waits in the dead letter until an admin retries or dismisses it',
+    },
   },
 });

@@ -1,6 +1,8 @@
 import type { SyncStatusChangedEvent, SyncStatusEvents } from '../events/sync-status-events.js';
+import type { Logger } from '../logger.js';
 import type { Models } from '../models/index.js';
 import type { InvoiceSyncStateName } from '../models/invoice-sync-state.js';
+import { nextState, type SyncEvent, type SyncState } from '../sync/state-machine.js';
 
 export interface SyncErrorInfo {
   code: string;
@@ -47,6 +49,7 @@ export function notSynced(invoiceId: string): InvoiceSyncStatus {
 
 type StoredState = {
   invoiceId: string;
+  version?: number | null;
   state: InvoiceSyncStateName;
   quickbooksInvoiceId?: string | null;
   quickbooksDocNumber?: string | null;
@@ -82,7 +85,88 @@ export interface SyncStatusServiceDeps {
   models: Pick<Models, 'invoiceSyncStates'>;
   events: SyncStatusEvents;
   now: () => Date;
+  /** Only for what must not fail a transition: a status event that could not be published. */
+  logger: Pick<Logger, 'warn'>;
 }
+
+type NoData = Record<string, never>;
+
+/** What each sync event carries besides its name. */
+export interface SyncEventData {
+  ENQUEUED: NoData;
+  STARTED: NoData;
+  SUCCEEDED: { quickbooksInvoiceId: string; quickbooksSyncToken?: string; quickbooksDocNumber?: string };
+  NEEDS_ACTION: { error: SyncErrorInfo };
+  FAILED_RETRYABLE: { error: SyncErrorInfo };
+  EXHAUSTED: { error: SyncErrorInfo };
+  DISMISSED: NoData;
+  RETRY_REQUESTED: NoData;
+  VOIDED: NoData;
+}
+
+type SyncEventInput = { [E in SyncEvent]: { event: E } & SyncEventData[E] }[SyncEvent];
+
+export type TransitionResult =
+  { applied: true; event: SyncEvent; from: SyncState; status: InvoiceSyncStatus } | TransitionRefused;
+
+/**
+ * A stale or meaningless event is an expected outcome (a late report of an older attempt), not an error:
+ * nothing was written and `status` is the state that refused it.
+ * - REFUSED: the transition table has no cell for this event from the current state.
+ * - CONTENDED: other writers kept changing the invoice between our read and our write.
+ */
+export interface TransitionRefused {
+  applied: false;
+  reason: 'REFUSED' | 'CONTENDED';
+  event: SyncEvent;
+  status: InvoiceSyncStatus;
+}
+
+/** Each lost race means another writer's transition was applied, so a few rounds are plenty. */
+const MAX_WRITE_ROUNDS = 5;
+const DUPLICATE_KEY = 11000;
+
+/** The fields an event writes besides the state and the version, per its meaning (not per cell). */
+function effectsOf(input: SyncEventInput, now: Date) {
+  const set: Record<string, unknown> = {};
+  const unset: string[] = [];
+  let countsAttempt = false;
+  switch (input.event) {
+    case 'STARTED':
+      countsAttempt = true;
+      set.lastAttemptAt = now;
+      break;
+    case 'SUCCEEDED':
+      set.quickbooksInvoiceId = input.quickbooksInvoiceId;
+      if (input.quickbooksSyncToken !== undefined) set.quickbooksSyncToken = input.quickbooksSyncToken;
+      if (input.quickbooksDocNumber !== undefined) set.quickbooksDocNumber = input.quickbooksDocNumber;
+      set.lastSyncedAt = now;
+      unset.push('lastError');
+      break;
+    case 'NEEDS_ACTION':
+    case 'FAILED_RETRYABLE':
+    case 'EXHAUSTED':
+      set.lastError = storedError(input.error);
+      break;
+    case 'DISMISSED':
+    case 'VOIDED':
+      // Nothing is left to fix: the error would only mislead.
+      unset.push('lastError');
+      break;
+    case 'ENQUEUED':
+    case 'RETRY_REQUESTED':
+      // The previous error stays visible until an attempt replaces or clears it.
+      break;
+  }
+  return { set, unset, countsAttempt };
+}
+
+function storedError(error: SyncErrorInfo) {
+  const { code, message, retryable, intuitTid } = error;
+  return intuitTid === undefined ? { code, message, retryable } : { code, message, retryable, intuitTid };
+}
+
+const isDuplicateKey = (error: unknown) => (error as { code?: unknown }).code === DUPLICATE_KEY;
 
 export class SyncStatusService {
   constructor(private readonly deps: SyncStatusServiceDeps) {}
@@ -99,7 +183,122 @@ export class SyncStatusService {
     return keys.map((key) => byKey.get(keyOf(key)) ?? notSynced(key.invoiceId));
   }
 
-  /** Records a state change and tells every subscriber, in whichever process it is connected. */
+  /**
+   * Applies one sync event through the transition table (src/sync/state-machine.ts): reads the current
+   * state, asks the table for the next one, and writes only if the document still holds the state and
+   * version it read. A refused or stale event writes nothing and returns a `TransitionRefused`, so a late
+   * failure report of an older attempt can never turn SYNCED into FAILED.
+   *
+   * The status event is published after the write, best-effort: the write is the truth (readers and the
+   * next transition see it), so a Redis hiccup is logged and never fails the transition or makes a job
+   * retry a push that succeeded.
+   *
+   * FerretDB (SQLite backend) does not apply a filtered update atomically under concurrency (see
+   * docs/architecture.md): two transitions that read the same version at the same moment may both be
+   * written there, the last one winning. Each of them was still allowed from the state it read, so the
+   * table keeps every write legal on its own (a report that reads SYNCED is always refused); what the
+   * version cannot guarantee on FerretDB is the order of two truly simultaneous events of one invoice.
+   * The pipeline keeps those rare by running one job per invoice at a time; on MongoDB the version check
+   * makes the write a compare-and-set.
+   */
+  async transition<E extends SyncEvent>(
+    key: InvoiceKey,
+    event: E,
+    data: SyncEventData[E],
+  ): Promise<TransitionResult> {
+    // TypeScript does not correlate `event` with `data` through the generic; the signature does.
+    const input = { event, ...data } as SyncEventInput;
+    let current: (StoredState & { tenantId: string }) | null = null;
+    for (let round = 0; round < MAX_WRITE_ROUNDS; round++) {
+      current = await this.deps.models.invoiceSyncStates
+        .findOne({ tenantId: key.tenantId, invoiceId: key.invoiceId })
+        .lean<StoredState & { tenantId: string }>();
+      const from: SyncState = current?.state ?? 'NOT_SYNCED';
+      const to = nextState(from, event);
+      if (to === undefined) {
+        return { applied: false, reason: 'REFUSED', event, status: this.statusOf(key, current) };
+      }
+      const written = current
+        ? await this.writeOver(key, current, to, input)
+        : await this.writeFirst(key, to, input);
+      if (written) {
+        const status = toStatus(written);
+        await this.publishBestEffort(key, status, event);
+        return { applied: true, event, from, status };
+      }
+    }
+    return { applied: false, reason: 'CONTENDED', event, status: this.statusOf(key, current) };
+  }
+
+  private statusOf(key: InvoiceKey, doc: StoredState | null): InvoiceSyncStatus {
+    return doc ? toStatus(doc) : notSynced(key.invoiceId);
+  }
+
+  /** Conditional on the state and version read: null when another writer got there first. */
+  private async writeOver(
+    key: InvoiceKey,
+    current: StoredState,
+    to: SyncState,
+    input: SyncEventInput,
+  ): Promise<StoredState | null> {
+    const { set, unset, countsAttempt } = effectsOf(input, this.deps.now());
+    const update: Record<string, unknown> = {
+      $set: { ...set, state: to },
+      $inc: countsAttempt ? { version: 1, attempts: 1 } : { version: 1 },
+    };
+    if (unset.length > 0) update.$unset = Object.fromEntries(unset.map((field) => [field, '']));
+    const doc = await this.deps.models.invoiceSyncStates.findOneAndUpdate(
+      {
+        tenantId: key.tenantId,
+        invoiceId: key.invoiceId,
+        state: current.state,
+        // Documents written before versions existed have none; $inc starts them at 1.
+        version: typeof current.version === 'number' ? current.version : { $exists: false },
+      },
+      update,
+      { returnDocument: 'after', lean: true },
+    );
+    return doc as unknown as StoredState | null;
+  }
+
+  /** The invoice's first document: the unique (tenantId, invoiceId) index refuses a racing second one. */
+  private async writeFirst(
+    key: InvoiceKey,
+    to: SyncState,
+    input: SyncEventInput,
+  ): Promise<StoredState | null> {
+    const { set, countsAttempt } = effectsOf(input, this.deps.now());
+    try {
+      const created = await this.deps.models.invoiceSyncStates.create({
+        ...set,
+        tenantId: key.tenantId,
+        invoiceId: key.invoiceId,
+        state: to,
+        attempts: countsAttempt ? 1 : 0,
+        version: 1,
+      });
+      return created.toObject() as unknown as StoredState;
+    } catch (error) {
+      if (isDuplicateKey(error)) return null;
+      throw error;
+    }
+  }
+
+  private async publishBestEffort(key: InvoiceKey, status: InvoiceSyncStatus, event: SyncEvent) {
+    try {
+      await this.deps.events.publish({ tenantId: key.tenantId, status });
+    } catch (error) {
+      this.deps.logger.warn(
+        { err: error, tenantId: key.tenantId, invoiceId: key.invoiceId, event, state: status.state },
+        'sync status change written but not published; subscribers see it on their next read',
+      );
+    }
+  }
+
+  /**
+   * Writes a state directly, without the transition table: for tools and tests that set up a state.
+   * The pipeline uses `transition`. It bumps the version too, so a transition racing it notices.
+   */
   async record(key: InvoiceKey, change: SyncStatusChange): Promise<InvoiceSyncStatus> {
     const now = this.deps.now();
     const set: Record<string, unknown> = { state: change.state };
@@ -116,8 +315,9 @@ export class SyncStatusService {
     };
     if (change.attemptStarted) {
       set.lastAttemptAt = now;
-      update.$inc = { attempts: 1 };
+      update.$inc = { attempts: 1, version: 1 };
     } else {
+      update.$inc = { version: 1 };
       (update.$setOnInsert as Record<string, unknown>).attempts = 0;
     }
     if (Object.keys(unset).length > 0) update.$unset = unset;

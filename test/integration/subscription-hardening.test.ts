@@ -18,7 +18,7 @@ import type { InvoiceSyncStateName } from '../../src/models/invoice-sync-state.j
 import { CLOSE_REASON } from '../../src/server/subscription-server.js';
 import { SyncStatusService } from '../../src/services/sync-status.js';
 import { startTestApi, type TestApi } from '../support/api.js';
-import { eventually, testEnv, tokenFor } from '../support/harness.js';
+import { eventually, silentLogger, testEnv, tokenFor } from '../support/harness.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 
 const MAX_PER_CONNECTION = 5;
@@ -51,6 +51,7 @@ beforeAll(async () => {
       prefix: api.config.redis.prefix,
     }),
     now: () => new Date(),
+    logger: silentLogger(),
   });
 });
 

@@ -9,6 +9,7 @@ import { connectDatabase, disconnectDatabase, models } from '../../src/models/in
 import type { InvoiceSyncStateName } from '../../src/models/invoice-sync-state.js';
 import { createRedis } from '../../src/redis.js';
 import { SyncStatusService } from '../../src/services/sync-status.js';
+import { silentLogger } from './harness.js';
 
 const [tenantId, invoiceId, state] = process.argv.slice(2);
 if (!tenantId || !invoiceId || !state) throw new Error('usage: record-status <tenantId> <invoiceId> <state>');
@@ -21,6 +22,7 @@ const service = new SyncStatusService({
   models,
   events: createSyncStatusEvents({ publishClient, subscribeClient, prefix: config.redis.prefix }),
   now: () => new Date(),
+  logger: silentLogger(),
 });
 await service.record(
   { tenantId, invoiceId },
