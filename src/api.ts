@@ -23,12 +23,15 @@ import { createStateSigner } from './services/connect/oauth-state.js';
 import { reportConnectionStateChanges } from './services/connect/state-changes.js';
 import { createStateStore } from './services/connect/state-store.js';
 import { ConnectionService } from './services/connections.js';
+import { InvoiceIntakeService } from './services/invoice-intake.js';
 import { MappingService } from './services/mappings/mapping-service.js';
 import { createHostInvoiceReader, MappingStatusService } from './services/mappings/status.js';
 import { createTermLookup, QuickBooksSettingsService } from './services/quickbooks-settings.js';
 import { ReferenceDataService } from './services/reference-data/service.js';
+import { SyncLogService } from './services/sync-log.js';
 import { SyncStatusService } from './services/sync-status.js';
-import { TENANT_SCOPED_QUEUES } from './workers/queues.js';
+import { SyncSummaryService } from './services/sync-summary.js';
+import { QueueName, TENANT_SCOPED_QUEUES } from './workers/queues.js';
 import { cancelPendingJobs, resumeTenantJobs } from './workers/tenant-jobs.js';
 
 export interface RunningApi {
@@ -79,14 +82,17 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   });
   const connections = new ConnectionService({ models, now });
   const mappings = new MappingService({ models, referenceData, auditLog, now });
+  const syncStatus = new SyncStatusService({
+    models,
+    events,
+    now,
+    logger: logger.child({ component: 'sync-status' }),
+  });
+  const invoicePushQueue = tenantQueues.find((queue) => queue.name === QueueName.invoicePush);
+  if (!invoicePushQueue) throw new Error(`${QueueName.invoicePush} is not among the tenant-scoped queues`);
   const services = {
     connections,
-    syncStatus: new SyncStatusService({
-      models,
-      events,
-      now,
-      logger: logger.child({ component: 'sync-status' }),
-    }),
+    syncStatus,
     connect,
     auditLog,
     connectionEvents,
@@ -102,6 +108,15 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
       terms: createTermLookup({ connections, quickbooks }),
       auditLog,
     }),
+    invoiceIntake: new InvoiceIntakeService({
+      syncStatus,
+      queue: invoicePushQueue,
+      auditLog,
+      now,
+      debounceMs: config.quickbooks.pushDebounceMs,
+    }),
+    syncLog: new SyncLogService({ models, now }),
+    syncSummary: new SyncSummaryService({ models }),
   };
 
   const server = createHttpServer({

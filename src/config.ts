@@ -165,6 +165,11 @@ const EnvSchema = z
      */
     QUICKBOOKS_REFRESH_EVERY_MINUTES: intSetting(1, 55, 45),
     QUICKBOOKS_REFRESH_WITHIN_MINUTES: intSetting(1, 59, 20),
+    /**
+     * How long an invoice's push waits after the host's last change notification: every further
+     * notification within the window restarts it, so a burst of edits gives one push of the latest version.
+     */
+    QUICKBOOKS_PUSH_DEBOUNCE_MS: intSetting(0, 600_000, 3000),
 
     /**
      * The platform's GraphQL API this service reads invoices from, with the caller's own token (the
@@ -306,6 +311,8 @@ export interface QuickBooksSettings {
   returnToOrigins: string[];
   httpTimeoutMs: number;
   refresh: { everyMinutes: number; withinMinutes: number };
+  /** QUICKBOOKS_PUSH_DEBOUNCE_MS: the quiet time after an invoice's last change before it is pushed. */
+  pushDebounceMs: number;
 }
 
 /** Per-operation limits (GRAPHQL_MAX_*), enforced by GraphQL Armor and graphql-js's parser. */
@@ -462,5 +469,6 @@ function quickbooksSettings(env: Env): QuickBooksSettings {
       everyMinutes: env.QUICKBOOKS_REFRESH_EVERY_MINUTES,
       withinMinutes: env.QUICKBOOKS_REFRESH_WITHIN_MINUTES,
     },
+    pushDebounceMs: env.QUICKBOOKS_PUSH_DEBOUNCE_MS,
   };
 }

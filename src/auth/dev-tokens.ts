@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { ADMIN_ROLE, TENANT_ROLES_CLAIM } from './token-verifier.js';
+import { ADMIN_ROLE, SERVICE_CLAIM, TENANT_ROLES_CLAIM } from './token-verifier.js';
 
 export interface TokenClaims {
   userId: string;
@@ -11,6 +11,8 @@ export interface TokenClaims {
    * `tenants` is written all the same (tests use that) and grants nothing.
    */
   adminOf?: string[];
+  /** A service token: the calling service's name (the `service` claim), e.g. "platform-host". */
+  service?: string;
   issuer?: string;
   audience?: string;
   expiresIn?: string;
@@ -22,6 +24,7 @@ export async function mintToken(secret: string, claims: TokenClaims): Promise<st
   if (claims.adminOf?.length) {
     payload[TENANT_ROLES_CLAIM] = Object.fromEntries(claims.adminOf.map((id) => [id, [ADMIN_ROLE]]));
   }
+  if (claims.service !== undefined) payload[SERVICE_CLAIM] = claims.service;
   let jwt = new SignJWT(payload)
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(claims.userId)

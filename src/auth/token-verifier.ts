@@ -23,6 +23,8 @@ export interface TokenVerifier {
 export const TENANT_ROLES_CLAIM = 'tenant_roles';
 /** The one role this subgraph checks; other role names are accepted and grant nothing here. */
 export const ADMIN_ROLE = 'admin';
+/** The claim marking a service token: the calling service's name. */
+export const SERVICE_CLAIM = 'service';
 
 /**
  * The customers among `tenants` whose roles include `admin`. A role for a customer outside `tenants` counts
@@ -44,8 +46,9 @@ function adminTenantsOf(claim: unknown, tenants: ReadonlySet<string>): Set<strin
 
 /**
  * Claims this subgraph reads from the caller's JWT (forwarded by the gateway): `sub` (user id), `tenants`
- * (host Customer ids the user is a member of) and `tenant_roles` (roles per customer). A global `roles`
- * claim is ignored: a role only means something within one customer.
+ * (host Customer ids the user is a member of), `tenant_roles` (roles per customer) and `service` (the
+ * calling platform service's name, only on service tokens). A global `roles` claim is ignored: a role only
+ * means something within one customer.
  */
 function toViewer(payload: JWTPayload): Viewer {
   if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new InvalidTokenError('missing sub');
@@ -54,7 +57,20 @@ function toViewer(payload: JWTPayload): Viewer {
     throw new InvalidTokenError('tenants claim must be an array of customer ids');
   }
   const tenants = new Set(claimed);
-  return { userId: payload.sub, tenants, adminOf: adminTenantsOf(payload[TENANT_ROLES_CLAIM], tenants) };
+  const viewer: Viewer = {
+    userId: payload.sub,
+    tenants,
+    adminOf: adminTenantsOf(payload[TENANT_ROLES_CLAIM], tenants),
+  };
+  const service = payload[SERVICE_CLAIM];
+  if (service !== undefined) {
+    // A malformed service claim is refused rather than ignored: it was meant to grant something.
+    if (typeof service !== 'string' || service.length === 0) {
+      throw new InvalidTokenError(`${SERVICE_CLAIM} claim must be a non-empty string`);
+    }
+    viewer.service = service;
+  }
+  return viewer;
 }
 
 /**

@@ -33,7 +33,11 @@ const QuickBooksSyncLogSchema = new Schema(
   { timestamps: { createdAt: true, updatedAt: false }, collection: 'quickbooks_sync_logs' },
 );
 
+// The sync log page (src/services/sync-log.ts): one tenant newest first by (createdAt, _id), optionally
+// narrowed to one outcome or one entity type / entity; `since`/`until` bound the createdAt range of each.
 QuickBooksSyncLogSchema.index({ tenantId: 1, entityType: 1, entityId: 1, createdAt: -1 });
+QuickBooksSyncLogSchema.index({ tenantId: 1, createdAt: -1, _id: -1 });
+QuickBooksSyncLogSchema.index({ tenantId: 1, outcome: 1, createdAt: -1, _id: -1 });
 QuickBooksSyncLogSchema.index({ createdAt: 1 });
 
 export type QuickBooksSyncLogDocument = InferSchemaType<typeof QuickBooksSyncLogSchema>;

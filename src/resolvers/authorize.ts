@@ -37,3 +37,14 @@ export function authorizeTenant(
   }
   return viewer;
 }
+
+/**
+ * For operations only a platform service may call (a token with the `service` claim), within one tenant:
+ * a tenant user gets FORBIDDEN whatever their role, and the service token must name `customerId` in
+ * `tenants` (authorizeTenant's membership rule), so the tenant always comes from the verified token.
+ */
+export function authorizeService(context: AuthContext, customerId: string, action = 'do this'): Viewer {
+  const viewer = requireViewer(context);
+  if (viewer.service === undefined) throw forbidden(`Only a platform service may ${action}`);
+  return authorizeTenant(context, customerId, 'member', action);
+}

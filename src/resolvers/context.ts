@@ -5,11 +5,14 @@ import type { ConnectionEvents } from '../events/connection-events.js';
 import type { AuditLogService } from '../services/audit-log.js';
 import type { ConnectService } from '../services/connect/connect-service.js';
 import type { ConnectionService, QuickBooksConnectionView } from '../services/connections.js';
+import type { InvoiceIntakeService } from '../services/invoice-intake.js';
 import type { MappingService } from '../services/mappings/mapping-service.js';
 import type { MappingStatusService } from '../services/mappings/status.js';
 import type { QuickBooksSettingsService } from '../services/quickbooks-settings.js';
 import type { ReferenceData } from '../services/reference-data/types.js';
+import type { SyncLogService } from '../services/sync-log.js';
 import type { InvoiceKey, InvoiceSyncStatus, SyncStatusService } from '../services/sync-status.js';
+import type { SyncSummaryService } from '../services/sync-summary.js';
 
 export interface Services {
   connections: ConnectionService;
@@ -21,6 +24,9 @@ export interface Services {
   mappings: MappingService;
   mappingStatus: MappingStatusService;
   quickbooksSettings: QuickBooksSettingsService;
+  invoiceIntake: InvoiceIntakeService;
+  syncLog: SyncLogService;
+  syncSummary: SyncSummaryService;
 }
 
 export interface Loaders {

@@ -4,6 +4,8 @@ import { QuickBooksConnectResolver } from './quickbooks-connect.resolver.js';
 import { QuickBooksMappingsResolver } from './quickbooks-mappings.resolver.js';
 import { QuickBooksReferenceResolver } from './quickbooks-reference.resolver.js';
 import { QuickBooksSuggestionsResolver } from './quickbooks-suggestions.resolver.js';
+import { QuickBooksSyncLogResolver } from './quickbooks-sync-log.resolver.js';
+import { QuickBooksSyncResolver } from './quickbooks-sync.resolver.js';
 import { SyncActivityResolver } from './sync-activity.resolver.js';
 import { SyncStatusSubscriptionResolver } from './sync-status-subscription.resolver.js';
 
@@ -17,4 +19,6 @@ export const resolverClasses = [
   QuickBooksReferenceResolver,
   QuickBooksMappingsResolver,
   QuickBooksSuggestionsResolver,
+  QuickBooksSyncResolver,
+  QuickBooksSyncLogResolver,
 ] as const;

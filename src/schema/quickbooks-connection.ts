@@ -1,6 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { QuickBooksConnectionStatus } from './enums.js';
 import { QuickBooksSyncSettings } from './quickbooks-mappings.js';
+import { QuickBooksSyncSummary } from './quickbooks-sync-log.js';
 
 /**
  * Every field is listed by hand in CustomerResolver's mapping, never spread from a stored document, so a
@@ -72,4 +73,12 @@ export class QuickBooksConnection {
       'How the sync behaves; kept across disconnects; changed with updateQuickBooksSettings (admins)',
   })
   settings!: QuickBooksSyncSettings;
+
+  // Computed by QuickBooksSyncLogResolver only when a query selects it (two indexed queries).
+  @Field(() => QuickBooksSyncSummary, {
+    nullable: true,
+    description:
+      "Counts by sync state, the last success, the oldest pending push and the newest errors of this customer's invoices",
+  })
+  syncSummary?: QuickBooksSyncSummary | null;
 }
