@@ -37,21 +37,6 @@ registerEnumType(QuickBooksSyncAttemptOutcome, {
   },
 });
 
-@ObjectType({ description: "A failed attempt's fault, as QuickBooks reported it" })
-export class QuickBooksSyncLogError {
-  @Field(() => String)
-  code!: string;
-
-  @Field(() => String)
-  message!: string;
-
-  @Field(() => Boolean, { description: 'Whether a retry can succeed without changing anything' })
-  retryable!: boolean;
-
-  @Field(() => String, { nullable: true, description: "Intuit's detail, when it gave one" })
-  detail?: string;
-}
-
 @ObjectType({
   description:
     'One attempt at one entity (an invoice push, a QuickBooks customer upsert). Never holds a token.',
@@ -96,8 +81,8 @@ export class QuickBooksSyncLogEntry {
   @Field(() => Int, { nullable: true })
   durationMs?: number;
 
-  @Field(() => QuickBooksSyncLogError, { nullable: true })
-  error?: QuickBooksSyncLogError;
+  @Field(() => QuickBooksSyncError, { nullable: true })
+  error?: QuickBooksSyncError;
 
   @Field(() => Date)
   createdAt!: Date;

@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { QuickBooksSyncState } from './enums.js';
 
-@ObjectType({ description: 'Why the last push failed, in terms an admin can act on' })
+@ObjectType({ description: 'Why a push or an attempt failed, in terms an admin can act on' })
 export class QuickBooksSyncError {
   @Field(() => String)
   code!: string;
@@ -14,6 +14,9 @@ export class QuickBooksSyncError {
 
   @Field(() => String, { nullable: true, description: "Intuit's transaction id, for Intuit support" })
   intuitTid?: string;
+
+  @Field(() => String, { nullable: true, description: "Intuit's detail, when it gave one" })
+  detail?: string;
 }
 
 @ObjectType({ description: "An invoice's state in QuickBooks" })
