@@ -127,6 +127,15 @@ describe('HS256 verification', () => {
     expect(await reasonOf(verifier.verify(token))).toBe('tenants claim must be an array of customer ids');
   });
 
+  it('marks a service token by its service claim, and refuses a malformed one rather than ignoring it', async () => {
+    const viewer = await verifier.verify(await sign({ service: 'platform-host' }));
+    expect(viewer.service).toBe('platform-host');
+    expect((await verifier.verify(await sign({}))).service).toBeUndefined();
+    for (const malformed of ['', 42, ['platform-host'], true]) {
+      expect(await reasonOf(verifier.verify(await sign({ service: malformed })))).toMatch(/service/);
+    }
+  });
+
   it('refuses the unsigned "none" algorithm', async () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
     const payload = Buffer.from(
