@@ -1,4 +1,4 @@
-import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
 
 /**
  * What the settings panel shows of the connected QuickBooks company. Lists are plain lists, not Relay
@@ -172,43 +172,35 @@ export class QuickBooksCompanyFacts {
   bookCloseDate?: string;
 }
 
-@ObjectType({ description: `QuickBooks accounts. ${WHOLE_LIST}` })
-export class QuickBooksAccountList {
-  @Field(() => Date, {
-    description: 'When this was read from QuickBooks; refreshQuickBooksReferenceData reads again',
-  })
-  asOf!: Date;
+/**
+ * `{ asOf, nodes }` for one reference list: `class QuickBooksItemList extends ReferenceList(QuickBooksItem) {}`.
+ * An abstract class, as in connection.ts: type-graphql emits only the concrete subclasses.
+ */
+function ReferenceList<TNode extends object>(nodeType: ClassType<TNode>) {
+  @ObjectType()
+  abstract class ReferenceListType {
+    @Field(() => Date, {
+      description: 'When this was read from QuickBooks; refreshQuickBooksReferenceData reads again',
+    })
+    asOf!: Date;
 
-  @Field(() => [QuickBooksAccount])
-  nodes!: QuickBooksAccount[];
+    @Field(() => [nodeType])
+    nodes!: TNode[];
+  }
+  return ReferenceListType;
 }
+
+@ObjectType({ description: `QuickBooks accounts. ${WHOLE_LIST}` })
+export class QuickBooksAccountList extends ReferenceList(QuickBooksAccount) {}
 
 @ObjectType({ description: `QuickBooks products and services. ${WHOLE_LIST}` })
-export class QuickBooksItemList {
-  @Field(() => Date, { description: 'When this was read from QuickBooks' })
-  asOf!: Date;
-
-  @Field(() => [QuickBooksItem])
-  nodes!: QuickBooksItem[];
-}
+export class QuickBooksItemList extends ReferenceList(QuickBooksItem) {}
 
 @ObjectType({ description: `QuickBooks tax codes with their rates. ${WHOLE_LIST}` })
-export class QuickBooksTaxCodeList {
-  @Field(() => Date, { description: 'When this was read from QuickBooks' })
-  asOf!: Date;
-
-  @Field(() => [QuickBooksTaxCode])
-  nodes!: QuickBooksTaxCode[];
-}
+export class QuickBooksTaxCodeList extends ReferenceList(QuickBooksTaxCode) {}
 
 @ObjectType({ description: `QuickBooks classes. ${WHOLE_LIST}` })
-export class QuickBooksClassList {
-  @Field(() => Date, { description: 'When this was read from QuickBooks' })
-  asOf!: Date;
-
-  @Field(() => [QuickBooksClass])
-  nodes!: QuickBooksClass[];
-}
+export class QuickBooksClassList extends ReferenceList(QuickBooksClass) {}
 
 @ObjectType({ description: 'What a fresh read of the QuickBooks company found' })
 export class RefreshQuickBooksReferenceDataPayload {
