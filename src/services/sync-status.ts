@@ -166,6 +166,12 @@ function storedError(error: SyncErrorInfo) {
   return intuitTid === undefined ? { code, message, retryable } : { code, message, retryable, intuitTid };
 }
 
+/** An event whose write would change only the version (ENQUEUED onto QUEUED, for instance). */
+function changesNothing(input: SyncEventInput): boolean {
+  const { set, unset, countsAttempt } = effectsOf(input, new Date(0));
+  return Object.keys(set).length === 0 && unset.length === 0 && !countsAttempt;
+}
+
 const isDuplicateKey = (error: unknown) => (error as { code?: unknown }).code === DUPLICATE_KEY;
 
 export class SyncStatusService {
@@ -217,6 +223,11 @@ export class SyncStatusService {
       const to = nextState(from, event);
       if (to === undefined) {
         return { applied: false, reason: 'REFUSED', event, status: this.statusOf(key, current) };
+      }
+      if (current && to === from && changesNothing(input)) {
+        // A burst of notifications for a QUEUED invoice: each would only bump the version and make the
+        // others' compare-and-set fail, so ten at once could exhaust the rounds. Nothing to write or publish.
+        return { applied: true, event, from, status: toStatus(current) };
       }
       const written = current
         ? await this.writeOver(key, current, to, input)
