@@ -114,7 +114,16 @@ run('sandbox', [
   '--redirect-uri',
   `${env.PUBLIC_URL}/integrations/quickbooks/callback`,
 ]);
-run('host', ['dist/examples/host-subgraph/src/main.js']);
+// The host announces finalize / edit / void straight to this subgraph (not through the gateway), the way the
+// platform calls an integration it hosts (examples/host-subgraph/README.md, "QuickBooks hook").
+// With AUTH_JWKS_URL alone the host has no secret the subgraph would accept, so the hook stays off unless
+// QUICKBOOKS_NOTIFY_URL (and QUICKBOOKS_NOTIFY_SECRET) are given explicitly.
+const hostCanSign = !process.env.AUTH_JWKS_URL || Boolean(process.env.AUTH_JWT_SECRET);
+run(
+  'host',
+  ['dist/examples/host-subgraph/src/main.js'],
+  hostCanSign ? { QUICKBOOKS_NOTIFY_URL: process.env.QUICKBOOKS_NOTIFY_URL ?? subgraphUrl } : {},
+);
 run('api', ['dist/src/index.js']);
 run('worker', ['dist/src/workers/index.js']);
 await Promise.all([

@@ -13,6 +13,7 @@ import { codeChallengeS256, createCodeVerifier } from './quickbooks/pkce.js';
 import { createQuickBooksSide, type QuickBooksSide } from './quickbooks/setup.js';
 import { closeRedis, createRedis } from './redis.js';
 import { buildFederatedSchema } from './schema/build-schema.js';
+import { createMetrics } from './observability/metrics.js';
 import { createContextFactory } from './server/context.js';
 import { createHttpServer } from './server/http-server.js';
 import { createQuickBooksRoutes } from './server/quickbooks-routes.js';
@@ -24,6 +25,9 @@ import { reportConnectionStateChanges } from './services/connect/state-changes.j
 import { createStateStore } from './services/connect/state-store.js';
 import { ConnectionService } from './services/connections.js';
 import { InvoiceIntakeService } from './services/invoice-intake.js';
+import { InvoicePreviewService } from './services/invoice-preview.js';
+import { createGraphQLHostInvoiceSource, HostInvoiceError } from './host/graphql-host-invoices.js';
+import type { HostInvoiceSource } from './host/host-invoices.js';
 import { MappingService } from './services/mappings/mapping-service.js';
 import { createHostInvoiceReader, MappingStatusService } from './services/mappings/status.js';
 import { createTermLookup, QuickBooksSettingsService } from './services/quickbooks-settings.js';
@@ -58,11 +62,14 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   const connectionEvents = createConnectionEvents(redisChannels);
   const now = () => new Date();
   const auditLog = new AuditLogService({ models });
+  const metrics = createMetrics({ process: 'api' });
+  metrics.watchQueues(tenantQueues);
   const quickbooks = createQuickBooksSide({
     config,
     models,
     redis: publishClient,
     logger,
+    metrics,
     onStateChange: reportConnectionStateChanges({ auditLog, connectionEvents, logger }),
   });
   const connect = createConnectService({
@@ -117,6 +124,13 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     }),
     syncLog: new SyncLogService({ models, now }),
     syncSummary: new SyncSummaryService({ models }),
+    invoicePreview: new InvoicePreviewService({
+      connections,
+      invoices: hostInvoiceSourceOf(config),
+      referenceData,
+      mappings,
+      models,
+    }),
   };
 
   const server = createHttpServer({
@@ -129,6 +143,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     maxBodyBytes: config.http.maxBodyBytes,
     requestTimeoutMs: config.http.requestTimeoutMs,
     subscriptions: config.subscriptions,
+    metrics: config.metrics.enabled ? { metrics, token: config.metrics.token } : undefined,
     logger,
     readiness: [
       {
@@ -156,6 +171,20 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
       await disconnectDatabase();
     },
   };
+}
+
+/**
+ * The previews' reader of host invoices. Without credentials for the host (AUTH_JWKS_URL and no
+ * HOST_SERVICE_TOKEN) the API still starts; each preview then answers HOST_UNAVAILABLE, not retryable.
+ */
+function hostInvoiceSourceOf(config: Config): HostInvoiceSource {
+  const { credentials } = config.host;
+  if (credentials.kind === 'none') {
+    return {
+      load: () => Promise.reject(new HostInvoiceError(credentials.reason, false)),
+    };
+  }
+  return createGraphQLHostInvoiceSource({ url: config.host.graphqlUrl, credentials });
 }
 
 /** The connect flow's collaborators: OAuth, PKCE, signed state, the vault, and where results go. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { GovernorLimits } from './quickbooks/governor.js';
 
 const booleanFromString = z
   .enum(['true', 'false', '1', '0'])
@@ -176,6 +177,48 @@ const EnvSchema = z
      * mapping status): the gateway, so the host's rules apply as they do to the panel.
      */
     HOST_GRAPHQL_URL: z.url('HOST_GRAPHQL_URL must be a URL').default('http://127.0.0.1:4000/graphql'),
+    /**
+     * The push worker's credential for HOST_GRAPHQL_URL when this service cannot mint one (AUTH_JWKS_URL:
+     * the private key lives with the identity provider). With an HS256 secret the worker mints a
+     * five-minute service token per tenant instead, which is narrower; this static token is then unused.
+     */
+    HOST_SERVICE_TOKEN: z.string().min(20, 'HOST_SERVICE_TOKEN must be at least 20 characters').optional(),
+    /** The `sub` and `service` claim of the service tokens the push worker mints for the host. */
+    HOST_SERVICE_NAME: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'HOST_SERVICE_NAME may contain only letters, digits, _ . and -')
+      .default('quickbooks-subgraph'),
+
+    // The per-realm rate governor (src/quickbooks/governor.ts). Defaults are Intuit's limits (§4.1-4.2 of
+    // the research note); set these only to match an emulator configured otherwise (sandbox
+    // `limits.*`), never above Intuit's in production: the governor exists so we cause no 429.
+    QUICKBOOKS_GOVERNOR_PER_MINUTE: intSetting(1, 100_000, 500),
+    /** 0 turns the per-second window off (the emulator's `limits.perSecond: null`). */
+    QUICKBOOKS_GOVERNOR_PER_SECOND: intSetting(0, 10_000, 10),
+    QUICKBOOKS_GOVERNOR_CONCURRENT: intSetting(1, 1000, 10),
+    QUICKBOOKS_GOVERNOR_BATCHES_PER_MINUTE: intSetting(1, 10_000, 40),
+    /** What a batch counts for against the request windows; match the emulator's `limits.batchCost`. */
+    QUICKBOOKS_GOVERNOR_BATCH_COST: z.enum(['items', 'request']).default('items'),
+    /**
+     * Multiplies the 60 s and 1 s windows, for benches against an emulator whose windows are scaled the
+     * same way (0.1: a "minute" of 6 s). Refused in production.
+     */
+    QUICKBOOKS_GOVERNOR_WINDOW_SCALE: z.coerce.number().gt(0).max(1).default(1),
+    QUICKBOOKS_GOVERNOR_MARGIN_MS: intSetting(0, 10_000, 250),
+    /**
+     * How long one request may wait for its realm's budget before it fails as `throttled` (and its job is
+     * delayed): a worker slot is not held longer than this by a busy realm.
+     */
+    QUICKBOOKS_GOVERNOR_ACQUIRE_TIMEOUT_MS: intSetting(100, 600_000, 30_000),
+
+    /**
+     * Bearer token for GET /metrics (API and worker). Without it /metrics is open outside production and
+     * not served in production: queue depths and traffic are not for the public port.
+     */
+    METRICS_TOKEN: z.string().min(32, 'METRICS_TOKEN must be at least 32 characters').optional(),
+    /** The worker process's /metrics listener; off when unset. */
+    WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 
     SYNC_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
     WORKER_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(25_000),
@@ -268,6 +311,14 @@ const EnvSchema = z
         });
       }
     }
+    if (env.NODE_ENV === 'production' && env.QUICKBOOKS_GOVERNOR_WINDOW_SCALE !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['QUICKBOOKS_GOVERNOR_WINDOW_SCALE'],
+        message:
+          "QUICKBOOKS_GOVERNOR_WINDOW_SCALE is for benches against the emulator; Intuit's windows are not scaled (refused when NODE_ENV=production)",
+      });
+    }
     if (env.MONGODB_SOCKET_TIMEOUT_MS <= env.MONGODB_MAX_TIME_MS) {
       ctx.addIssue({
         code: 'custom',
@@ -313,6 +364,19 @@ export interface QuickBooksSettings {
   refresh: { everyMinutes: number; withinMinutes: number };
   /** QUICKBOOKS_PUSH_DEBOUNCE_MS: the quiet time after an invoice's last change before it is pushed. */
   pushDebounceMs: number;
+  /** QUICKBOOKS_GOVERNOR_*: the per-realm budget every process shares. */
+  governor: { limits: GovernorLimits; acquireTimeoutMs: number };
+}
+
+/** /metrics on the API's server and the worker's own listener. */
+export interface MetricsSettings {
+  /** Required as a bearer token when set; unset: open outside production, not served in production. */
+  token?: string;
+  /** Served at all (false only in production without a token). */
+  enabled: boolean;
+  /** The worker's listener; undefined = off. */
+  workerPort?: number;
+  workerHost: string;
 }
 
 /** Per-operation limits (GRAPHQL_MAX_*), enforced by GraphQL Armor and graphql-js's parser. */
@@ -365,9 +429,37 @@ export interface Config {
     ({ mode: 'jwt'; secret?: string; jwksUrl?: string } | { mode: 'dev-insecure'; secret: string });
   quickbooks: QuickBooksSettings;
   /** The platform's own GraphQL API (through the gateway). */
-  host: { graphqlUrl: string };
+  host: { graphqlUrl: string; credentials: HostCredentials };
   syncLogRetentionDays: number;
   workerShutdownTimeoutMs: number;
+  metrics: MetricsSettings;
+}
+
+/**
+ * How the push worker authenticates to the host: a short-lived per-tenant service token signed with the
+ * HS256 secret, a configured static token (JWKS mode), or nothing (the worker refuses to start).
+ */
+export type HostCredentials =
+  | { kind: 'mint'; secret: string; serviceName: string; issuer?: string; audience?: string }
+  | { kind: 'static'; token: string }
+  | { kind: 'none'; reason: string };
+
+function hostCredentialsOf(env: Env, auth: Config['auth']): HostCredentials {
+  if (auth.secret !== undefined) {
+    return {
+      kind: 'mint',
+      secret: auth.secret,
+      serviceName: env.HOST_SERVICE_NAME,
+      issuer: auth.issuer,
+      audience: auth.audience,
+    };
+  }
+  if (env.HOST_SERVICE_TOKEN !== undefined) return { kind: 'static', token: env.HOST_SERVICE_TOKEN };
+  return {
+    kind: 'none',
+    reason:
+      'HOST_SERVICE_TOKEN is required to push invoices when AUTH_JWKS_URL is used (no HS256 secret to mint service tokens with)',
+  };
 }
 
 export class ConfigError extends Error {
@@ -433,9 +525,30 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
     auth,
     quickbooks: quickbooksSettings(env),
-    host: { graphqlUrl: env.HOST_GRAPHQL_URL },
+    host: { graphqlUrl: env.HOST_GRAPHQL_URL, credentials: hostCredentialsOf(env, auth) },
     syncLogRetentionDays: env.SYNC_LOG_RETENTION_DAYS,
     workerShutdownTimeoutMs: env.WORKER_SHUTDOWN_TIMEOUT_MS,
+    metrics: {
+      token: env.METRICS_TOKEN,
+      enabled: env.METRICS_TOKEN !== undefined || env.NODE_ENV !== 'production',
+      workerPort: env.WORKER_METRICS_PORT,
+      workerHost: env.WORKER_METRICS_HOST,
+    },
+  };
+}
+
+/** Intuit's limits unless overridden; windows scaled together (QUICKBOOKS_GOVERNOR_WINDOW_SCALE). */
+function governorLimits(env: Env): GovernorLimits {
+  const scale = env.QUICKBOOKS_GOVERNOR_WINDOW_SCALE;
+  return {
+    perMinute: env.QUICKBOOKS_GOVERNOR_PER_MINUTE,
+    perSecond: env.QUICKBOOKS_GOVERNOR_PER_SECOND === 0 ? null : env.QUICKBOOKS_GOVERNOR_PER_SECOND,
+    batchesPerMinute: env.QUICKBOOKS_GOVERNOR_BATCHES_PER_MINUTE,
+    concurrent: env.QUICKBOOKS_GOVERNOR_CONCURRENT,
+    batchCost: env.QUICKBOOKS_GOVERNOR_BATCH_COST,
+    minuteMs: Math.max(1, Math.round(60_000 * scale)),
+    secondMs: Math.max(1, Math.round(1000 * scale)),
+    marginMs: env.QUICKBOOKS_GOVERNOR_MARGIN_MS,
   };
 }
 
@@ -470,5 +583,6 @@ function quickbooksSettings(env: Env): QuickBooksSettings {
       withinMinutes: env.QUICKBOOKS_REFRESH_WITHIN_MINUTES,
     },
     pushDebounceMs: env.QUICKBOOKS_PUSH_DEBOUNCE_MS,
+    governor: { limits: governorLimits(env), acquireTimeoutMs: env.QUICKBOOKS_GOVERNOR_ACQUIRE_TIMEOUT_MS },
   };
 }

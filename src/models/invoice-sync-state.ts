@@ -15,6 +15,27 @@ const SyncErrorSchema = new Schema(
   { _id: false },
 );
 
+/**
+ * A create that may have reached QuickBooks: written before the first send and cleared by SUCCEEDED, so
+ * an attempt that finds one (after a crash, a kill or a lost answer) looks the invoice up before sending.
+ */
+const PendingCreateSchema = new Schema(
+  {
+    /** Deterministic from (tenant, invoice, generation): a resend is a replay QuickBooks recognises. */
+    requestId: { type: String, required: true },
+    generation: { type: Number, required: true },
+    /** The DocNumber sent (the platform number, or a suffixed one); absent when QuickBooks numbers it. */
+    docNumber: { type: String },
+    /** The look-up's other keys, with the PrivateNote marker: the bill-to customer and the date sent. */
+    quickbooksCustomerId: { type: String, required: true },
+    txnDate: { type: String, required: true },
+    /** The host version the payload was built from: a newer one is applied by an update after adoption. */
+    hostVersion: { type: Number, required: true },
+    startedAt: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
 /** The current QuickBooks state of one host invoice; the sync log keeps the history of attempts. */
 const InvoiceSyncStateSchema = new Schema(
   {
@@ -29,6 +50,13 @@ const InvoiceSyncStateSchema = new Schema(
     lastError: { type: SyncErrorSchema },
     lastAttemptAt: { type: Date },
     lastSyncedAt: { type: Date },
+    pendingCreate: { type: PendingCreateSchema },
+    /**
+     * Part of the create's requestid. To be bumped when the QuickBooks invoice we created is gone (deleted
+     * there) and must be created again: the new create needs a requestid QuickBooks has not answered
+     * before. Nothing bumps it yet (a deleted invoice is reported, not re-created). Missing means 0.
+     */
+    createGeneration: { type: Number },
     /**
      * Bumped by every write, checked by every transition's conditional update: a transition computed from
      * a state another writer has since replaced is not applied. Documents written before this field

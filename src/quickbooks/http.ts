@@ -3,6 +3,12 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../logger.js';
 import { QuickBooksError } from './errors.js';
 import { faultInBody, parseFailure } from './faults.js';
+import {
+  DEFAULT_THROTTLE_PAUSE_MS,
+  GovernorTimeoutError,
+  type AcquireOptions,
+  type GovernorGrant,
+} from './governor.js';
 import { DEFAULT_RETRY_POLICY, decideRetry, type RetryPolicy } from './retry.js';
 
 /**
@@ -40,6 +46,21 @@ export const SYSTEM_EDGES: HttpEdges = {
   random: () => Math.random(),
 };
 
+/** The part of RateGovernor the sender uses (governor.ts); one per process, shared through Redis. */
+export interface RequestGovernor {
+  acquire(realmId: string, options?: AcquireOptions): Promise<GovernorGrant>;
+  pauseRealm(realmId: string, ms?: number): Promise<void>;
+  costOfBatch(items: number): number;
+}
+
+/** Where the sender reports what it saw (observability/metrics.ts); never given tenant or realm ids. */
+export interface RequestMetrics {
+  /** One per attempt that got an answer (its HTTP status) or none (`network`). */
+  requestFinished(operation: string, status: number | 'network'): void;
+  /** One per 429 (3001) Intuit answered. */
+  throttled(): void;
+}
+
 export interface QuickBooksHttpOptions extends HttpEdges {
   /** `https://quickbooks.api.intuit.com`, the sandbox's, or the emulator's (see endpoints.ts). */
   apiBaseUrl: string;
@@ -47,6 +68,13 @@ export interface QuickBooksHttpOptions extends HttpEdges {
   timeoutMs: number;
   logger: QuickBooksLogger;
   retry?: Partial<RetryPolicy>;
+  /**
+   * Every attempt waits for a grant of the realm's shared budget and gives it back when the answer (or the
+   * failure) is in; a 429 pauses the realm for every process. Absent only where no Redis is at hand (unit
+   * tests, one-off tools).
+   */
+  governor?: RequestGovernor;
+  metrics?: RequestMetrics;
 }
 
 interface ApiRequestCommon {
@@ -90,11 +118,13 @@ export class QuickBooksHttp {
   async send(request: ApiRequest): Promise<ApiResponse> {
     const url = this.urlFor(request);
     const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+    const budget = this.budgetOf(request);
     for (let attempt = 1; ; attempt++) {
       try {
-        return { ...(await this.attempt(request, url, body, attempt)), attempts: attempt };
+        return { ...(await this.governedAttempt(request, url, body, attempt, budget)), attempts: attempt };
       } catch (error) {
-        if (!(error instanceof QuickBooksError)) throw error;
+        if (!(error instanceof QuickBooksError) || error.code === GOVERNOR_BUSY_CODE) throw error;
+        if (error.kind === 'throttled' && error.status !== undefined) await this.pauseRealm(request, error);
         const decision = decideRetry(error, {
           attempt,
           intent: request.intent,
@@ -117,6 +147,80 @@ export class QuickBooksHttp {
         );
         await this.options.sleep(decision.delayMs);
       }
+    }
+  }
+
+  /** What one attempt of this request costs against the realm's windows (a batch: per item, by default). */
+  private budgetOf(request: ApiRequest): AcquireOptions {
+    if (request.path !== '/batch') return {};
+    const items = (request.body as { BatchItemRequest?: unknown } | undefined)?.BatchItemRequest;
+    const count = Array.isArray(items) ? items.length : 1;
+    return { batch: true, cost: this.options.governor?.costOfBatch(Math.max(1, count)) ?? 1 };
+  }
+
+  /**
+   * One attempt inside a grant of the realm's budget. A realm too busy to admit the request within the
+   * governor's deadline is reported as `throttled` (see governorBusy) and not retried here: the wait has
+   * already been as long as this process allows.
+   */
+  private async governedAttempt(
+    request: ApiRequest,
+    url: string,
+    body: string | undefined,
+    attempt: number,
+    budget: AcquireOptions,
+  ): Promise<Omit<ApiResponse, 'attempts'>> {
+    const { governor } = this.options;
+    if (!governor) return this.attempt(request, url, body, attempt);
+    let grant: GovernorGrant;
+    try {
+      grant = await governor.acquire(request.realmId, budget);
+    } catch (error) {
+      if (error instanceof GovernorTimeoutError) throw governorBusy(error, request);
+      // A cost no window can admit is a bug in the caller, not an outage.
+      if (error instanceof RangeError) throw error;
+      // Redis did not answer (down, failing over, command timeout): nothing was sent, so even a write
+      // may be tried again, and sending without the shared budget could cause the 429s it prevents.
+      throw new QuickBooksError({
+        kind: 'transient',
+        message: 'QuickBooks request not sent: the rate governor (Redis) is unavailable',
+        realmId: request.realmId,
+        cause: error,
+      });
+    }
+    try {
+      return await this.attempt(request, url, body, attempt);
+    } finally {
+      // The in-flight slot is free once the answer is in; a failed release (Redis down) only delays
+      // the slot until its lease runs out, and must not replace the answer.
+      await grant
+        .release()
+        .catch((error: unknown) =>
+          this.options.logger.warn(
+            { realmId: request.realmId, err: error },
+            'could not release the QuickBooks request slot',
+          ),
+        );
+    }
+  }
+
+  /**
+   * Intuit throttled this realm: no process sends to it until the wait is over (Retry-After, else
+   * Intuit's 60 s). Other realms keep their budgets. Best effort: a failed pause only means the next
+   * requests may meet another 429.
+   */
+  private async pauseRealm(request: ApiRequest, error: QuickBooksError): Promise<void> {
+    const { governor, logger } = this.options;
+    if (!governor) return;
+    const pauseMs = error.retryAfterMs ?? DEFAULT_THROTTLE_PAUSE_MS;
+    try {
+      await governor.pauseRealm(request.realmId, pauseMs);
+      logger.warn(
+        { realmId: request.realmId, operation: request.operation, pauseMs, intuitTid: error.intuitTid },
+        'QuickBooks throttled the realm; paused it for every process',
+      );
+    } catch (failure) {
+      logger.warn({ realmId: request.realmId, err: failure }, 'could not pause the throttled realm');
     }
   }
 
@@ -166,6 +270,7 @@ export class QuickBooksHttp {
         { intent: request.intent, realmId: request.realmId, timeoutMs: this.options.timeoutMs },
       );
     } catch (failure) {
+      this.options.metrics?.requestFinished(request.operation, 'network');
       const { kind, intuitTid } = failure as QuickBooksError;
       logger.debug(
         { ...logFields, kind, intuitTid, durationMs: now() - started },
@@ -174,6 +279,8 @@ export class QuickBooksHttp {
       throw failure;
     }
     const { status, text, intuitTid, retryAfter } = answer;
+    this.options.metrics?.requestFinished(request.operation, status);
+    if (status === 429) this.options.metrics?.throttled();
     logger.debug({ ...logFields, status, intuitTid, durationMs: now() - started }, 'QuickBooks request');
 
     const context = {
@@ -200,6 +307,30 @@ export class QuickBooksHttp {
     return { status, body: json, intuitTid };
   }
 }
+
+/**
+ * A realm that did not admit a request in time is `throttled`, not `transient`: the realm is busy (our own
+ * budget, or a pause after Intuit's 429), not failing. `throttled` tells the caller to wait
+ * `retryAfterMs` and send again without spending an attempt of its backoff schedule, so a long backfill
+ * on one realm delays its jobs instead of sending them to the dead letter. No `status`: nothing was sent,
+ * and callers (and metrics) tell it apart from Intuit's 429 by that and by `code`.
+ */
+export function governorBusy(
+  error: GovernorTimeoutError,
+  request: Pick<ApiRequest, 'realmId'>,
+): QuickBooksError {
+  return new QuickBooksError({
+    kind: 'throttled',
+    code: GOVERNOR_BUSY_CODE,
+    message: `QuickBooks request not sent: the company's request budget is in use (${error.reason}, waited ${error.waitedMs} ms)`,
+    realmId: request.realmId,
+    retryAfterMs: error.retryAfterMs,
+    cause: error,
+  });
+}
+
+/** `code` of a throttled error our own governor raised (no request was sent to Intuit). */
+export const GOVERNOR_BUSY_CODE = 'GOVERNOR_BUSY';
 
 function parseObject(text: string): Record<string, unknown> | undefined {
   try {

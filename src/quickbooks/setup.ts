@@ -5,7 +5,8 @@ import type { ConnectionState } from '../models/customer.js';
 import type { Models } from '../models/index.js';
 import { QuickBooksClient } from './client.js';
 import { endpointsFor, type QuickBooksEndpoints } from './endpoints.js';
-import { QuickBooksHttp, SYSTEM_EDGES } from './http.js';
+import { RateGovernor, type GovernorWait } from './governor.js';
+import { QuickBooksHttp, SYSTEM_EDGES, type RequestMetrics } from './http.js';
 import { IntuitOAuthClient } from './oauth.js';
 import { ConnectionTokens } from './vault/connection-tokens.js';
 import { TokenCipher } from './vault/token-cipher.js';
@@ -13,6 +14,8 @@ import { TokenCipher } from './vault/token-cipher.js';
 export interface QuickBooksSide {
   endpoints: QuickBooksEndpoints;
   http: QuickBooksHttp;
+  /** The per-realm budget every Accounting API request of this process passes through (not OAuth). */
+  governor: RateGovernor;
   oauth: IntuitOAuthClient;
   cipher: TokenCipher;
   /** One per process: in-process callers share a refresh through it. */
@@ -22,8 +25,9 @@ export interface QuickBooksSide {
 }
 
 /**
- * The QuickBooks side of a composition root (API and worker alike): provider endpoints, the request
- * sender, the OAuth client, the token cipher and the vault. `redis` serves the refresh locks.
+ * The QuickBooks side of a composition root (API and worker alike): provider endpoints, the rate governor,
+ * the request sender, the OAuth client, the token cipher and the vault. `redis` serves the refresh locks
+ * and the governor's windows: a client with a command timeout, never a blocking BullMQ connection.
  */
 export function createQuickBooksSide(deps: {
   config: Config;
@@ -31,14 +35,30 @@ export function createQuickBooksSide(deps: {
   redis: Redis;
   logger: Logger;
   onStateChange(tenantId: string, state: ConnectionState, reason: string): Promise<void>;
+  /** The process's metrics (observability/metrics.ts); absent in tests that do not look at them. */
+  metrics?: { requests: RequestMetrics; governorWait: (wait: GovernorWait) => void };
 }): QuickBooksSide {
   const { config, logger } = deps;
   const endpoints = endpointsFor(config.quickbooks);
+  const governorLogger = logger.child({ component: 'quickbooks-governor' });
+  const governor = new RateGovernor({
+    redis: deps.redis,
+    // Under the deployment's prefix, so deployments (and test files) sharing a Redis keep their own
+    // budgets; every process of one deployment shares it.
+    keyPrefix: `${config.redis.prefix}:governor`,
+    limits: config.quickbooks.governor.limits,
+    acquireTimeoutMs: config.quickbooks.governor.acquireTimeoutMs,
+    onWait: deps.metrics?.governorWait,
+    onLeaseLost: (realmId) =>
+      governorLogger.warn({ realmId }, 'a QuickBooks request slot outlived its lease; the process stalled'),
+  });
   const http = new QuickBooksHttp({
     ...SYSTEM_EDGES,
     apiBaseUrl: endpoints.apiBaseUrl,
     timeoutMs: config.quickbooks.httpTimeoutMs,
     logger: logger.child({ component: 'quickbooks-http' }),
+    governor,
+    metrics: deps.metrics?.requests,
   });
   const oauth = new IntuitOAuthClient({
     ...SYSTEM_EDGES,
@@ -61,6 +81,7 @@ export function createQuickBooksSide(deps: {
   return {
     endpoints,
     http,
+    governor,
     oauth,
     cipher,
     vault,

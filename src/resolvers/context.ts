@@ -6,6 +6,7 @@ import type { AuditLogService } from '../services/audit-log.js';
 import type { ConnectService } from '../services/connect/connect-service.js';
 import type { ConnectionService, QuickBooksConnectionView } from '../services/connections.js';
 import type { InvoiceIntakeService } from '../services/invoice-intake.js';
+import type { InvoicePreviewService } from '../services/invoice-preview.js';
 import type { MappingService } from '../services/mappings/mapping-service.js';
 import type { MappingStatusService } from '../services/mappings/status.js';
 import type { QuickBooksSettingsService } from '../services/quickbooks-settings.js';
@@ -27,6 +28,7 @@ export interface Services {
   invoiceIntake: InvoiceIntakeService;
   syncLog: SyncLogService;
   syncSummary: SyncSummaryService;
+  invoicePreview: InvoicePreviewService;
 }
 
 export interface Loaders {

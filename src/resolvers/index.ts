@@ -2,6 +2,7 @@ import { CustomerResolver } from './customer.resolver.js';
 import { InvoiceResolver } from './invoice.resolver.js';
 import { QuickBooksConnectResolver } from './quickbooks-connect.resolver.js';
 import { QuickBooksMappingsResolver } from './quickbooks-mappings.resolver.js';
+import { QuickBooksPreviewResolver } from './quickbooks-preview.resolver.js';
 import { QuickBooksReferenceResolver } from './quickbooks-reference.resolver.js';
 import { QuickBooksSuggestionsResolver } from './quickbooks-suggestions.resolver.js';
 import { QuickBooksSyncLogResolver } from './quickbooks-sync-log.resolver.js';
@@ -21,4 +22,5 @@ export const resolverClasses = [
   QuickBooksSuggestionsResolver,
   QuickBooksSyncResolver,
   QuickBooksSyncLogResolver,
+  QuickBooksPreviewResolver,
 ] as const;

@@ -7,6 +7,7 @@ import type { GraphQLSchema } from 'graphql';
 import http from 'node:http';
 import type { QueryLimits, SubscriptionSettings } from '../config.js';
 import type { Logger } from '../logger.js';
+import { answerMetrics, type MetricsEndpoint } from '../observability/metrics-server.js';
 import type { GraphQLContext } from '../resolvers/context.js';
 import { ERROR_CODES, invalidToken } from '../resolvers/errors.js';
 import type { ContextFactory } from './context.js';
@@ -36,6 +37,11 @@ export interface HttpServerOptions {
   requestTimeoutMs: number;
   /** graphql-ws limits per connection (subscription-server.ts). */
   subscriptions: SubscriptionSettings;
+  /**
+   * GET /metrics (Prometheus text), bearer-checked when the endpoint has a token. Absent: no route (the
+   * production default without METRICS_TOKEN, since this port is the public one).
+   */
+  metrics?: MetricsEndpoint;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -177,6 +183,19 @@ export function createHttpServer(options: HttpServerOptions) {
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+
+  const { metrics } = options;
+  if (metrics) {
+    app.get('/metrics', async (req, res) => {
+      try {
+        const { status, contentType, body } = await answerMetrics(metrics, req.headers.authorization);
+        res.status(status).type(contentType).send(body);
+      } catch (error) {
+        logger.warn({ err: error }, 'could not render metrics');
+        res.status(500).type('text/plain').send('metrics unavailable\n');
+      }
+    });
+  }
 
   app.get('/ready', async (_req, res) => {
     const results = await Promise.all(

@@ -141,7 +141,8 @@ function effectsOf(input: SyncEventInput, now: Date) {
       if (input.quickbooksSyncToken !== undefined) set.quickbooksSyncToken = input.quickbooksSyncToken;
       if (input.quickbooksDocNumber !== undefined) set.quickbooksDocNumber = input.quickbooksDocNumber;
       set.lastSyncedAt = now;
-      unset.push('lastError');
+      // QuickBooks holds the invoice: nothing is pending any more.
+      unset.push('lastError', 'pendingCreate');
       break;
     case 'NEEDS_ACTION':
     case 'FAILED_RETRYABLE':
@@ -149,9 +150,12 @@ function effectsOf(input: SyncEventInput, now: Date) {
       set.lastError = storedError(input.error);
       break;
     case 'DISMISSED':
-    case 'VOIDED':
       // Nothing is left to fix: the error would only mislead.
       unset.push('lastError');
+      break;
+    case 'VOIDED':
+      // QuickBooks was established never to hold the invoice, so no create is pending either.
+      unset.push('lastError', 'pendingCreate');
       break;
     case 'ENQUEUED':
     case 'RETRY_REQUESTED':
@@ -174,8 +178,73 @@ function changesNothing(input: SyncEventInput): boolean {
 
 const isDuplicateKey = (error: unknown) => (error as { code?: unknown }).code === DUPLICATE_KEY;
 
+/** What the push needs to know about an invoice's QuickBooks side besides its state. */
+export interface PushRecord {
+  state: InvoiceSyncStateName;
+  quickbooksInvoiceId?: string;
+  quickbooksSyncToken?: string;
+  quickbooksDocNumber?: string;
+  pendingCreate?: PendingCreate;
+  createGeneration: number;
+}
+
+export interface PendingCreate {
+  requestId: string;
+  generation: number;
+  docNumber?: string;
+  quickbooksCustomerId: string;
+  txnDate: string;
+  hostVersion: number;
+  startedAt: Date;
+}
+
 export class SyncStatusService {
   constructor(private readonly deps: SyncStatusServiceDeps) {}
+
+  /** The push's view of one invoice (ids, SyncToken, a create that may be in flight). */
+  async pushRecord(key: InvoiceKey): Promise<PushRecord> {
+    const doc = await this.deps.models.invoiceSyncStates
+      .findOne({ tenantId: key.tenantId, invoiceId: key.invoiceId })
+      .lean<
+        StoredState & {
+          quickbooksSyncToken?: string | null;
+          pendingCreate?: (Omit<PendingCreate, 'docNumber'> & { docNumber?: string | null }) | null;
+          createGeneration?: number | null;
+        }
+      >();
+    const pending = doc?.pendingCreate;
+    return {
+      state: doc?.state ?? 'NOT_SYNCED',
+      quickbooksInvoiceId: doc?.quickbooksInvoiceId ?? undefined,
+      quickbooksSyncToken: doc?.quickbooksSyncToken ?? undefined,
+      quickbooksDocNumber: doc?.quickbooksDocNumber ?? undefined,
+      pendingCreate: pending
+        ? {
+            requestId: pending.requestId,
+            generation: pending.generation,
+            ...(pending.docNumber ? { docNumber: pending.docNumber } : {}),
+            quickbooksCustomerId: pending.quickbooksCustomerId,
+            txnDate: pending.txnDate,
+            hostVersion: pending.hostVersion,
+            startedAt: pending.startedAt,
+          }
+        : undefined,
+      createGeneration: doc?.createGeneration ?? 0,
+    };
+  }
+
+  /**
+   * Stores the create about to be sent, before it is sent. Not a state change (no version bump, no
+   * event): it only tells a later attempt to look up before sending again. The document exists (STARTED
+   * wrote it); a missing one means the invoice was never started and nothing is written.
+   */
+  async recordPendingCreate(key: InvoiceKey, pending: PendingCreate): Promise<boolean> {
+    const written = await this.deps.models.invoiceSyncStates.updateOne(
+      { tenantId: key.tenantId, invoiceId: key.invoiceId },
+      { $set: { pendingCreate: pending } },
+    );
+    return written.matchedCount === 1;
+  }
 
   /** One query for any number of invoices (entity batches resolve through this). */
   async getMany(keys: readonly InvoiceKey[]): Promise<InvoiceSyncStatus[]> {

@@ -39,7 +39,8 @@ export const SYNC_EVENTS = [
   'RETRY_REQUESTED',
   /**
    * The host voided an invoice the pipeline established QuickBooks never received: nothing to push or
-   * retry any more. A void of an invoice QuickBooks holds is a push (ENQUEUED), not this event.
+   * retry any more. A void of an invoice QuickBooks holds is a push (ENQUEUED), not this event. Reported
+   * from SYNCING by the push that found the host invoice void and QuickBooks without it.
    */
   'VOIDED',
 ] as const;
@@ -110,6 +111,7 @@ export const TRANSITIONS: Readonly<Record<SyncEvent, Row>> = {
   },
   VOIDED: {
     QUEUED: 'NOT_SYNCED',
+    SYNCING: 'NOT_SYNCED',
     ACTION_REQUIRED: 'NOT_SYNCED',
     FAILED: 'NOT_SYNCED',
     DEAD: 'NOT_SYNCED',

@@ -35,6 +35,18 @@ export function pushDeduplicationId(tenantId: string, invoiceId: string): string
   return `${tenantId}:${invoiceId}`;
 }
 
+/** How often a push is attempted and the first backoff; tests shorten them. */
+export interface PushRetryOptions {
+  attempts: number;
+  backoffMs: number;
+}
+
+/**
+ * Eight attempts from 10 s doubling (jittered down by up to half): about 10 s, 20 s, ... 21 min, some
+ * 40 minutes in all, enough to ride out a QuickBooks incident of that length before the dead letter.
+ */
+export const DEFAULT_PUSH_RETRY: Readonly<PushRetryOptions> = { attempts: 8, backoffMs: 10_000 };
+
 /**
  * BullMQ options of a push job. `delayMs` is the debounce window (0 for a retry: run now).
  *
@@ -49,9 +61,18 @@ export function pushDeduplicationId(tenantId: string, invoiceId: string): string
  * A notification that finds the job waiting (window over, no worker free yet) is absorbed by it: that
  * job has not started, and it pushes the invoice as the host holds it when it runs.
  */
-export function invoicePushJobOptions(tenantId: string, invoiceId: string, delayMs: number): JobsOptions {
+export function invoicePushJobOptions(
+  tenantId: string,
+  invoiceId: string,
+  delayMs: number,
+  retry: PushRetryOptions = DEFAULT_PUSH_RETRY,
+): JobsOptions {
   return {
     delay: delayMs,
+    attempts: retry.attempts,
+    // BullMQ's exponential backoff (delay × 2^(n-1)) with jitter: pushes that failed together (a 5xx burst
+    // of one realm) do not come back together. A 429 does not spend an attempt (the worker delays the job).
+    backoff: { type: 'exponential', delay: retry.backoffMs, jitter: 0.5 },
     deduplication: { id: pushDeduplicationId(tenantId, invoiceId), replace: true, keepLastIfActive: true },
     // No data beyond ids in Redis for long: the status and the sync log keep the history.
     removeOnComplete: { count: 1000 },

@@ -1,5 +1,12 @@
 import { Queue, type Worker } from 'bullmq';
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
+import { createSyncStatusEvents } from '../events/sync-status-events.js';
+import { createGraphQLHostInvoiceSource } from '../host/graphql-host-invoices.js';
+import { composeInvoicePush } from '../services/invoice-push/index.js';
+import { SyncStatusService } from '../services/sync-status.js';
+import { createInvoicePushWorker } from './invoice-push.worker.js';
+import { createMetrics } from '../observability/metrics.js';
+import { startWorkerMetricsServer } from '../observability/metrics-server.js';
 import type { Logger } from '../logger.js';
 import { connectDatabase, createIndexes, disconnectDatabase, models } from '../models/index.js';
 import { createConnectionEvents } from '../events/connection-events.js';
@@ -43,6 +50,8 @@ export async function closeWorkers(workers: Worker[], deadlineMs: number): Promi
 
 /** Composition root of the worker process. */
 export async function startWorkers(config: Config, logger: Logger): Promise<RunningWorkers> {
+  // Refused before anything starts: a push worker that cannot read invoices would fail every job.
+  if (config.host.credentials.kind === 'none') throw new ConfigError([config.host.credentials.reason]);
   await connectDatabase(config.mongo.uri, config.mongo.dbName);
   await createIndexes();
   const connection = createRedis(config.redis.url, 'worker');
@@ -70,15 +79,49 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
     subscribeClient: commandClient,
     prefix: config.redis.prefix,
   });
+  const metrics = createMetrics({ process: 'worker' });
   const quickbooks = createQuickBooksSide({
     config,
     models,
     redis: commandClient,
     logger,
+    metrics,
     onStateChange: reportConnectionStateChanges({ auditLog, connectionEvents, logger }),
   });
 
+  const now = () => new Date();
+  const syncStatus = new SyncStatusService({
+    models,
+    events: createSyncStatusEvents({
+      publishClient: commandClient,
+      subscribeClient: commandClient,
+      prefix: config.redis.prefix,
+    }),
+    now,
+    logger: logger.child({ component: 'sync-status' }),
+  });
+  const invoicePush = composeInvoicePush({
+    models,
+    quickbooks,
+    host: createGraphQLHostInvoiceSource({
+      url: config.host.graphqlUrl,
+      credentials: config.host.credentials,
+    }),
+    syncStatus,
+    logger,
+    now,
+  });
+
   const workers = [
+    createInvoicePushWorker({
+      connection,
+      prefix: config.redis.prefix,
+      push: invoicePush,
+      syncStatus,
+      logger: logger.child({ queue: QueueName.invoicePush }),
+      observer: metrics.push,
+      now,
+    }),
     createMaintenanceWorker({
       connection,
       prefix: config.redis.prefix,
@@ -112,13 +155,24 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
     );
     worker.on('error', (error) => logger.error({ queue: worker.name, err: error }, 'worker error'));
   }
+  const pushQueue = new Queue(QueueName.invoicePush, {
+    connection: queueConnection,
+    prefix: config.redis.prefix,
+  });
+  metrics.watchQueues([pushQueue, maintenanceQueue, tokenQueue]);
+  const metricsServer = await startWorkerMetricsServer(
+    config.metrics,
+    metrics,
+    logger.child({ component: 'metrics' }),
+  );
   logger.info({ queues: workers.map((w) => w.name) }, 'workers started');
 
   return {
     workers,
     async shutdown() {
       const result = await closeWorkers(workers, config.workerShutdownTimeoutMs);
-      await Promise.all([maintenanceQueue.close(), tokenQueue.close()]);
+      await metricsServer?.close();
+      await Promise.all([maintenanceQueue.close(), tokenQueue.close(), pushQueue.close()]);
       await Promise.all([closeRedis(connection), closeRedis(queueConnection), closeRedis(commandClient)]);
       await disconnectDatabase();
       return result;

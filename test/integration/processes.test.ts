@@ -2,15 +2,11 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import readline from 'node:readline';
 import { MaintenanceJob, QueueName } from '../../src/workers/queues.js';
 import { eventually, testEnv } from '../support/harness.js';
+import { startEntry } from '../support/entry-process.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
-const tsx = path.join(root, 'node_modules/.bin/tsx');
 
 const databases: { uri: string; dbName: string }[] = [];
 function serviceEnv(): NodeJS.ProcessEnv {
@@ -27,26 +23,7 @@ afterAll(async () => {
   }
 });
 
-function start(entry: string, env: NodeJS.ProcessEnv) {
-  const child = spawn(tsx, [entry], {
-    cwd: root,
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  for (const stream of [child.stdout, child.stderr]) {
-    readline.createInterface({ input: stream }).on('line', (line) => lines.push(line));
-  }
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const waitFor = async (text: string, timeoutMs = 20_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!lines.some((line) => line.includes(text))) {
-      if (Date.now() > deadline) throw new Error(`"${text}" not logged; got:\n${lines.join('\n')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-  return { child, lines, exited, waitFor };
-}
+const start = startEntry;
 
 describe('process entry points', () => {
   it('the API refuses to start on invalid configuration, naming each problem (exit 78)', async () => {

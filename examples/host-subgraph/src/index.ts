@@ -11,6 +11,7 @@ import { pino, type Logger } from 'pino';
 import { bearerToken, createTokenVerifier, InvalidTokenError, type HostAuthOptions } from './auth.js';
 import { HostErrorCode } from './errors.js';
 import { InvoiceEvents, startHttpDelivery } from './events.js';
+import { startQuickBooksNotify, type QuickBooksNotifyOptions } from './quickbooks-hook.js';
 import {
   asQueryTooComplex,
   DEFAULT_HOST_QUERY_LIMITS,
@@ -33,6 +34,13 @@ export {
 export { InvoiceEvents, INVOICE_EVENT_TYPES, type InvoiceEvent, type InvoiceEventType } from './events.js';
 export { HostStore } from './store.js';
 export { TENANT_IDS } from './seed.js';
+export {
+  DEFAULT_NOTIFY_SERVICE_NAME,
+  mintServiceToken,
+  NOTIFY_INVOICE_CHANGED_MUTATION,
+  quickbooksChangeOf,
+  type QuickBooksInvoiceChange,
+} from './quickbooks-hook.js';
 export { HostErrorCode } from './errors.js';
 export { DEFAULT_HOST_QUERY_LIMITS, type HostQueryLimits } from './limits.js';
 export { invoiceTotals, lineAmounts } from './decimal.js';
@@ -52,6 +60,12 @@ export interface HostSubgraphOptions {
   auth: HostAuthOptions;
   /** When set, every invoice event is also POSTed there as JSON (best effort, in order) */
   invoiceEventsUrl?: string;
+  /**
+   * When set, the QuickBooks hook announces finalize / edit-after-finalize / void to the product subgraph
+   * at `url` (src/quickbooks-hook.ts). Tokens are signed with `auth.secret` unless `secret` is given; with
+   * `auth.jwksUrl` alone a `secret` is required.
+   */
+  quickbooksNotify?: QuickBooksNotifySettings;
   /** pino logger; silent by default. Invoice events are logged at info, one JSON line each. */
   logger?: Logger;
   /** Time source for createdAt / updatedAt / finalizedAt / voidedAt (default: the system clock) */
@@ -61,6 +75,11 @@ export interface HostSubgraphOptions {
   /** Largest request body in bytes (default DEFAULT_MAX_BODY_BYTES, 1 MiB) */
   maxBodyBytes?: number;
 }
+
+export type QuickBooksNotifySettings = Omit<
+  QuickBooksNotifyOptions,
+  'logger' | 'secret' | 'issuer' | 'audience'
+> & { secret?: string };
 
 export interface HostSubgraph {
   /** The GraphQL endpoint, e.g. http://127.0.0.1:4002/graphql */
@@ -141,6 +160,10 @@ export async function startHostSubgraph(options: HostSubgraphOptions): Promise<H
   const logger = options.logger ?? pino({ level: 'silent' });
   const host = options.host ?? '127.0.0.1';
   const verify = createTokenVerifier(options.auth);
+  const notifySecret = options.quickbooksNotify?.secret ?? options.auth.secret;
+  if (options.quickbooksNotify && !notifySecret) {
+    throw new Error('quickbooksNotify needs an HS256 secret: auth.secret or quickbooksNotify.secret');
+  }
   const clock = options.clock ?? (() => new Date());
   const store = new HostStore();
   const events = new InvoiceEvents(logger);
@@ -221,7 +244,17 @@ export async function startHostSubgraph(options: HostSubgraphOptions): Promise<H
   const stopDelivery = options.invoiceEventsUrl
     ? startHttpDelivery(events, { url: options.invoiceEventsUrl, logger })
     : undefined;
-  logger.info({ url }, 'demo host subgraph listening');
+  const stopNotify =
+    options.quickbooksNotify && notifySecret
+      ? startQuickBooksNotify(events, {
+          ...options.quickbooksNotify,
+          secret: notifySecret,
+          issuer: options.auth.issuer,
+          audience: options.auth.audience,
+          logger,
+        })
+      : undefined;
+  logger.info({ url, quickbooksNotify: options.quickbooksNotify?.url }, 'demo host subgraph listening');
 
   let closing: Promise<void> | undefined;
   return {
@@ -233,6 +266,7 @@ export async function startHostSubgraph(options: HostSubgraphOptions): Promise<H
       closing ??= (async () => {
         stopLogging();
         await stopDelivery?.();
+        await stopNotify?.();
         await apollo.stop();
       })();
       return closing;

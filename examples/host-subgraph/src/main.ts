@@ -8,6 +8,11 @@
  *   AUTH_JWKS_URL       JWKS endpoint (AUTH_MODE=jwt)
  *   AUTH_ISSUER, AUTH_AUDIENCE   optional, checked when set
  *   INVOICE_EVENTS_URL  optional: POST every invoice event there as JSON
+ *   QUICKBOOKS_NOTIFY_URL  optional: the QuickBooks subgraph's /graphql; finalize, edits of finalized
+ *                       invoices and voids are announced there (src/quickbooks-hook.ts); off when unset
+ *   QUICKBOOKS_NOTIFY_SERVICE_NAME  default platform-host: the tokens' `service` claim and `sub`
+ *   QUICKBOOKS_NOTIFY_SECRET  HS256 secret for those tokens; default the host's own (AUTH_JWT_SECRET or
+ *                       the dev secret); required with AUTH_JWKS_URL
  *   LOG_LEVEL           default info (pino levels, or silent)
  *   GRAPHQL_MAX_DEPTH, GRAPHQL_MAX_ALIASES, GRAPHQL_MAX_DIRECTIVES, GRAPHQL_MAX_TOKENS, GRAPHQL_MAX_COST
  *                       per-operation limits (defaults 8, 15, 20, 1000, 5000; see README)
@@ -19,10 +24,12 @@ import { pino } from 'pino';
 import { DEV_INSECURE_JWT_SECRET, MIN_SECRET_LENGTH, type HostAuthOptions } from './auth.js';
 import {
   DEFAULT_HOST_QUERY_LIMITS,
+  DEFAULT_NOTIFY_SERVICE_NAME,
   DEFAULT_HOST_SUBGRAPH_PORT,
   DEFAULT_MAX_BODY_BYTES,
   startHostSubgraph,
   type HostQueryLimits,
+  type QuickBooksNotifySettings,
 } from './index.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -32,6 +39,7 @@ interface Settings {
   host: string;
   auth: HostAuthOptions;
   invoiceEventsUrl?: string;
+  quickbooksNotify?: QuickBooksNotifySettings;
   logLevel: string;
   limits: HostQueryLimits;
   maxBodyBytes: number;
@@ -52,6 +60,33 @@ function intSetting(
     problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+/** The QuickBooks hook's settings; undefined (the hook is off) when QUICKBOOKS_NOTIFY_URL is unset. */
+function notifySettings(
+  env: NodeJS.ProcessEnv,
+  auth: HostAuthOptions,
+  problems: string[],
+): QuickBooksNotifySettings | undefined {
+  const url = env.QUICKBOOKS_NOTIFY_URL || undefined;
+  if (!url) return undefined;
+  if (!/^https?:\/\//.test(url) || !URL.canParse(url)) {
+    problems.push('QUICKBOOKS_NOTIFY_URL must be an http:// or https:// URL');
+  }
+  const serviceName = env.QUICKBOOKS_NOTIFY_SERVICE_NAME || DEFAULT_NOTIFY_SERVICE_NAME;
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(serviceName)) {
+    problems.push('QUICKBOOKS_NOTIFY_SERVICE_NAME may contain only letters, digits, _ . and - (1-64)');
+  }
+  const secret = env.QUICKBOOKS_NOTIFY_SECRET || undefined;
+  if (secret !== undefined && secret.length < MIN_SECRET_LENGTH) {
+    problems.push(`QUICKBOOKS_NOTIFY_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
+  }
+  if (secret === undefined && auth.secret === undefined) {
+    problems.push(
+      'QUICKBOOKS_NOTIFY_URL needs an HS256 secret to sign service tokens: QUICKBOOKS_NOTIFY_SECRET, or AUTH_JWT_SECRET',
+    );
+  }
+  return { url, serviceName, ...(secret ? { secret } : {}) };
 }
 
 function readSettings(env: NodeJS.ProcessEnv): { settings?: Settings; problems: string[] } {
@@ -94,6 +129,7 @@ function readSettings(env: NodeJS.ProcessEnv): { settings?: Settings; problems: 
   if (invoiceEventsUrl && !/^https?:\/\//.test(invoiceEventsUrl)) {
     problems.push('INVOICE_EVENTS_URL must be an http:// or https:// URL');
   }
+  const quickbooksNotify = notifySettings(env, auth, problems);
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   // Same names and ranges as the product subgraph's settings, so one environment sets both.
@@ -137,7 +173,7 @@ function readSettings(env: NodeJS.ProcessEnv): { settings?: Settings; problems: 
   );
   if (problems.length > 0) return { problems };
   return {
-    settings: { port, host, auth, invoiceEventsUrl, logLevel, limits, maxBodyBytes },
+    settings: { port, host, auth, invoiceEventsUrl, quickbooksNotify, logLevel, limits, maxBodyBytes },
     problems,
   };
 }
@@ -160,6 +196,7 @@ try {
     host: settings.host,
     auth: settings.auth,
     invoiceEventsUrl: settings.invoiceEventsUrl,
+    quickbooksNotify: settings.quickbooksNotify,
     logger,
     limits: settings.limits,
     maxBodyBytes: settings.maxBodyBytes,

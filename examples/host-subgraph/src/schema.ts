@@ -272,7 +272,7 @@ export const HOST_SUBGRAPH_SDL = /* GraphQL */ `
     """
     createInvoice(input: CreateInvoiceInput!): Invoice!
     """
-    Edits a DRAFT; any other status answers INVALID_STATE_TRANSITION
+    Edits a DRAFT or a FINALIZED invoice (which must keep a line and a bill-to party); a VOID one answers INVALID_STATE_TRANSITION
     """
     updateInvoice(id: ID!, input: UpdateInvoiceInput!): Invoice!
     """

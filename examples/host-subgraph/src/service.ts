@@ -206,6 +206,22 @@ function checkDueDate(issueDate: string, dueDate: string | null, field: string):
   if (dueDate !== null && dueDate < issueDate) throw badUserInput(`${field} is before the issue date`, field);
 }
 
+interface FinalizeProblem {
+  field: string;
+  message: string;
+}
+
+/** What a finalized invoice must have: at least one line and a named bill-to party. */
+function finalizeProblems(invoice: InvoiceRecord): FinalizeProblem[] {
+  const problems: FinalizeProblem[] = [];
+  if (invoice.lines.length === 0) problems.push({ field: 'lines', message: 'needs at least one line' });
+  if (!invoice.billTo?.name) problems.push({ field: 'billTo', message: 'needs a bill-to party with a name' });
+  return problems;
+}
+
+const describe = (problems: readonly FinalizeProblem[]) =>
+  problems.map((p) => `${p.field} ${p.message}`).join('; ');
+
 /**
  * The host's invoice rules. Mutations may act only for the caller's tenants: another tenant's customer
  * or invoice answers FORBIDDEN, an id that exists nowhere NOT_FOUND. Every committed change bumps
@@ -258,7 +274,9 @@ export class InvoiceService {
 
   updateInvoice(viewer: Viewer, id: string, input: UpdateInvoiceInput): InvoiceRecord {
     const invoice = this.invoiceForChange(viewer, id);
-    if (invoice.status !== 'DRAFT') throw invalidTransition(id, invoice.status, 'edit');
+    // A finalized invoice stays editable, as on real field-service platforms (a corrected quantity, a
+    // late discount); each edit is one `invoice.updated` with a new version. A void one is history.
+    if (invoice.status === 'VOID') throw invalidTransition(id, invoice.status, 'edit');
     if (Object.keys(input).length === 0)
       throw badUserInput('input changes nothing: give at least one field', 'input');
     const customer = this.store.getCustomer(invoice.customerId);
@@ -279,22 +297,29 @@ export class InvoiceService {
       next.lines = validated.lines;
       next.nextLineNumber = validated.nextLineNumber;
     }
+    if (next.status === 'FINALIZED') {
+      // What finalizing required stays required: a finalized invoice never loses its lines or bill-to.
+      const problems = finalizeProblems(next);
+      if (problems.length > 0) {
+        throw badUserInput(
+          `Invoice ${id} is finalized and would no longer be complete: ${describe(problems)}`,
+          undefined,
+          { invoiceId: id, problems },
+        );
+      }
+    }
     return this.commit(next, 'invoice.updated');
   }
 
   finalizeInvoice(viewer: Viewer, id: string): InvoiceRecord {
     const invoice = this.invoiceForChange(viewer, id);
     if (invoice.status !== 'DRAFT') throw invalidTransition(id, invoice.status, 'finalize');
-    const problems: { field: string; message: string }[] = [];
-    if (invoice.lines.length === 0) problems.push({ field: 'lines', message: 'needs at least one line' });
-    if (!invoice.billTo?.name)
-      problems.push({ field: 'billTo', message: 'needs a bill-to party with a name' });
+    const problems = finalizeProblems(invoice);
     if (problems.length > 0) {
-      throw badUserInput(
-        `Invoice ${id} cannot be finalized: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
-        undefined,
-        { invoiceId: id, problems },
-      );
+      throw badUserInput(`Invoice ${id} cannot be finalized: ${describe(problems)}`, undefined, {
+        invoiceId: id,
+        problems,
+      });
     }
     const next = structuredClone(invoice);
     next.status = 'FINALIZED';

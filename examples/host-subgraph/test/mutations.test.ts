@@ -205,21 +205,76 @@ describe('invoice lifecycle', () => {
   });
 });
 
+describe('editing a finalized invoice', () => {
+  it('keeps it FINALIZED, bumps the version and emits invoice.updated per edit', async () => {
+    const before = host.store.getInvoice('inv-acme-1001')!;
+    tick(1);
+    const edited = await gql(
+      host.url,
+      UPDATE,
+      {
+        id: 'inv-acme-1001',
+        input: {
+          memo: 'Discount agreed on site',
+          lines: [
+            { description: 'Service call', itemKind: 'FEE', quantity: '1', unitPrice: '89.00', taxRate: '0' },
+          ],
+        },
+      },
+      acme,
+    );
+    expect(edited.errors).toBeUndefined();
+    expect(edited.data.updateInvoice).toMatchObject({
+      status: 'FINALIZED',
+      version: before.version + 1,
+      memo: 'Discount agreed on site',
+      finalizedAt: before.finalizedAt,
+      totals: { subtotal: '89.00', tax: '0.00', total: '89.00' },
+    });
+    tick(1);
+    const again = await gql(host.url, UPDATE, { id: 'inv-acme-1001', input: { memo: 'Second edit' } }, acme);
+    expect(again.data.updateInvoice).toMatchObject({ status: 'FINALIZED', version: before.version + 2 });
+    expect(events.map((e) => [e.type, e.status, e.version])).toEqual([
+      ['invoice.updated', 'FINALIZED', before.version + 1],
+      ['invoice.updated', 'FINALIZED', before.version + 2],
+    ]);
+  });
+
+  it('refuses an edit that would leave it without lines or without a bill-to party', async () => {
+    const noLines = await gql(host.url, UPDATE, { id: 'inv-acme-1001', input: { lines: [] } }, acme);
+    expect(noLines.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      invoiceId: 'inv-acme-1001',
+      problems: [{ field: 'lines', message: 'needs at least one line' }],
+    });
+    const noBillTo = await gql(host.url, UPDATE, { id: 'inv-acme-1001', input: { billTo: null } }, acme);
+    expect(noBillTo.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      problems: [{ field: 'billTo' }],
+    });
+    expect(host.store.getInvoice('inv-acme-1001')?.lines.length).toBeGreaterThan(0);
+    expect(host.store.getInvoice('inv-acme-1001')?.billTo).not.toBeNull();
+    expect(events).toEqual([]);
+  });
+
+  it("still refuses another tenant's finalized invoice", async () => {
+    const result = await gql(host.url, UPDATE, { id: 'inv-acme-1001', input: { memo: 'x' } }, nordlys);
+    expect(codes(result)).toEqual(['FORBIDDEN']);
+    expect(events).toEqual([]);
+  });
+});
+
 describe('illegal transitions', () => {
-  it('refuses to edit or finalize a FINALIZED invoice', async () => {
-    const edit = await gql(host.url, UPDATE, { id: 'inv-acme-1001', input: { memo: 'x' } }, acme);
-    expect(edit.data).toBeNull();
-    expect(edit.errors?.[0]?.extensions).toEqual({
+  it('refuses to finalize a FINALIZED invoice again', async () => {
+    const finalize = await gql(host.url, FINALIZE, { id: 'inv-acme-1001' }, acme);
+    expect(finalize.data).toBeNull();
+    expect(finalize.errors?.[0]?.extensions).toEqual({
       code: 'INVALID_STATE_TRANSITION',
       invoiceId: 'inv-acme-1001',
       status: 'FINALIZED',
-      action: 'edit',
-    });
-    const finalize = await gql(host.url, FINALIZE, { id: 'inv-acme-1001' }, acme);
-    expect(finalize.errors?.[0]?.extensions).toMatchObject({
-      code: 'INVALID_STATE_TRANSITION',
       action: 'finalize',
     });
+    expect(events).toEqual([]);
   });
 
   it('refuses to void a DRAFT or an already VOID invoice, and to edit a VOID one', async () => {

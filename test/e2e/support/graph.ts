@@ -37,9 +37,19 @@ export interface Graph {
  * child process serving the committed supergraph.graphql) in front of the demo host subgraph and this
  * subgraph, both in-process so tests can inspect them. Only the subgraph URLs differ from `npm start`.
  */
-export async function startGraph(options: { api?: Record<string, string> } = {}): Promise<Graph> {
+export async function startGraph(
+  options: {
+    api?: Record<string, string>;
+    /** The host announces finalize / edit / void to this subgraph through its QuickBooks hook. */
+    notifyQuickBooks?: boolean;
+  } = {},
+): Promise<Graph> {
   const api = await startTestApi(options.api);
-  const host = await startHostSubgraph({ port: 0, auth: { secret: TEST_JWT_SECRET } });
+  const host = await startHostSubgraph({
+    port: 0,
+    auth: { secret: TEST_JWT_SECRET },
+    ...(options.notifyQuickBooks ? { quickbooksNotify: { url: api.url } } : {}),
+  });
   const port = await freePort();
   const { child: gateway, output } = spawnGateway(
     gatewayEnv(port, { HOST_SUBGRAPH_URL: host.url, QUICKBOOKS_SUBGRAPH_URL: api.url }),

@@ -34,7 +34,7 @@ const EXPECTED: Record<SyncEvent, readonly Cell[]> = {
   EXHAUSTED: /*    */ [X, Q, D, X, X, D, X],
   DISMISSED: /*    */ [X, X, X, X, N, N, N],
   RETRY_REQUESTED: [Q, X, X, X, Q, Q, Q],
-  VOIDED: /*       */ [X, N, X, X, N, N, N],
+  VOIDED: /*       */ [X, N, N, X, N, N, N],
 };
 
 const cells = SYNC_EVENTS.flatMap((event) =>

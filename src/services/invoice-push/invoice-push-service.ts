@@ -1,0 +1,583 @@
+import type { HostInvoiceSource } from '../../host/host-invoices.js';
+import type { Logger } from '../../logger.js';
+import type { Models } from '../../models/index.js';
+import type { QuickBooksClient } from '../../quickbooks/client.js';
+import { isQuickBooksError, QuickBooksError } from '../../quickbooks/errors.js';
+import {
+  buildQuickBooksInvoice,
+  type BuildInvoiceOptions,
+  type BuildInvoiceResult,
+  type QuickBooksInvoicePayload,
+} from '../../sync/build-invoice.js';
+import type { PlatformBillTo, PlatformInvoice } from '../../sync/platform-invoice.js';
+import type { InvoicePushJobData } from '../../workers/invoice-push-job.js';
+import type { JudgedMapping } from '../mappings/mapping-service.js';
+import type { QuickBooksSettings } from '../quickbooks-settings.js';
+import type { ReferenceSnapshot } from '../reference-data/types.js';
+import type { SyncLogError, SyncLogRecord } from '../sync-log.js';
+import type { InvoiceKey, PushRecord, SyncErrorInfo, SyncStatusService } from '../sync-status.js';
+import {
+  actionFromProblems,
+  classifyFailure,
+  DUPLICATE_DOC_NUMBER_FAULT,
+  PushActionRequired,
+  underlyingFailure,
+  type FailureClass,
+} from './failures.js';
+import { findCreatedInvoice, invoicesWithDocNumber, isCopyOf, type QuickBooksInvoice } from './lookup.js';
+import { createRequestId, updateRequestId, voidRequestId } from './request-ids.js';
+
+export type PushClient = Pick<
+  QuickBooksClient,
+  'read' | 'queryPage' | 'query' | 'create' | 'sparseUpdate' | 'void'
+>;
+
+export interface InvoicePushDeps {
+  models: Pick<Models, 'customers'>;
+  host: HostInvoiceSource;
+  syncStatus: Pick<SyncStatusService, 'transition' | 'pushRecord' | 'recordPendingCreate'>;
+  syncLog: { record(entry: SyncLogRecord): Promise<unknown> };
+  clientFor(tenantId: string, realmId: string): PushClient;
+  referenceData: { get(tenantId: string): Promise<ReferenceSnapshot> };
+  mappings: { list(tenantId: string): Promise<JudgedMapping[]> };
+  settings: { get(tenantId: string): Promise<QuickBooksSettings> };
+  customers: { ensureCustomer(tenantId: string, realmId: string, billTo: PlatformBillTo): Promise<string> };
+  now: () => Date;
+  logger: Pick<Logger, 'info' | 'warn'>;
+}
+
+export interface PushRequest {
+  job: InvoicePushJobData;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** No retry follows a retryable failure of this attempt: it goes to the dead letter. */
+  lastAttempt: boolean;
+}
+
+/** How QuickBooks came to hold the pushed version. */
+export type PushOperation = 'CREATED' | 'UPDATED' | 'ADOPTED' | 'LINKED' | 'VOIDED';
+
+export type PushResult =
+  | {
+      outcome: 'SYNCED';
+      operation: PushOperation;
+      quickbooksInvoiceId: string;
+      syncToken: string;
+      docNumber?: string;
+    }
+  /** The host voided the invoice before QuickBooks ever received it: nothing to push. */
+  | { outcome: 'NOT_IN_QUICKBOOKS' }
+  /** The state table refused the attempt (a stale job): nothing was sent. */
+  | { outcome: 'SKIPPED'; reason: string }
+  | { outcome: 'ACTION_REQUIRED'; error: SyncErrorInfo }
+  /** Retryable; `exhausted` when this was the last attempt (the invoice is DEAD). */
+  | { outcome: 'FAILED'; error: SyncErrorInfo; exhausted: boolean; cause: unknown }
+  /** QuickBooks throttled the realm: delay the job without spending an attempt. */
+  | { outcome: 'THROTTLED'; retryAfterMs?: number; cause: unknown }
+  /** The tenant's QuickBooks authorization is gone: park the job until a reconnect. */
+  | { outcome: 'PAUSED'; cause: unknown };
+
+interface Attempt {
+  key: InvoiceKey;
+  realmId: string;
+  client: PushClient;
+  request: PushRequest;
+  /** The requestid of the attempt's last write, for the log. */
+  requestId?: string;
+  intuitTid?: string;
+}
+
+interface Built {
+  invoice: PlatformInvoice;
+  snapshot: ReferenceSnapshot;
+  mappings: JudgedMapping[];
+  settings: QuickBooksSettings;
+  customerId: string;
+}
+
+/** A customer id no QuickBooks company uses: the first build only looks for problems. */
+const NO_CUSTOMER_YET = '0';
+/** SUFFIX tries "<number>-2" up to this; beyond, a person should look. */
+const MAX_SUFFIX = 9;
+
+/**
+ * Pushes one invoice of one tenant to that tenant's QuickBooks company, once. See docs/architecture.md
+ * ("Invoice push"). Every outcome is recorded through the sync state table and one sync log entry per
+ * entity; the caller (the worker) only maps the result to BullMQ.
+ */
+export class InvoicePushService {
+  constructor(private readonly deps: InvoicePushDeps) {}
+
+  async push(request: PushRequest): Promise<PushResult> {
+    const key: InvoiceKey = { tenantId: request.job.tenantId, invoiceId: request.job.invoiceId };
+    let realmId: string;
+    try {
+      realmId = await this.connectedRealm(key.tenantId);
+    } catch (error) {
+      // Not connected: park. Anything else (the database away) fails the attempt for BullMQ to retry.
+      if (isQuickBooksError(error, 'reauthorization')) return { outcome: 'PAUSED', cause: error };
+      throw error;
+    }
+    const started = await this.deps.syncStatus.transition(key, 'STARTED', {});
+    if (!started.applied) {
+      if (started.reason === 'CONTENDED') {
+        const cause = new Error('the invoice status kept changing; the push is retried');
+        return this.failed({ key, realmId, request } as Attempt, classifyFailure(cause), cause, Date.now());
+      }
+      return { outcome: 'SKIPPED', reason: `the invoice is ${started.status.state}` };
+    }
+    const attempt: Attempt = { key, realmId, request, client: this.deps.clientFor(key.tenantId, realmId) };
+    const startedAt = Date.now();
+    try {
+      const result = await this.attempt(attempt);
+      await this.log(attempt, {
+        outcome: 'SUCCEEDED',
+        durationMs: Date.now() - startedAt,
+        ...(result.outcome === 'SYNCED' ? { quickbooksId: result.quickbooksInvoiceId } : {}),
+      });
+      return result;
+    } catch (thrown) {
+      const error = underlyingFailure(thrown);
+      return this.failed(attempt, classifyFailure(error), error, startedAt);
+    }
+  }
+
+  /** The realm the tenant is connected to; the vault's `reauthorization` error when it is not usable. */
+  private async connectedRealm(tenantId: string): Promise<string> {
+    const doc = await this.deps.models.customers
+      .findById(tenantId, { 'integrations.quickbooks.state': 1, 'integrations.quickbooks.realmId': 1 })
+      .lean<{ integrations?: { quickbooks?: { state?: string; realmId?: string | null } | null } | null }>();
+    const connection = doc?.integrations?.quickbooks;
+    if (connection?.state !== 'CONNECTED' || !connection.realmId) {
+      throw new QuickBooksError({
+        kind: 'reauthorization',
+        code: connection?.state === 'NEEDS_REAUTH' ? 'needs_reauth' : 'not_connected',
+        message: `QuickBooks is not connected for tenant "${tenantId}" (${connection?.state ?? 'DISCONNECTED'})`,
+      });
+    }
+    return connection.realmId;
+  }
+
+  private async failed(
+    attempt: Attempt,
+    failure: FailureClass,
+    cause: unknown,
+    startedAt: number,
+  ): Promise<PushResult> {
+    const { key } = attempt;
+    const { error } = failure;
+    const exhausted = failure.kind === 'retry' && attempt.request.lastAttempt;
+    if (failure.kind === 'action') {
+      await this.deps.syncStatus.transition(key, 'NEEDS_ACTION', { error });
+    } else if (exhausted) {
+      await this.deps.syncStatus.transition(key, 'EXHAUSTED', { error });
+    } else {
+      await this.deps.syncStatus.transition(key, 'FAILED_RETRYABLE', { error });
+    }
+    const intuitTid = error.intuitTid ?? attempt.intuitTid;
+    await this.log(attempt, {
+      outcome: 'FAILED',
+      durationMs: Date.now() - startedAt,
+      error: logError(error, 'detail' in failure ? failure.detail : undefined),
+      ...(intuitTid ? { intuitTid } : {}),
+    });
+    this.deps.logger.warn(
+      { tenantId: key.tenantId, invoiceId: key.invoiceId, code: error.code, kind: failure.kind, err: cause },
+      'invoice push attempt failed',
+    );
+    switch (failure.kind) {
+      case 'action':
+        return { outcome: 'ACTION_REQUIRED', error };
+      case 'retry':
+        return { outcome: 'FAILED', error, exhausted, cause };
+      case 'throttled':
+        return { outcome: 'THROTTLED', retryAfterMs: failure.retryAfterMs, cause };
+      case 'park':
+        return { outcome: 'PAUSED', cause };
+    }
+  }
+
+  private async attempt(attempt: Attempt): Promise<PushResult> {
+    const { key } = attempt;
+    const record = await this.deps.syncStatus.pushRecord(key);
+    const invoice = await this.deps.host.load(key.tenantId, key.invoiceId);
+    if (!invoice || invoice.tenantId !== key.tenantId) {
+      throw new PushActionRequired(
+        'INVOICE_NOT_FOUND',
+        `The platform has no invoice ${key.invoiceId} for this customer; nothing was sent to QuickBooks. Dismiss this error if the invoice was deleted.`,
+      );
+    }
+    if (invoice.status === 'VOID') return this.propagateVoid(attempt, record, invoice);
+    if (invoice.status === 'DRAFT') {
+      throw new PushActionRequired(
+        'INVOICE_NOT_FINALIZED',
+        `Invoice ${invoice.number} is a draft; finalize it in the platform, then it goes to QuickBooks.`,
+      );
+    }
+    const [snapshot, mappings, settings] = await Promise.all([
+      this.deps.referenceData.get(key.tenantId),
+      this.deps.mappings.list(key.tenantId),
+      this.deps.settings.get(key.tenantId),
+    ]);
+    // Everything but the customer first: a missing mapping or closed books must stop the push before any
+    // QuickBooks write, the customer's create included.
+    const probe = buildQuickBooksInvoice({
+      invoice,
+      mappings,
+      snapshot,
+      settings,
+      customerId: NO_CUSTOMER_YET,
+    });
+    if (probe.problems.length > 0) throw actionFromProblems(probe.problems);
+    if (!invoice.billTo) {
+      throw new PushActionRequired(
+        'BILL_TO_MISSING',
+        `Invoice ${invoice.number} has no bill-to party; QuickBooks needs a customer. Add one in the platform.`,
+      );
+    }
+    const customerId = await this.ensureCustomer(attempt, invoice.billTo);
+    const built: Built = { invoice, snapshot, mappings, settings, customerId };
+
+    if (record.quickbooksInvoiceId) return this.update(attempt, built, record, record.quickbooksInvoiceId);
+    if (record.pendingCreate) {
+      // An earlier attempt stored its create and may have sent it before it died or lost the answer.
+      const found = await findCreatedInvoice(attempt.client, {
+        platformInvoiceId: invoice.id,
+        quickbooksCustomerId: record.pendingCreate.quickbooksCustomerId,
+        txnDate: record.pendingCreate.txnDate,
+        ...(record.pendingCreate.docNumber ? { docNumber: record.pendingCreate.docNumber } : {}),
+      });
+      if (found) return this.adopt(attempt, built, found, record.pendingCreate.hostVersion);
+      return this.create(attempt, built, record, record.pendingCreate.docNumber);
+    }
+    return this.createWithNumbering(attempt, built, record);
+  }
+
+  private async ensureCustomer(attempt: Attempt, billTo: PlatformBillTo): Promise<string> {
+    const { key, realmId } = attempt;
+    const startedAt = Date.now();
+    const entry = {
+      tenantId: key.tenantId,
+      entityType: 'QUICKBOOKS_CUSTOMER' as const,
+      entityId: billTo.name,
+      operation: 'QUICKBOOKS_CUSTOMER_UPSERT' as const,
+      attempt: attempt.request.attempt,
+      trigger: attempt.request.job.trigger,
+      realmId,
+    };
+    try {
+      const id = await this.deps.customers.ensureCustomer(key.tenantId, realmId, billTo);
+      await this.deps.syncLog.record({
+        ...entry,
+        outcome: 'SUCCEEDED',
+        quickbooksId: id,
+        durationMs: Date.now() - startedAt,
+      });
+      return id;
+    } catch (error) {
+      const failure = classifyFailure(underlyingFailure(error));
+      await this.deps.syncLog.record({
+        ...entry,
+        outcome: 'FAILED',
+        durationMs: Date.now() - startedAt,
+        error: logError(failure.error, 'detail' in failure ? failure.detail : undefined),
+        ...(failure.error.intuitTid ? { intuitTid: failure.error.intuitTid } : {}),
+      });
+      throw error;
+    }
+  }
+
+  private build(built: Built, options: BuildInvoiceOptions = {}): BuildInvoiceResult {
+    const result = buildQuickBooksInvoice({
+      invoice: built.invoice,
+      mappings: built.mappings,
+      snapshot: built.snapshot,
+      settings: built.settings,
+      customerId: built.customerId,
+      options,
+    });
+    if (result.problems.length > 0) throw actionFromProblems(result.problems);
+    return result;
+  }
+
+  /**
+   * A first create when the company takes custom numbers checks the number first: our own earlier copy
+   * is adopted; someone else's follows the tenant's existing-number setting (LINK / SUFFIX / STOP).
+   */
+  private async createWithNumbering(attempt: Attempt, built: Built, record: PushRecord): Promise<PushResult> {
+    if (!built.snapshot.facts.customTxnNumbers) return this.create(attempt, built, record, undefined);
+    const number = built.invoice.number;
+    const holders = await invoicesWithDocNumber(attempt.client, number);
+    const ours = holders.find((row) => isCopyOf(row, built.invoice.id));
+    if (ours) return this.adopt(attempt, built, ours, undefined);
+    if (holders.length === 0) return this.create(attempt, built, record, number);
+    const holder = holders[0]!;
+    switch (built.settings.existingInvoiceNumber) {
+      case 'LINK':
+        return this.update(attempt, built, record, holder.Id, holder, 'LINKED');
+      case 'SUFFIX':
+        return this.create(attempt, built, record, await this.freeSuffix(attempt, built.invoice));
+      case 'STOP':
+        throw docNumberTaken(number, holder.Id);
+    }
+  }
+
+  private async freeSuffix(attempt: Attempt, invoice: PlatformInvoice): Promise<string> {
+    for (let n = 2; n <= MAX_SUFFIX; n++) {
+      const candidate = `${invoice.number}-${n}`;
+      const holders = await invoicesWithDocNumber(attempt.client, candidate);
+      if (holders.length === 0 || holders.some((row) => isCopyOf(row, invoice.id))) return candidate;
+    }
+    throw new PushActionRequired(
+      'DOC_NUMBER_EXISTS',
+      `Invoice numbers ${invoice.number} to ${invoice.number}-${MAX_SUFFIX} are all taken in QuickBooks; renumber the invoice or change the existing-number setting.`,
+    );
+  }
+
+  /**
+   * The create, exactly once: its requestid (derived from tenant, realm, invoice and create generation)
+   * and look-up keys are stored before the first send. An ambiguous failure (timeout, dropped
+   * connection, committed then dropped) is followed by a look-up; only when QuickBooks holds no copy is
+   * the same request sent again, once. A crash anywhere leaves the pending create for the next attempt,
+   * which looks up before sending (see `attempt`).
+   */
+  private async create(
+    attempt: Attempt,
+    built: Built,
+    record: PushRecord,
+    docNumber: string | undefined,
+  ): Promise<PushResult> {
+    const result = this.build(built, docNumber !== undefined ? { docNumber } : {});
+    const payload = result.payload;
+    const generation = record.pendingCreate?.generation ?? record.createGeneration;
+    const requestId = createRequestId(attempt.key.tenantId, attempt.realmId, built.invoice.id, generation);
+    const lookupKeys = {
+      platformInvoiceId: built.invoice.id,
+      quickbooksCustomerId: built.customerId,
+      txnDate: payload.TxnDate,
+      ...(payload.DocNumber !== undefined ? { docNumber: payload.DocNumber } : {}),
+    };
+    await this.deps.syncStatus.recordPendingCreate(attempt.key, {
+      requestId,
+      generation,
+      ...(payload.DocNumber !== undefined ? { docNumber: payload.DocNumber } : {}),
+      quickbooksCustomerId: built.customerId,
+      txnDate: payload.TxnDate,
+      hostVersion: built.invoice.version,
+      startedAt: this.deps.now(),
+    });
+    attempt.requestId = requestId;
+    for (let send = 1; ; send++) {
+      try {
+        const { entity, intuitTid } = await attempt.client.create<QuickBooksInvoice>(
+          'Invoice',
+          { ...payload },
+          { requestId },
+        );
+        attempt.intuitTid = intuitTid;
+        return this.succeeded(attempt, entity, 'CREATED');
+      } catch (error) {
+        if (isQuickBooksError(error, 'ambiguous') && send === 1) {
+          const found = await findCreatedInvoice(attempt.client, lookupKeys);
+          if (found) return this.adopt(attempt, built, found, built.invoice.version);
+          continue;
+        }
+        if (isQuickBooksError(error, 'validation') && error.code === DUPLICATE_DOC_NUMBER_FAULT) {
+          // Someone took the number between our check and the create (or 6140 guards a copy of ours).
+          const found = await findCreatedInvoice(attempt.client, lookupKeys);
+          if (found) return this.adopt(attempt, built, found, built.invoice.version);
+          throw new PushActionRequired(
+            'DOC_NUMBER_EXISTS',
+            `QuickBooks refused invoice number ${payload.DocNumber ?? built.invoice.number} as a duplicate (6140). Renumber the invoice or the QuickBooks one, then retry.`,
+            error.intuitTid,
+            error.detail,
+          );
+        }
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * QuickBooks already holds our copy (found by a look-up). When it was built from an older host version,
+   * or for another customer, the current version is applied by an update.
+   */
+  private async adopt(
+    attempt: Attempt,
+    built: Built,
+    found: QuickBooksInvoice,
+    builtFromVersion: number | undefined,
+  ): Promise<PushResult> {
+    if (builtFromVersion === built.invoice.version && found.CustomerRef?.value === built.customerId) {
+      return this.succeeded(attempt, found, 'ADOPTED');
+    }
+    return this.update(attempt, built, undefined, found.Id, found, 'ADOPTED');
+  }
+
+  /**
+   * A sparse update of the whole payload (every line: `Line` is all-or-nothing) over the SyncToken we
+   * hold; 5010 (stale SyncToken: someone edited it in QuickBooks) re-reads it and applies ours once more.
+   */
+  private async update(
+    attempt: Attempt,
+    built: Built,
+    record: PushRecord | undefined,
+    quickbooksInvoiceId: string,
+    current?: QuickBooksInvoice,
+    operation: PushOperation = 'UPDATED',
+  ): Promise<PushResult> {
+    const docNumber = current?.DocNumber ?? record?.quickbooksDocNumber;
+    // The DocNumber QuickBooks holds stays (a suffixed or adopted number); QuickBooks-numbered invoices
+    // send none, so the builder leaves it out.
+    const result = this.build(
+      built,
+      built.snapshot.facts.customTxnNumbers && docNumber !== undefined ? { docNumber } : {},
+    );
+    let syncToken = current?.SyncToken ?? record?.quickbooksSyncToken;
+    if (syncToken === undefined) syncToken = (await this.read(attempt, quickbooksInvoiceId)).SyncToken;
+    for (let round = 1; ; round++) {
+      const requestId = updateRequestId(
+        attempt.key.tenantId,
+        attempt.realmId,
+        quickbooksInvoiceId,
+        built.invoice.version,
+        syncToken,
+      );
+      attempt.requestId = requestId;
+      try {
+        const { entity, intuitTid } = await attempt.client.sparseUpdate<QuickBooksInvoice>(
+          'Invoice',
+          {
+            ...(result.payload as QuickBooksInvoicePayload & Record<string, unknown>),
+            Id: quickbooksInvoiceId,
+            SyncToken: syncToken,
+          },
+          { requestId },
+        );
+        attempt.intuitTid = intuitTid;
+        return this.succeeded(attempt, entity, operation);
+      } catch (error) {
+        if (isQuickBooksError(error, 'stale_object') && round === 1) {
+          syncToken = (await this.read(attempt, quickbooksInvoiceId)).SyncToken;
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  private async read(attempt: Attempt, quickbooksInvoiceId: string): Promise<QuickBooksInvoice> {
+    const { entity, intuitTid } = await attempt.client.read<QuickBooksInvoice>(
+      'Invoice',
+      quickbooksInvoiceId,
+    );
+    attempt.intuitTid = intuitTid;
+    return entity;
+  }
+
+  /**
+   * The host voided the invoice. QuickBooks holds it (we recorded it, or a pending create's look-up finds
+   * it): void it there, which keeps the document with zero amounts. Otherwise there is nothing to push.
+   */
+  private async propagateVoid(
+    attempt: Attempt,
+    record: PushRecord,
+    invoice: PlatformInvoice,
+  ): Promise<PushResult> {
+    let target: QuickBooksInvoice | undefined;
+    if (record.quickbooksInvoiceId) {
+      target = await this.read(attempt, record.quickbooksInvoiceId);
+    } else if (record.pendingCreate) {
+      target = await findCreatedInvoice(attempt.client, {
+        platformInvoiceId: invoice.id,
+        quickbooksCustomerId: record.pendingCreate.quickbooksCustomerId,
+        txnDate: record.pendingCreate.txnDate,
+        ...(record.pendingCreate.docNumber ? { docNumber: record.pendingCreate.docNumber } : {}),
+      });
+    }
+    if (!target) {
+      const voided = await this.deps.syncStatus.transition(attempt.key, 'VOIDED', {});
+      if (!voided.applied) return { outcome: 'SKIPPED', reason: `the invoice is ${voided.status.state}` };
+      return { outcome: 'NOT_IN_QUICKBOOKS' };
+    }
+    // A void already applied (an earlier attempt whose answer was lost) is not sent again.
+    if ((target.PrivateNote ?? '').startsWith('Voided')) return this.succeeded(attempt, target, 'VOIDED');
+    const requestId = voidRequestId(attempt.key.tenantId, attempt.realmId, target.Id, target.SyncToken);
+    attempt.requestId = requestId;
+    const { entity, intuitTid } = await attempt.client.void<QuickBooksInvoice>(
+      'Invoice',
+      { Id: target.Id, SyncToken: target.SyncToken },
+      { requestId },
+    );
+    attempt.intuitTid = intuitTid;
+    return this.succeeded(attempt, entity, 'VOIDED');
+  }
+
+  private async succeeded(
+    attempt: Attempt,
+    entity: QuickBooksInvoice,
+    operation: PushOperation,
+  ): Promise<PushResult> {
+    await this.deps.syncStatus.transition(attempt.key, 'SUCCEEDED', {
+      quickbooksInvoiceId: entity.Id,
+      quickbooksSyncToken: entity.SyncToken,
+      ...(entity.DocNumber ? { quickbooksDocNumber: entity.DocNumber } : {}),
+    });
+    return {
+      outcome: 'SYNCED',
+      operation,
+      quickbooksInvoiceId: entity.Id,
+      syncToken: entity.SyncToken,
+      ...(entity.DocNumber ? { docNumber: entity.DocNumber } : {}),
+    };
+  }
+
+  private async log(
+    attempt: Attempt,
+    entry: Pick<SyncLogRecord, 'outcome' | 'durationMs' | 'quickbooksId' | 'error' | 'intuitTid'>,
+  ): Promise<void> {
+    const { key, request } = attempt;
+    const intuitTid = entry.intuitTid ?? attempt.intuitTid;
+    try {
+      await this.deps.syncLog.record({
+        tenantId: key.tenantId,
+        entityType: 'INVOICE',
+        entityId: key.invoiceId,
+        operation: 'INVOICE_PUSH',
+        attempt: request.attempt,
+        trigger: request.job.trigger,
+        realmId: attempt.realmId,
+        ...(attempt.requestId ? { requestId: attempt.requestId } : {}),
+        ...entry,
+        ...(intuitTid ? { intuitTid } : {}),
+      });
+    } catch (error) {
+      // The push's outcome is recorded in the sync state already; a lost log line must not redo the push.
+      this.deps.logger.warn(
+        { tenantId: key.tenantId, invoiceId: key.invoiceId, err: error },
+        'sync log entry not written',
+      );
+    }
+  }
+}
+
+function docNumberTaken(
+  number: string,
+  holderId: string | undefined,
+  intuitTid?: string,
+): PushActionRequired {
+  return new PushActionRequired(
+    'DOC_NUMBER_EXISTS',
+    `Invoice number ${number} already exists in QuickBooks${holderId ? ` (QuickBooks invoice ${holderId})` : ''} and the existing-number setting is STOP. Renumber one of them, or set existing invoice numbers to LINK or SUFFIX, then retry.`,
+    intuitTid,
+  );
+}
+
+function logError(error: SyncErrorInfo, detail: string | undefined): SyncLogError {
+  return {
+    code: error.code,
+    message: error.message,
+    retryable: error.retryable,
+    ...(detail ? { detail } : {}),
+  };
+}

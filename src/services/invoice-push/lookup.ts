@@ -1,0 +1,75 @@
+import type { QuickBooksClient, QuickBooksEntity } from '../../quickbooks/client.js';
+import { queryableLiteral } from '../../sync/customer-identity.js';
+
+/** The fields of a QuickBooks Invoice the push reads back. */
+export interface QuickBooksInvoice extends QuickBooksEntity {
+  DocNumber?: string;
+  PrivateNote?: string;
+  TxnDate?: string;
+  CustomerRef?: { value: string; name?: string };
+  TotalAmt?: number;
+}
+
+/**
+ * The builder writes `Platform invoice <number> (<id>)` into PrivateNote (build-invoice.ts); the id in
+ * parentheses is what marks an invoice as the copy of that platform invoice. The parentheses keep
+ * `inv-1` from matching `inv-10`. A void prefixes "Voided" and keeps the rest, so the marker survives.
+ */
+export function isCopyOf(invoice: QuickBooksInvoice, platformInvoiceId: string): boolean {
+  return (invoice.PrivateNote ?? '').includes(`(${platformInvoiceId})`);
+}
+
+type LookupClient = Pick<QuickBooksClient, 'queryPage' | 'query'>;
+
+/** Invoices holding a DocNumber, any customer (a number taken by someone else matters too). */
+export async function invoicesWithDocNumber(
+  client: LookupClient,
+  docNumber: string,
+): Promise<QuickBooksInvoice[]> {
+  const { literal, complete } = queryableLiteral(docNumber);
+  // A number QuickBooks cannot compare exactly (non-Latin-1) is read by its prefix and then filtered.
+  const sql = complete
+    ? `SELECT * FROM Invoice WHERE DocNumber = '${literal}'`
+    : `SELECT * FROM Invoice WHERE DocNumber LIKE '${literal}%'`;
+  const page = await client.queryPage<QuickBooksInvoice>(sql, { maxResults: 100 });
+  return page.rows.filter((row) => row.DocNumber === docNumber);
+}
+
+export interface CreateLookupKeys {
+  platformInvoiceId: string;
+  quickbooksCustomerId: string;
+  txnDate: string;
+  /** Absent when QuickBooks numbers the invoice itself. */
+  docNumber?: string;
+}
+
+/**
+ * The QuickBooks invoice an earlier create of this platform invoice made, if QuickBooks holds one.
+ *
+ * With a DocNumber sent: the invoices with that number, confirmed by the PrivateNote marker and the
+ * CustomerRef. Without one (custom transaction numbers off: QuickBooks picks the number, so there is none
+ * to look up), by the other keys the payload fixed and Intuit lets us filter on (Invoice reference:
+ * CustomerRef filterable, TxnDate filterable): the bill-to customer's invoices of that date, confirmed by
+ * the marker. Neither key depends on 6140 duplicate checking.
+ */
+export async function findCreatedInvoice(
+  client: LookupClient,
+  keys: CreateLookupKeys,
+): Promise<QuickBooksInvoice | undefined> {
+  const ours = (row: QuickBooksInvoice) =>
+    isCopyOf(row, keys.platformInvoiceId) && row.CustomerRef?.value === keys.quickbooksCustomerId;
+  if (keys.docNumber !== undefined) {
+    return (await invoicesWithDocNumber(client, keys.docNumber)).find(ours);
+  }
+  const customer = queryableLiteral(keys.quickbooksCustomerId).literal;
+  const date = queryableLiteral(keys.txnDate).literal;
+  // ORDERBY Id keeps pages stable while the customer gains invoices; one customer's invoices of one day
+  // rarely fill a page, and a match ends the scan.
+  for await (const row of client.query<QuickBooksInvoice>(
+    `SELECT * FROM Invoice WHERE CustomerRef = '${customer}' AND TxnDate = '${date}' ORDERBY Id`,
+    { pageSize: 100 },
+  )) {
+    if (ours(row)) return row;
+  }
+  return undefined;
+}

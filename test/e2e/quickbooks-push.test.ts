@@ -1,0 +1,250 @@
+/**
+ * Issue 11's happy path as a person sees it, every part real and over the network: an admin connects
+ * QuickBooks and maps items through the federated gateway, finalizes an invoice in the host, and watches
+ * the subscription go QUEUED -> SYNCING -> SYNCED while the host's QuickBooks hook notifies this subgraph
+ * and a worker process (its own process, as deployed) reads the invoice back through the gateway and
+ * pushes it to the emulator. Then the invoice is read back from the emulator, to the cent.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { gql } from 'graphql-request';
+import type { Client } from 'graphql-ws';
+import { startSandbox, type Sandbox } from '../../sandbox/src/index.js';
+import { QUICKBOOKS_CALLBACK_PATH } from '../../src/config.js';
+import { freePort } from '../../scripts/services/index.js';
+import { Browser, choose, readForm } from '../support/connect-browser.js';
+import { startEntry, type EntryProcess } from '../support/entry-process.js';
+import { eventually, TEST_JWT_SECRET } from '../support/harness.js';
+import { startGraph, type Graph } from './support/graph.js';
+
+const TENANT = 'cust-acme-us';
+const REALM = '9341455130166501';
+const admin = { userId: 'admin-1', tenants: [TENANT], adminOf: [TENANT] };
+const member = { userId: 'member-1', tenants: [TENANT] };
+
+let sandbox: Sandbox;
+let graph: Graph;
+let worker: EntryProcess;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0, settings: { oauth: { authorizeMode: 'manual' } } });
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  sandbox.control.updateApp(sandbox.app.clientId, {
+    redirectUris: [...sandbox.app.redirectUris, `${publicUrl}${QUICKBOOKS_CALLBACK_PATH}`],
+  });
+  graph = await startGraph({
+    api: {
+      PORT: String(port),
+      PUBLIC_URL: publicUrl,
+      QUICKBOOKS_EMULATOR_URL: sandbox.url,
+      QUICKBOOKS_PUSH_DEBOUNCE_MS: '300',
+    },
+    notifyQuickBooks: true,
+  });
+  const { config } = graph.api;
+  worker = startEntry('src/workers/index.ts', {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    MONGODB_URI: config.mongo.uri,
+    MONGODB_DB_NAME: config.mongo.dbName,
+    REDIS_URL: config.redis.url,
+    REDIS_PREFIX: config.redis.prefix,
+    AUTH_MODE: 'jwt',
+    AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    QUICKBOOKS_EMULATOR_URL: sandbox.url,
+    // The worker reads invoices the way the frontend does: through the gateway, as a service.
+    HOST_GRAPHQL_URL: graph.gatewayUrl,
+  });
+  await worker.waitFor('workers started');
+}, 90_000);
+
+afterAll(async () => {
+  await worker?.stop();
+  await graph?.close();
+  await sandbox?.close();
+});
+
+async function connectThroughGateway(): Promise<void> {
+  const client = await graph.client(admin);
+  const { connectQuickBooks } = await client.request<{ connectQuickBooks: { authorizeUrl: string } }>(
+    gql`
+      mutation Connect($customerId: ID!) {
+        connectQuickBooks(customerId: $customerId) {
+          authorizeUrl
+        }
+      }
+    `,
+    { customerId: TENANT },
+  );
+  const browser = new Browser();
+  const consent = await browser.get(connectQuickBooks.authorizeUrl);
+  const form = readForm(consent.text, consent.url);
+  const toCallback = await browser.submit(form, choose(form, REALM, 'Connect'));
+  const back = await browser.get(toCallback.location!);
+  expect(back.status).toBe(303);
+}
+
+async function mapThroughGateway(): Promise<void> {
+  const items = sandbox.control.listEntities(REALM, 'Item') as { Id: string; Name: string }[];
+  const taxCodes = sandbox.control.listEntities(REALM, 'TaxCode') as { Id: string; Name: string }[];
+  const id = (rows: { Id: string; Name: string }[], name: string) => rows.find((r) => r.Name === name)!.Id;
+  const client = await graph.client(admin);
+  await client.request(
+    gql`
+      mutation Map($customerId: ID!, $entries: [QuickBooksMappingInput!]!) {
+        setQuickBooksMappings(customerId: $customerId, entries: $entries) {
+          sourceKey
+        }
+      }
+    `,
+    {
+      customerId: TENANT,
+      entries: [
+        { kind: 'ITEM', sourceKey: 'ITEM_KIND:LABOR', targetId: id(items, 'Hours') },
+        { kind: 'ITEM', sourceKey: 'ITEM_KIND:MATERIAL', targetId: id(items, 'Soil') },
+        { kind: 'TAX_CODE', sourceKey: 'TAX_RATE:0.0825', targetId: id(taxCodes, 'San Pablo') },
+      ],
+    },
+  );
+}
+
+/** Every state the invoice's subscription delivers, from the moment the gateway confirms it. */
+function follow(ws: Client, invoiceId: string) {
+  const states: string[] = [];
+  const dispose = ws.subscribe<{ quickbooksSyncStatusChanged: { status: { state: string } } }>(
+    {
+      query: `subscription ($invoiceId: ID!) {
+        quickbooksSyncStatusChanged(invoiceId: $invoiceId) { status { state } }
+      }`,
+      variables: { invoiceId },
+    },
+    {
+      next: (message) => {
+        const state = message.data?.quickbooksSyncStatusChanged.status.state;
+        if (state) states.push(state);
+      },
+      error: () => undefined,
+      complete: () => undefined,
+    },
+  );
+  return { states, dispose };
+}
+
+describe('an invoice finalized in the platform reaches QuickBooks through the whole graph', () => {
+  it('QUEUED -> SYNCING -> SYNCED live, then read back through the gateway and from the emulator', async () => {
+    await connectThroughGateway();
+    await mapThroughGateway();
+    const client = await graph.client(admin);
+    const { createInvoice } = await client.request<{ createInvoice: { id: string; number: string } }>(
+      gql`
+        mutation Create($input: CreateInvoiceInput!) {
+          createInvoice(input: $input) {
+            id
+            number
+          }
+        }
+      `,
+      {
+        input: {
+          customerId: TENANT,
+          billTo: { name: 'Dana Whitfield', email: 'dana.whitfield@example.com' },
+          lines: [
+            {
+              description: 'Repair labor',
+              itemKind: 'LABOR',
+              quantity: '2.5',
+              unitPrice: '96',
+              taxRate: '8.25',
+            },
+            {
+              description: 'Copper fittings',
+              itemKind: 'MATERIAL',
+              quantity: '3',
+              unitPrice: '4.99',
+              taxRate: '8.25',
+            },
+          ],
+        },
+      },
+    );
+    const ws = await graph.wsClient(member);
+    const live = follow(ws, createInvoice.id);
+    // The subscription reaches Redis through the gateway before the change happens.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    await client.request(
+      gql`
+        mutation Finalize($id: ID!) {
+          finalizeInvoice(id: $id) {
+            status
+          }
+        }
+      `,
+      { id: createInvoice.id },
+    );
+
+    await eventually(async () => (live.states.includes('SYNCED') ? true : undefined), 30_000);
+    live.dispose();
+    // Debounced: one push. QUEUED may be seen more than once only if the host notified twice.
+    expect(live.states.filter((s) => s !== 'QUEUED')).toEqual(['SYNCING', 'SYNCED']);
+    expect(live.states[0]).toBe('QUEUED');
+
+    const read = await (
+      await graph.client(member)
+    ).request<{
+      invoice: {
+        number: string;
+        totals: { total: string };
+        quickbooksSyncStatus: {
+          state: string;
+          quickbooksInvoiceId: string | null;
+          attempts: number;
+          lastSyncedAt: string | null;
+          lastError: unknown;
+        };
+      };
+    }>(
+      gql`
+        query Read($id: ID!) {
+          invoice(id: $id) {
+            number
+            totals {
+              total
+            }
+            quickbooksSyncStatus {
+              state
+              quickbooksInvoiceId
+              attempts
+              lastSyncedAt
+              lastError {
+                code
+              }
+            }
+          }
+        }
+      `,
+      { id: createInvoice.id },
+    );
+    const status = read.invoice.quickbooksSyncStatus;
+    expect(status).toMatchObject({ state: 'SYNCED', attempts: 1, lastError: null });
+    expect(status.lastSyncedAt).toBeTruthy();
+
+    const [copy] = (
+      sandbox.control.listEntities(REALM, 'Invoice') as {
+        Id: string;
+        TotalAmt: number;
+        PrivateNote?: string;
+        CustomerRef: { value: string };
+      }[]
+    ).filter((row) => row.PrivateNote?.includes(`(${createInvoice.id})`));
+    expect(copy?.Id).toBe(status.quickbooksInvoiceId);
+    // 2.5 × 96 = 240.00 and 3 × 4.99 = 14.97, 8.25 % tax on each: 19.80 + 1.24 = 21.04.
+    expect(copy?.TotalAmt).toBe(Number(read.invoice.totals.total));
+    expect(read.invoice.totals.total).toBe('276.01');
+    const customers = sandbox.control.listEntities(REALM, 'Customer') as {
+      Id: string;
+      DisplayName: string;
+    }[];
+    expect(customers.find((c) => c.Id === copy?.CustomerRef.value)?.DisplayName).toBe('Dana Whitfield');
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * A worker process killed (SIGKILL) while its invoice create is in flight, QuickBooks committing it
+ * afterwards: BullMQ hands the stalled job to another worker, which finds the stored pending create,
+ * looks the invoice up and adopts it. Exactly one QuickBooks invoice. The emulator's requestid replay is
+ * off, so the look-up is what prevents the duplicate.
+ */
+import { describe, expect, it, jest } from '@jest/globals';
+import { Queue } from 'bullmq';
+import { models } from '../../src/models/index.js';
+import { closeRedis, createRedis } from '../../src/redis.js';
+import { QueueName } from '../../src/workers/queues.js';
+import { INVOICE_PUSH_JOB_NAME, invoicePushJobOptions } from '../../src/workers/invoice-push-job.js';
+import { eventually, TEST_JWT_SECRET } from '../support/harness.js';
+import { startEntry } from '../support/entry-process.js';
+import { usePushRig } from '../support/push-rig.js';
+
+// BullMQ notices a dead worker's job when its 30 s lock lapses.
+jest.setTimeout(120_000);
+
+
+const push = usePushRig();
+
+describe('a worker killed mid-push', () => {
+  it('SIGKILL while the create is in flight, committed afterwards: the re-run adopts it, one invoice', async () => {
+    const rig = push();
+    const { config, sandbox } = rig.rig;
+    sandbox.control.updateSettings({ idempotency: { enabled: false } });
+    const company = await rig.company();
+    const invoice = rig.hostInvoice(company);
+    // The create is held, then committed after the worker is gone.
+    sandbox.control.injectFault({
+      match: { entity: 'invoice', operation: 'write', realmId: company.realmId },
+      action: { type: 'hang', ms: 3000, thenCommit: true },
+    });
+
+    const [keyId, key] = [...config.quickbooks.tokenKeys.keys.entries()][0]!;
+    const child = startEntry('src/workers/index.ts', {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      MONGODB_URI: config.mongo.uri,
+      ...(config.mongo.dbName ? { MONGODB_DB_NAME: config.mongo.dbName } : {}),
+      REDIS_URL: config.redis.url,
+      REDIS_PREFIX: config.redis.prefix,
+      AUTH_MODE: 'jwt',
+      AUTH_JWT_SECRET: TEST_JWT_SECRET,
+      QUICKBOOKS_EMULATOR_URL: sandbox.url,
+      QUICKBOOKS_TOKEN_KEYS: `${keyId}:${key.toString('base64')}`,
+      HOST_GRAPHQL_URL: rig.host.url,
+    });
+    const producer = createRedis(config.redis.url, 'producer');
+    const queue = new Queue(QueueName.invoicePush, { connection: producer, prefix: config.redis.prefix });
+    try {
+      await child.waitFor('workers started');
+      await rig.enqueued(company, invoice.id);
+      // Only the child runs jobs until it is killed.
+      await queue.add(
+        INVOICE_PUSH_JOB_NAME,
+        rig.jobData(company.tenant, invoice.id),
+        invoicePushJobOptions(company.tenant, invoice.id, 0),
+      );
+      const inFlight = await eventually(async () => {
+        const create = sandbox.control
+          .requests({ limit: 10_000 })
+          .find((r) => r.realmId === company.realmId && r.entity === 'invoice' && r.method === 'POST');
+        return create && create.status === null ? create : undefined;
+      }, 30_000);
+      expect(inFlight.requestid).toMatch(/^inv-/);
+      const record = await rig.pushRecord(company, invoice.id);
+      expect(record.pendingCreate?.requestId).toBe(inFlight.requestid);
+      child.kill();
+      await child.exited;
+
+      // QuickBooks commits the held create with nobody listening.
+      await eventually(
+        async () => (rig.copiesOf(company, invoice.id).length === 1 ? true : undefined),
+        10_000,
+      );
+      expect((await rig.status(company, invoice.id)).state).toBe('SYNCING');
+
+      const { worker } = await rig.startWorker();
+      expect(worker.isRunning()).toBe(true);
+      const synced = await eventually(async () => {
+        const status = await rig.status(company, invoice.id);
+        return status.state === 'SYNCED' ? status : undefined;
+      }, 90_000);
+      const copies = rig.copiesOf(company, invoice.id);
+      expect(copies).toHaveLength(1);
+      expect(synced.quickbooksInvoiceId).toBe(copies[0]!.Id);
+      const log = await models.syncLogs.find({ tenantId: company.tenant, operation: 'INVOICE_PUSH' }).lean();
+      expect(log.map((entry) => entry.outcome)).toEqual(['SUCCEEDED']);
+    } finally {
+      await queue.close();
+      await closeRedis(producer);
+      child.kill();
+      sandbox.control.updateSettings({ idempotency: { enabled: true } });
+    }
+  });
+});
