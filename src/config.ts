@@ -92,10 +92,16 @@ const EnvSchema = z
     REDIS_URL: z
       .string({ error: 'REDIS_URL is required (e.g. redis://127.0.0.1:6379)' })
       .regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://'),
-    /** Namespaces queues, locks and pub/sub channels so several deployments (or test files) share a server. */
+    /**
+     * Namespaces queues, locks and pub/sub channels so several deployments (or test files) share a server.
+     * On Redis Cluster write it as a hash tag, `{qbs}`: BullMQ needs every key of a queue in one slot.
+     */
     REDIS_PREFIX: z
       .string()
-      .regex(/^[A-Za-z0-9_.-]+$/, 'REDIS_PREFIX may contain only letters, digits, _ . and -')
+      .regex(
+        /^(?:[A-Za-z0-9_.-]+|\{[A-Za-z0-9_.-]+\})$/,
+        'REDIS_PREFIX may contain only letters, digits, _ . and -, optionally wrapped in {} (a Redis Cluster hash tag)',
+      )
       .default('qbs'),
 
     AUTH_MODE: z.enum(['jwt', 'dev-insecure']).default('jwt'),

@@ -45,7 +45,8 @@ export function createQuickBooksSide(deps: {
     redis: deps.redis,
     // Under the deployment's prefix, so deployments (and test files) sharing a Redis keep their own
     // budgets; every process of one deployment shares it.
-    keyPrefix: `${config.redis.prefix}:governor`,
+    // Without the prefix's hash tag: the governor tags its keys by realm, so realms spread over a cluster.
+    keyPrefix: `${config.redis.prefix.replace(/[{}]/g, '')}:governor`,
     limits: config.quickbooks.governor.limits,
     acquireTimeoutMs: config.quickbooks.governor.acquireTimeoutMs,
     onWait: deps.metrics?.governorWait,

@@ -8,6 +8,7 @@ import {
   type InvoicePushTrigger,
 } from '../workers/invoice-push-job.js';
 import type { JobsOptions } from 'bullmq';
+import type { SyncState } from '../sync/state-machine.js';
 
 /** The one thing intake needs of the `qbo-invoice-push` queue (a BullMQ Queue satisfies it). */
 export interface InvoicePushQueue {
@@ -73,9 +74,15 @@ export class InvoiceIntakeService {
     return status;
   }
 
-  /** An admin's retry, or "sync now" of an invoice never pushed: QUEUED, and a push right away. */
-  async retry(key: InvoiceKey): Promise<InvoiceSyncStatus> {
-    const result = await this.deps.syncStatus.transition(key, 'RETRY_REQUESTED', {});
+  /**
+   * An admin's retry, or "sync now" of an invoice never pushed: QUEUED, and a push right away. `onlyFrom`
+   * narrows it (a dead-letter replay retries only invoices still DEAD, never a dismissed one).
+   */
+  async retry(
+    key: InvoiceKey,
+    options: { onlyFrom?: readonly SyncState[] } = {},
+  ): Promise<InvoiceSyncStatus> {
+    const result = await this.deps.syncStatus.transition(key, 'RETRY_REQUESTED', {}, options);
     const status = this.appliedOrThrow(result);
     await this.enqueue(key, 'RETRY_REQUESTED', 0);
     return status;

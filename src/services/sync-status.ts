@@ -280,6 +280,8 @@ export class SyncStatusService {
     key: InvoiceKey,
     event: E,
     data: SyncEventData[E],
+    /** Narrows the table for one caller: refused unless the invoice is in one of these states. */
+    options: { onlyFrom?: readonly SyncState[] } = {},
   ): Promise<TransitionResult> {
     // TypeScript does not correlate `event` with `data` through the generic; the signature does.
     const input = { event, ...data } as SyncEventInput;
@@ -289,7 +291,7 @@ export class SyncStatusService {
         .findOne({ tenantId: key.tenantId, invoiceId: key.invoiceId })
         .lean<StoredState & { tenantId: string }>();
       const from: SyncState = current?.state ?? 'NOT_SYNCED';
-      const to = nextState(from, event);
+      const to = options.onlyFrom && !options.onlyFrom.includes(from) ? undefined : nextState(from, event);
       if (to === undefined) {
         return { applied: false, reason: 'REFUSED', event, status: this.statusOf(key, current) };
       }

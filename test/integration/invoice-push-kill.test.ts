@@ -17,7 +17,6 @@ import { usePushRig } from '../support/push-rig.js';
 // BullMQ notices a dead worker's job when its 30 s lock lapses.
 jest.setTimeout(120_000);
 
-
 const push = usePushRig();
 
 describe('a worker killed mid-push', () => {

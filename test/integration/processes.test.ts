@@ -7,7 +7,6 @@ import { eventually, testEnv } from '../support/harness.js';
 import { startEntry } from '../support/entry-process.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 
-
 const databases: { uri: string; dbName: string }[] = [];
 function serviceEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...testEnv(), LOG_LEVEL: 'info' };

@@ -124,9 +124,18 @@ describe('configuration', () => {
       expect.arrayContaining([
         'REDIS_URL: REDIS_URL must start with redis:// or rediss://',
         expect.stringMatching(/^PORT: /),
-        'REDIS_PREFIX: REDIS_PREFIX may contain only letters, digits, _ . and -',
+        expect.stringMatching(/^REDIS_PREFIX: REDIS_PREFIX may contain only letters, digits, _ \. and -/),
       ]),
     );
+  });
+
+  it('takes a hash-tagged REDIS_PREFIX for Redis Cluster, and refuses a half-open or nested tag', () => {
+    expect(loadConfig({ ...valid, REDIS_PREFIX: '{qbs}' }).redis.prefix).toBe('{qbs}');
+    for (const prefix of ['{qbs', 'qbs}', '{{qbs}}', '{}']) {
+      expect(problemsOf({ ...valid, REDIS_PREFIX: prefix })).toEqual([
+        expect.stringMatching(/^REDIS_PREFIX: /),
+      ]);
+    }
   });
 
   it('requires a way to verify callers in jwt mode', () => {
