@@ -9,6 +9,7 @@ import { createSyncStatusEvents } from './events/sync-status-events.js';
 import { connectDatabase, createIndexes, disconnectDatabase, models } from './models/index.js';
 import { QuickBooksClient } from './quickbooks/client.js';
 import { QuickBooksError } from './quickbooks/errors.js';
+import { appLinksFor } from './quickbooks/endpoints.js';
 import { codeChallengeS256, createCodeVerifier } from './quickbooks/pkce.js';
 import { createQuickBooksSide, type QuickBooksSide } from './quickbooks/setup.js';
 import { closeRedis, createRedis } from './redis.js';
@@ -18,6 +19,7 @@ import { createContextFactory } from './server/context.js';
 import { createHttpServer } from './server/http-server.js';
 import { createQuickBooksRoutes } from './server/quickbooks-routes.js';
 import { AuditLogService } from './services/audit-log.js';
+import { BackfillService, createBackfillProgressEvents } from './services/backfill/index.js';
 import { ConnectService } from './services/connect/connect-service.js';
 import { createConnectionStore } from './services/connect/connection-store.js';
 import { createStateSigner } from './services/connect/oauth-state.js';
@@ -97,7 +99,16 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   });
   const invoicePushQueue = tenantQueues.find((queue) => queue.name === QueueName.invoicePush);
   if (!invoicePushQueue) throw new Error(`${QueueName.invoicePush} is not among the tenant-scoped queues`);
+  const backfillQueue = tenantQueues.find((queue) => queue.name === QueueName.backfill);
+  if (!backfillQueue) throw new Error(`${QueueName.backfill} is not among the tenant-scoped queues`);
   const services = {
+    backfills: new BackfillService({
+      models,
+      queue: backfillQueue,
+      events: createBackfillProgressEvents(redisChannels),
+      now,
+      logger: logger.child({ component: 'backfill' }),
+    }),
     connections,
     syncStatus,
     connect,
@@ -131,6 +142,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
       mappings,
       models,
     }),
+    quickbooksLinks: appLinksFor(quickbooks.endpoints),
   };
 
   const server = createHttpServer({

@@ -177,6 +177,12 @@ const EnvSchema = z
      * notification within the window restarts it, so a burst of edits gives one push of the latest version.
      */
     QUICKBOOKS_PUSH_DEBOUNCE_MS: intSetting(0, 600_000, 3000),
+    /**
+     * How old the in-memory customer directory (src/sync/customer-directory.ts) may be when a first push
+     * decides "no match, create": older, it is refreshed with one CDC call first. A customer someone else
+     * creates within this window may be missed by e-mail (QuickBooks' 6240 still guards the name).
+     */
+    QUICKBOOKS_CUSTOMER_DIRECTORY_FRESH_MS: intSetting(0, 600_000, 5000),
 
     /**
      * The platform's GraphQL API this service reads invoices from, with the caller's own token (the
@@ -370,6 +376,8 @@ export interface QuickBooksSettings {
   refresh: { everyMinutes: number; withinMinutes: number };
   /** QUICKBOOKS_PUSH_DEBOUNCE_MS: the quiet time after an invoice's last change before it is pushed. */
   pushDebounceMs: number;
+  /** QUICKBOOKS_CUSTOMER_DIRECTORY_FRESH_MS: how old the customer directory may be before a create. */
+  customerDirectoryFreshMs: number;
   /** QUICKBOOKS_GOVERNOR_*: the per-realm budget every process shares. */
   governor: { limits: GovernorLimits; acquireTimeoutMs: number };
 }
@@ -589,6 +597,7 @@ function quickbooksSettings(env: Env): QuickBooksSettings {
       withinMinutes: env.QUICKBOOKS_REFRESH_WITHIN_MINUTES,
     },
     pushDebounceMs: env.QUICKBOOKS_PUSH_DEBOUNCE_MS,
+    customerDirectoryFreshMs: env.QUICKBOOKS_CUSTOMER_DIRECTORY_FRESH_MS,
     governor: { limits: governorLimits(env), acquireTimeoutMs: env.QUICKBOOKS_GOVERNOR_ACQUIRE_TIMEOUT_MS },
   };
 }

@@ -7,8 +7,10 @@ import type { RealmOptions } from './company/realm.js';
 import { DEFAULT_REALMS } from './company/seed.js';
 import type { RealmSummary } from './control/control.js';
 import { SandboxControl } from './control/control.js';
+import { registerAppPages } from './app-pages.js';
 import {
   CONTROL_PREFIX,
+  guard,
   hostName,
   isLoopbackAddress,
   LOOPBACK_HOSTS,
@@ -176,6 +178,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const boundHost = isIP(host) !== 0 && host !== '0.0.0.0' && host !== '::' ? [host] : [];
   const allowedHosts = [...boundHost, ...(options.controlSurface?.allowedHosts ?? [])];
   registerControlRoutes(app, control, { allowRemote, allowedHosts });
+  registerAppPages(app, core, guard({ allowRemote, allowedHosts }));
   app.get('/', (_request, reply) =>
     reply
       .type('text/html; charset=utf-8')

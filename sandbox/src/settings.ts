@@ -140,6 +140,12 @@ export interface LimitSettings {
   /** 40 batch requests/minute per realm+app, 120 per realm (§4.1). */
   batchPerMinute: number;
   batchPerMinutePerRealm: number;
+  /**
+   * Multiplies the 60 s and 1 s windows (counts unchanged), so a bench can run several "minutes" at a
+   * realm's limit in seconds: 0.1 gives a 6 s minute. Not Intuit behaviour: 1 unless a bench sets it, and
+   * the governor's QUICKBOOKS_GOVERNOR_WINDOW_SCALE must match.
+   */
+  windowScale: number;
   /** Retry-After on 429 is UNCONFIRMED (§4.3); null = header absent. */
   retryAfterSeconds: number | null;
   /** Sandbox companies may send 40 e-mails a day (§4.1); null = unlimited. */
@@ -262,6 +268,7 @@ export function defaultSettings(): SandboxSettings {
       batchCost: 'items',
       batchPerMinute: 40,
       batchPerMinutePerRealm: 120,
+      windowScale: 1,
       retryAfterSeconds: null,
       emailsPerDay: 40,
     },

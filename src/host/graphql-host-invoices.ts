@@ -3,7 +3,7 @@ import { SignJWT } from 'jose';
 import type { HostCredentials } from '../config.js';
 import { SERVICE_CLAIM } from '../auth/token-verifier.js';
 import type { PlatformInvoice, PlatformInvoiceLine } from '../sync/platform-invoice.js';
-import type { HostInvoiceSource } from './host-invoices.js';
+import type { HostInvoiceLister, HostInvoiceSource, HostInvoiceSummary } from './host-invoices.js';
 
 /**
  * The host could not answer an invoice read. `retryable` when the same read may work later (host down,
@@ -72,6 +72,20 @@ const INVOICE_QUERY = /* GraphQL */ `
   }
 `;
 
+const INVOICE_LIST_QUERY = /* GraphQL */ `
+  query QuickBooksBackfillInvoices($customerId: ID!, $status: InvoiceStatus) {
+    invoices(customerId: $customerId, status: $status) {
+      id
+      number
+      status
+      issueDate
+      customer {
+        id
+      }
+    }
+  }
+`;
+
 interface HostInvoice extends Omit<PlatformInvoice, 'tenantId' | 'lines'> {
   customer: { id: string };
   lines: PlatformInvoiceLine[];
@@ -120,7 +134,9 @@ export interface GraphQLHostInvoiceOptions {
  * tenant the job belongs to: the minted token lists only that tenant, so even a wrong invoice id from a
  * job cannot read another tenant's invoice; the tenant check below is a second line.
  */
-export function createGraphQLHostInvoiceSource(options: GraphQLHostInvoiceOptions): HostInvoiceSource {
+export function createGraphQLHostInvoiceSource(
+  options: GraphQLHostInvoiceOptions,
+): HostInvoiceSource & HostInvoiceLister {
   const { credentials } = options;
   if (credentials.kind === 'none') throw new HostInvoiceError(credentials.reason, false);
   const timeoutMs = options.timeoutMs ?? 10_000;
@@ -137,6 +153,15 @@ export function createGraphQLHostInvoiceSource(options: GraphQLHostInvoiceOption
     if (credentials.issuer) jwt = jwt.setIssuer(credentials.issuer);
     if (credentials.audience) jwt = jwt.setAudience(credentials.audience);
     return jwt.sign(secretKey);
+  }
+
+  async function request<T>(tenantId: string, query: string, variables: Record<string, unknown>) {
+    const client = new GraphQLClient(options.url, {
+      headers: { authorization: `Bearer ${await bearerFor(tenantId)}` },
+      signal: AbortSignal.timeout(timeoutMs),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+    return client.request<T>(query, variables);
   }
 
   return {
@@ -177,5 +202,42 @@ export function createGraphQLHostInvoiceSource(options: GraphQLHostInvoiceOption
       if (!invoice || invoice.customer.id !== tenantId) return null;
       return toPlatformInvoice(invoice);
     },
+
+    async list(tenantId, status) {
+      let result: { invoices: (HostInvoiceSummary & { customer: { id: string } })[] };
+      try {
+        result = await request(tenantId, INVOICE_LIST_QUERY, { customerId: tenantId, status });
+      } catch (error) {
+        throw hostListError(error);
+      }
+      // The minted token names only this tenant; the filter is a second line, as for `load`.
+      return result.invoices
+        .filter((invoice) => invoice.customer.id === tenantId)
+        .map(({ id, number, status: invoiceStatus, issueDate }) => ({
+          id,
+          number,
+          status: invoiceStatus,
+          issueDate,
+        }));
+    },
   };
+}
+
+/** A failed list read, classified by the rules of `load` (a list has no NOT_FOUND case). */
+function hostListError(error: unknown): HostInvoiceError {
+  if (error instanceof ClientError) {
+    const status = error.response.status;
+    const codes = (error.response.errors ?? []).map((e) => e.extensions?.code);
+    const refused =
+      status === 401 || status === 403 || codes.includes('UNAUTHENTICATED') || codes.includes('FORBIDDEN');
+    return new HostInvoiceError(
+      `the platform's invoice API ${refused ? 'refused our service credentials' : 'answered the invoice list'} with ${status >= 400 ? `HTTP ${status}` : 'errors'}`,
+      !refused && (status >= 500 || status === 429 || status === 408 || status === 200),
+      status,
+      { cause: error },
+    );
+  }
+  return new HostInvoiceError("the platform's invoice API could not be reached", true, undefined, {
+    cause: error,
+  });
 }

@@ -1,6 +1,7 @@
 import mongoose from 'mongoose';
 import type { DatabaseTimeouts } from '../config.js';
 import { AuditLogModel } from './audit-log.js';
+import { QuickBooksBackfillModel } from './backfill.js';
 import { CustomerModel } from './customer.js';
 import { CustomerLinkModel } from './customer-link.js';
 import { InvoiceSyncStateModel } from './invoice-sync-state.js';
@@ -14,6 +15,7 @@ export {
   CustomerLinkModel,
   CustomerModel,
   InvoiceSyncStateModel,
+  QuickBooksBackfillModel,
   QuickBooksSyncLogModel,
   RealmOwnerModel,
   ReferenceCacheModel,
@@ -34,6 +36,7 @@ export const models = {
   mappingSets: MappingSetModel,
   referenceCache: ReferenceCacheModel,
   customerLinks: CustomerLinkModel,
+  backfills: QuickBooksBackfillModel,
 } as const;
 
 export type Models = typeof models;

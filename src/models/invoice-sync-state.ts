@@ -69,6 +69,8 @@ const InvoiceSyncStateSchema = new Schema(
 
 InvoiceSyncStateSchema.index({ tenantId: 1, invoiceId: 1 }, { unique: true });
 InvoiceSyncStateSchema.index({ tenantId: 1, state: 1, updatedAt: -1 });
+// Operators' sweeps across tenants: QUEUED invoices left without a job, dead letters to replay.
+InvoiceSyncStateSchema.index({ state: 1, updatedAt: 1 });
 
 export type InvoiceSyncStateDocument = InferSchemaType<typeof InvoiceSyncStateSchema>;
 export const InvoiceSyncStateModel = model('InvoiceSyncState', InvoiceSyncStateSchema);

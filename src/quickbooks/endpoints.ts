@@ -75,3 +75,47 @@ export function endpointsFor(
     ? emulatorEndpoints(settings.emulatorUrl)
     : INTUIT_ENDPOINTS[settings.environment];
 }
+
+/**
+ * QuickBooks Online's web app, where a person opens a transaction (the API hosts above serve programs).
+ * Intuit documents no deep-link format; `/app/invoice?txnId=<Id>` is the page QuickBooks itself shows for
+ * an invoice and the form public integrations link to. It names no company: the app opens the id in the
+ * company the person is signed in to (multi-company users must switch first), and Intuit documents no
+ * realm parameter, so none is sent. The emulator serves the same path and does need the realm.
+ */
+export const INTUIT_APP_URLS: Readonly<Record<'production' | 'sandbox', string>> = {
+  production: 'https://app.qbo.intuit.com',
+  sandbox: 'https://app.sandbox.qbo.intuit.com',
+};
+
+/** The web page that shows one invoice of one company, for people (not an API URL). */
+export function invoiceAppUrl(
+  endpoints: Pick<QuickBooksEndpoints, 'environment' | 'apiBaseUrl'>,
+  realmId: string,
+  invoiceId: string,
+): string {
+  const txnId = encodeURIComponent(invoiceId);
+  if (endpoints.environment === 'emulator') {
+    return `${endpoints.apiBaseUrl}/app/invoice?txnId=${txnId}&realmId=${encodeURIComponent(realmId)}`;
+  }
+  return `${INTUIT_APP_URLS[endpoints.environment]}/app/invoice?txnId=${txnId}`;
+}
+
+/** Links for people into the QuickBooks web app of the configured provider. */
+export interface QuickBooksAppLinks {
+  /** Whether a link needs the company's realm (the emulator's does; Intuit's names none). */
+  readonly needsRealm: boolean;
+  /** Undefined when the realm is needed and not known. */
+  invoiceUrl(invoiceId: string, realmId: string | undefined): string | undefined;
+}
+
+export function appLinksFor(
+  endpoints: Pick<QuickBooksEndpoints, 'environment' | 'apiBaseUrl'>,
+): QuickBooksAppLinks {
+  const needsRealm = endpoints.environment === 'emulator';
+  return {
+    needsRealm,
+    invoiceUrl: (invoiceId, realmId) =>
+      needsRealm && realmId === undefined ? undefined : invoiceAppUrl(endpoints, realmId ?? '', invoiceId),
+  };
+}

@@ -1,8 +1,10 @@
 import DataLoader from 'dataloader';
 import type { Logger } from '../logger.js';
+import type { QuickBooksAppLinks } from '../quickbooks/endpoints.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { ConnectionEvents } from '../events/connection-events.js';
 import type { AuditLogService } from '../services/audit-log.js';
+import type { BackfillService } from '../services/backfill/backfill-service.js';
 import type { ConnectService } from '../services/connect/connect-service.js';
 import type { ConnectionService, QuickBooksConnectionView } from '../services/connections.js';
 import type { InvoiceIntakeService } from '../services/invoice-intake.js';
@@ -29,6 +31,9 @@ export interface Services {
   syncLog: SyncLogService;
   syncSummary: SyncSummaryService;
   invoicePreview: InvoicePreviewService;
+  backfills: BackfillService;
+  /** Links for people into the QuickBooks web app (Invoice.quickbooksSyncStatus.quickbooksUrl). */
+  quickbooksLinks: QuickBooksAppLinks;
 }
 
 export interface Loaders {

@@ -126,6 +126,12 @@ export const ERROR_CODES = {
     httpStatus: 200,
     retryable: true,
   },
+  QUICKBOOKS_BACKFILL_RUNNING: {
+    meaning:
+      "A backfill of this customer's invoices is still running; read it with `quickbooksBackfill`, follow it with `quickbooksBackfillProgress`, and start another once it has finished",
+    httpStatus: 200,
+    retryable: false,
+  },
   HOST_UNAVAILABLE: {
     meaning:
       "The platform's invoice API (read through the gateway) could not be reached or failed to answer; retry later",
@@ -277,4 +283,9 @@ export function conflict(
   message = 'Another change to the same data was saved at the same moment; send the request again',
 ): GraphQLError {
   return typedError('CONFLICT', message);
+}
+
+/** One backfill per customer at a time: `quickbooksBackfill(customerId)` reads the running one. */
+export function backfillRunning(message: string): GraphQLError {
+  return typedError('QUICKBOOKS_BACKFILL_RUNNING', message);
 }

@@ -1,5 +1,6 @@
 import { CustomerResolver } from './customer.resolver.js';
-import { InvoiceResolver } from './invoice.resolver.js';
+import { InvoiceResolver, QuickBooksSyncStatusResolver } from './invoice.resolver.js';
+import { QuickBooksBackfillResolver } from './quickbooks-backfill.resolver.js';
 import { QuickBooksConnectResolver } from './quickbooks-connect.resolver.js';
 import { QuickBooksMappingsResolver } from './quickbooks-mappings.resolver.js';
 import { QuickBooksPreviewResolver } from './quickbooks-preview.resolver.js';
@@ -14,6 +15,7 @@ export { referenceResolvers } from './references.js';
 export const resolverClasses = [
   CustomerResolver,
   InvoiceResolver,
+  QuickBooksSyncStatusResolver,
   SyncStatusSubscriptionResolver,
   SyncActivityResolver,
   QuickBooksConnectResolver,
@@ -23,4 +25,5 @@ export const resolverClasses = [
   QuickBooksSyncResolver,
   QuickBooksSyncLogResolver,
   QuickBooksPreviewResolver,
+  QuickBooksBackfillResolver,
 ] as const;

@@ -7,8 +7,9 @@ import { authorizeTenant, requireViewer } from './authorize.js';
 import type { GraphQLContext } from './context.js';
 import { badUserInput } from './errors.js';
 
-export function toGraphQLStatus(status: InvoiceSyncStatus): QuickBooksSyncStatus {
-  return { ...status, state: QuickBooksSyncState[status.state] };
+/** `tenantId` is kept out of the schema; QuickBooksSyncStatusResolver reads it for the link's realm. */
+export function toGraphQLStatus(status: InvoiceSyncStatus, tenantId: string): QuickBooksSyncStatus {
+  return { ...status, state: QuickBooksSyncState[status.state], tenantId };
 }
 
 @Resolver(() => Invoice)
@@ -30,6 +31,35 @@ export class InvoiceResolver {
       throw badUserInput('Invoice representation lacks customer { id }');
     }
     authorizeTenant(context, tenantId, 'member');
-    return toGraphQLStatus(await context.loaders.syncStatus.load({ tenantId, invoiceId: invoice.id }));
+    return toGraphQLStatus(
+      await context.loaders.syncStatus.load({ tenantId, invoiceId: invoice.id }),
+      tenantId,
+    );
+  }
+}
+
+@Resolver(() => QuickBooksSyncStatus)
+export class QuickBooksSyncStatusResolver {
+  /**
+   * Whoever could read the status may read its link (the parent field authorized the tenant). Intuit's
+   * link needs no realm, so it costs no read; the emulator's reads the tenant's connection, batched per
+   * request by the connection loader.
+   */
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      "A link that opens the invoice in QuickBooks Online (null until QuickBooks holds it). Intuit's link names no company: it opens in the company the person is signed in to",
+  })
+  async quickbooksUrl(
+    @Root() status: QuickBooksSyncStatus,
+    @Ctx() context: GraphQLContext,
+  ): Promise<string | null> {
+    const invoiceId = status.quickbooksInvoiceId;
+    if (!invoiceId) return null;
+    const links = context.services.quickbooksLinks;
+    if (!links.needsRealm) return links.invoiceUrl(invoiceId, undefined) ?? null;
+    if (!status.tenantId) return null;
+    const connection = await context.loaders.connection.load(status.tenantId);
+    return links.invoiceUrl(invoiceId, connection.realmId) ?? null;
   }
 }

@@ -42,6 +42,7 @@ export class QuickBooksSyncResolver {
     return withRefusals(async () =>
       toGraphQLStatus(
         await context.services.invoiceIntake.notify({ tenantId: customerId, invoiceId }, change),
+        customerId,
       ),
     );
   }
@@ -57,7 +58,10 @@ export class QuickBooksSyncResolver {
   ): Promise<QuickBooksSyncStatus> {
     authorizeTenant(context, customerId, 'admin', 'retry QuickBooks syncs');
     return withRefusals(async () =>
-      toGraphQLStatus(await context.services.invoiceIntake.retry({ tenantId: customerId, invoiceId })),
+      toGraphQLStatus(
+        await context.services.invoiceIntake.retry({ tenantId: customerId, invoiceId }),
+        customerId,
+      ),
     );
   }
 
@@ -84,6 +88,7 @@ export class QuickBooksSyncResolver {
           viewer.userId,
           trimmed,
         ),
+        customerId,
       ),
     );
   }

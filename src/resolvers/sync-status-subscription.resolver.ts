@@ -10,7 +10,7 @@ export function toStatusChange(event: SyncStatusChangedEvent): QuickBooksSyncSta
   return {
     invoiceId: event.status.invoiceId,
     invoice: { id: event.status.invoiceId, customer: { id: event.tenantId } },
-    status: toGraphQLStatus(event.status),
+    status: toGraphQLStatus(event.status, event.tenantId),
   };
 }
 

@@ -30,6 +30,17 @@ export class QuickBooksSyncStatus {
   @Field(() => String, { nullable: true, description: 'The DocNumber QuickBooks holds for this invoice' })
   quickbooksDocNumber?: string;
 
+  // Resolved by QuickBooksSyncStatusResolver: the realm comes from the tenant's connection.
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "A link that opens the invoice in QuickBooks Online (null until QuickBooks holds it). Intuit's link names no company: it opens in the company the person is signed in to",
+  })
+  quickbooksUrl?: string | null;
+
+  /** Not in the schema: the tenant whose connection names the realm for quickbooksUrl. */
+  tenantId?: string;
+
   @Field(() => Int)
   attempts!: number;
 

@@ -176,6 +176,28 @@ function changesNothing(input: SyncEventInput): boolean {
   return Object.keys(set).length === 0 && unset.length === 0 && !countsAttempt;
 }
 
+/**
+ * A filter for "no create of this invoice is pending, or only one of these": a writer may store (or keep)
+ * its own pending create but never replace another writer's, which that writer may be sending right now.
+ */
+export function unclaimedOr(requestIds: readonly string[], staleBefore: Date): Record<string, unknown> {
+  return {
+    $or: [
+      { pendingCreate: null },
+      { 'pendingCreate.requestId': { $in: [...requestIds] } },
+      // A writer that died mid-create leaves its claim; once it is older than any send could take, the
+      // next writer (which has looked it up first) may take over instead of waiting forever.
+      { 'pendingCreate.startedAt': { $lt: staleBefore } },
+    ],
+  };
+}
+
+/**
+ * How long a pending create is presumed in flight: the sender's three attempts at the longest HTTP timeout
+ * (QUICKBOOKS_HTTP_TIMEOUT_MS ≤ 300 s, src/quickbooks/retry.ts) and their backoff end well inside it.
+ */
+export const PENDING_CREATE_LEASE_MS = 20 * 60_000;
+
 const isDuplicateKey = (error: unknown) => (error as { code?: unknown }).code === DUPLICATE_KEY;
 
 /** What the push needs to know about an invoice's QuickBooks side besides its state. */
@@ -236,11 +258,17 @@ export class SyncStatusService {
   /**
    * Stores the create about to be sent, before it is sent. Not a state change (no version bump, no
    * event): it only tells a later attempt to look up before sending again. The document exists (STARTED
-   * wrote it); a missing one means the invoice was never started and nothing is written.
+   * wrote it); a missing one means the invoice was never started and nothing is written. Refused (false)
+   * when another writer's create is pending (a backfill chunk that started the invoice meanwhile): two
+   * pending creates of one invoice could both reach QuickBooks.
    */
   async recordPendingCreate(key: InvoiceKey, pending: PendingCreate): Promise<boolean> {
     const written = await this.deps.models.invoiceSyncStates.updateOne(
-      { tenantId: key.tenantId, invoiceId: key.invoiceId },
+      {
+        tenantId: key.tenantId,
+        invoiceId: key.invoiceId,
+        ...unclaimedOr([pending.requestId], new Date(this.deps.now().getTime() - PENDING_CREATE_LEASE_MS)),
+      },
       { $set: { pendingCreate: pending } },
     );
     return written.matchedCount === 1;

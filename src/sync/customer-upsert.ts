@@ -2,6 +2,7 @@ import type { Logger } from '../logger.js';
 import type { Models } from '../models/index.js';
 import type { QuickBooksClient } from '../quickbooks/client.js';
 import { isQuickBooksError } from '../quickbooks/errors.js';
+import type { CustomerDirectory, RealmCustomers } from './customer-directory.js';
 import {
   createRequestIdFor,
   displayNameFor,
@@ -41,13 +42,18 @@ export class CustomerUpsertError extends Error {
   }
 }
 
-type CustomerClient = Pick<QuickBooksClient, 'read' | 'queryPage' | 'query' | 'create'>;
+type CustomerClient = Pick<QuickBooksClient, 'read' | 'queryPage' | 'query' | 'create' | 'changeDataCapture'>;
 
 export interface CustomerUpserterDeps {
   models: Pick<Models, 'customerLinks'>;
   clientFor(tenantId: string, realmId: string): CustomerClient;
   now: () => Date;
   logger: Pick<Logger, 'info' | 'warn'>;
+  /**
+   * The company's customers in memory (customer-directory.ts): a first push then costs at most one CDC call
+   * instead of an e-mail and a DisplayName query. Without it, every match is queried.
+   */
+  directory?: CustomerDirectory;
 }
 
 interface Party {
@@ -67,10 +73,15 @@ interface Claim {
 
 /**
  * The bill-to party's QuickBooks customer, in this order:
- * 1. The stored link, read back: an active customer is used; an inactive or missing one is reported
- *    (`link_inactive` / `link_missing`) and never silently replaced, since invoices already point at it.
+ * 1. The stored link, trusted without a read: reading it back on every push doubled the QuickBooks calls
+ *    of a steady-state push, and the invoice write itself tells when the customer is gone (2500, or 610
+ *    when inactive). The push then calls `verifyLinkedCustomer`, which reads it and reports an inactive or
+ *    missing one (`link_inactive` / `link_missing`); it is never silently replaced, since invoices already
+ *    point at it.
  * 2. An active customer with the party's e-mail (PrimaryEmailAddr), then one with its normalised
- *    DisplayName whose e-mail does not contradict the party's (isSameParty).
+ *    DisplayName whose e-mail does not contradict the party's (isSameParty). With a directory, matched in
+ *    memory on a copy refreshed by CDC at most a few seconds ago (names an inactive customer holds are
+ *    skipped to the next " (n)"); without one, or for a company too large to hold, by queries.
  * 3. A create under a deterministic requestid, stored (with the exact body) as a CREATING link before the
  *    first send. An ambiguous failure is followed by a look-up before the resend; a CREATING link found on
  *    a later call is looked up, then resent with the same requestid and body.
@@ -94,7 +105,7 @@ export class CustomerUpserter {
       client: this.deps.clientFor(tenantId, realmId),
     };
     const link = await this.findLink(party);
-    if (link?.state === 'LINKED') return this.verifyLinked(party, link.quickbooksCustomerId);
+    if (link?.state === 'LINKED') return link.quickbooksCustomerId;
     if (link?.state === 'CREATING') {
       // An earlier attempt stored its claim and may have sent it before dying: look up before resending,
       // since Intuit's requestid replay is only kept for a while (§3.7).
@@ -103,16 +114,32 @@ export class CustomerUpserter {
       return sent ? this.recordLink(party, sent) : this.create(party, claim);
     }
 
-    const matched = await this.match(party, displayNameFor(billTo.name));
-    if (matched) return this.recordLink(party, matched);
+    const known = await this.deps.directory?.fresh(tenantId, realmId, party.client);
+    let ordinal = 1;
+    if (known) {
+      const decision = decide(party, known);
+      if ('match' in decision) return this.recordLink(party, decision.match);
+      ordinal = decision.ordinal;
+    } else {
+      const matched = await this.match(party, displayNameFor(billTo.name));
+      if (matched) return this.recordLink(party, matched);
+    }
     let claim: Claim;
     try {
-      claim = await this.claim(party, 1);
+      claim = await this.claim(party, ordinal);
     } catch (error) {
-      if (error instanceof LinkedMeanwhile) return this.verifyLinked(party, error.quickbooksCustomerId);
+      if (error instanceof LinkedMeanwhile) return error.quickbooksCustomerId;
       throw error;
     }
     return this.create(party, claim);
+  }
+
+  /**
+   * Reads the linked customer and throws `link_inactive` / `link_missing` when QuickBooks can no longer use
+   * it; returns the id when it is active. Called after QuickBooks refused an invoice naming it.
+   */
+  verifyLinkedCustomer(tenantId: string, realmId: string, quickbooksCustomerId: string): Promise<string> {
+    return this.verifyLinked(this.deps.clientFor(tenantId, realmId), quickbooksCustomerId);
   }
 
   private findLink(party: Party) {
@@ -121,9 +148,9 @@ export class CustomerUpserter {
       .lean();
   }
 
-  private async verifyLinked(party: Party, id: string): Promise<string> {
+  private async verifyLinked(client: CustomerClient, id: string): Promise<string> {
     try {
-      const { entity } = await party.client.read('Customer', id);
+      const { entity } = await client.read('Customer', id);
       if (entity.Active === false) {
         throw new CustomerUpsertError(
           'link_inactive',
@@ -218,9 +245,10 @@ export class CustomerUpserter {
       const displayName = String(claim.body.DisplayName);
       try {
         const { entity } = await this.send(party, claim);
+        this.deps.directory?.remember(party.tenantId, party.realmId, entity);
         return await this.recordLink(party, entity);
       } catch (error) {
-        if (error instanceof LinkedMeanwhile) return this.verifyLinked(party, error.quickbooksCustomerId);
+        if (error instanceof LinkedMeanwhile) return error.quickbooksCustomerId;
         if (!(isQuickBooksError(error, 'validation') && error.code === '6240')) throw error;
         // 6240 spans customers (inactive ones too), vendors and employees (§6.2). An active customer that is
         // this party (a concurrent create, or one made meanwhile) is linked; anyone else keeps the name.
@@ -310,7 +338,8 @@ export class CustomerUpserter {
       if (!isDuplicateKey(error)) throw error;
       const existing = await this.findLink(party);
       if (existing?.state === 'LINKED' && existing.quickbooksCustomerId === customer.Id) return customer.Id;
-      if (existing?.state === 'LINKED') return this.verifyLinked(party, existing.quickbooksCustomerId);
+      // Linked meanwhile by a concurrent call: trusted like any stored link.
+      if (existing?.state === 'LINKED') return existing.quickbooksCustomerId;
       throw new CustomerUpsertError(
         'link_conflict',
         `QuickBooks customer ${customer.Id} is already linked to another bill-to of this tenant`,
@@ -318,6 +347,32 @@ export class CustomerUpserter {
       );
     }
   }
+}
+
+/**
+ * The match-or-create decision on a fresh directory, with the rules of the queried path: an active customer
+ * with the party's e-mail (the one that is also the party by name first); else an active customer that is
+ * the party under its DisplayName, or under a " (n)" name a former 6240 gave it; else the first name no
+ * customer holds (an inactive one still holds it, §6.2), so a create QuickBooks would refuse is not sent.
+ * Vendors and employees are not in the directory: their 6240 is still handled by `create`.
+ */
+function decide(party: Party, known: RealmCustomers): { match: CustomerCandidate } | { ordinal: number } {
+  const displayName = displayNameFor(party.billTo.name);
+  if (party.email) {
+    const byEmail = known.withEmail(party.email).filter((c) => c.Active);
+    if (byEmail.length > 0) {
+      return { match: byEmail.find((c) => isSameParty(c, displayName, party.email)) ?? byEmail[0]! };
+    }
+  }
+  for (let ordinal = 1; ordinal <= MAX_DISPLAY_NAME_ORDINAL; ordinal += 1) {
+    const name = displayNameFor(party.billTo.name, ordinal);
+    const holders = known.named(name);
+    const same = holders.find((c) => c.Active && isSameParty(c, name, party.email));
+    if (same) return { match: same };
+    if (holders.length === 0) return { ordinal };
+  }
+  // Every numbered name is held: the create's 6240 ends it with display_name_exhausted, as without a directory.
+  return { ordinal: MAX_DISPLAY_NAME_ORDINAL };
 }
 
 /** Control flow: another call for the same party finished first. */

@@ -9,8 +9,11 @@ export const INVOICE_CHANGES = ['FINALIZED', 'UPDATED', 'VOIDED'] as const;
 /** What the host says happened to an invoice. */
 export type InvoiceChange = (typeof INVOICE_CHANGES)[number];
 
-/** Why the push was queued: the host announced a change, or an admin asked for a retry / "sync now". */
-export type InvoicePushTrigger = 'NOTIFIED' | 'RETRY_REQUESTED';
+/**
+ * Why the push was queued: the host announced a change, an admin asked for a retry / "sync now", or the
+ * maintenance sweep found the invoice QUEUED without a job (the job add failed after QUEUED was written).
+ */
+export type InvoicePushTrigger = 'NOTIFIED' | 'RETRY_REQUESTED' | 'RECONCILED';
 
 export const INVOICE_PUSH_JOB_NAME = 'push-invoice';
 

@@ -1,5 +1,6 @@
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from '../logger.js';
+import type { ReconcileResult } from '../services/push-reconciliation.js';
 import type { RetentionService } from '../services/retention.js';
 import { MaintenanceJob, QueueName } from './queues.js';
 
@@ -7,10 +8,14 @@ export interface MaintenanceDeps {
   connection: ConnectionOptions;
   prefix: string;
   retention: RetentionService;
+  /** Queues the push of QUEUED invoices whose job was never added (services/push-reconciliation.ts). */
+  requeueOrphanedPushes: () => Promise<ReconcileResult>;
   logger: Logger;
 }
 
-export function createMaintenanceProcessor(deps: Pick<MaintenanceDeps, 'retention' | 'logger'>) {
+export function createMaintenanceProcessor(
+  deps: Pick<MaintenanceDeps, 'retention' | 'requeueOrphanedPushes' | 'logger'>,
+) {
   return async (job: Job): Promise<unknown> => {
     switch (job.name) {
       case MaintenanceJob.pruneSyncLogs: {
@@ -18,20 +23,42 @@ export function createMaintenanceProcessor(deps: Pick<MaintenanceDeps, 'retentio
         deps.logger.info({ deleted: result.deleted, cutoff: result.cutoff }, 'pruned sync logs');
         return { deleted: result.deleted };
       }
+      case MaintenanceJob.requeueOrphanedPushes: {
+        const result = await deps.requeueOrphanedPushes();
+        if (result.requeued.length > 0) {
+          deps.logger.warn(
+            { checked: result.checked, requeued: result.requeued },
+            'queued invoices had no push job; queued their push again',
+          );
+        }
+        return { checked: result.checked, requeued: result.requeued.length };
+      }
       default:
         throw new Error(`unknown maintenance job ${job.name}`);
     }
   };
 }
 
-/** Runs daily; the scheduler id makes repeated start-ups of several worker processes converge on one. */
+/**
+ * Log pruning daily, the orphaned-push sweep every ten minutes; the scheduler ids make repeated start-ups
+ * of several worker processes converge on one schedule each.
+ */
 export async function scheduleMaintenance(queue: Queue): Promise<void> {
   await queue.upsertJobScheduler(
     MaintenanceJob.pruneSyncLogs,
     { pattern: '17 3 * * *' },
     { name: MaintenanceJob.pruneSyncLogs, opts: { removeOnComplete: 100, removeOnFail: 500 } },
   );
+  await queue.upsertJobScheduler(
+    MaintenanceJob.requeueOrphanedPushes,
+    { every: ORPHAN_SWEEP_EVERY_MS },
+    { name: MaintenanceJob.requeueOrphanedPushes, opts: { removeOnComplete: 100, removeOnFail: 500 } },
+  );
 }
+
+export const ORPHAN_SWEEP_EVERY_MS = 10 * 60_000;
+/** Well past the debounce and a job's normal wait, so only invoices nothing will push are requeued. */
+export const ORPHAN_AFTER_MS = 15 * 60_000;
 
 export function createMaintenanceWorker(deps: MaintenanceDeps): Worker {
   return new Worker(QueueName.maintenance, createMaintenanceProcessor(deps), {

@@ -6,18 +6,23 @@
  *   rotation (token-refresh.worker.ts).
  * - `qbo-invoice-push`: pushes of finalized invoices, one job per invoice, `data.tenantId` on each. Its
  *   worker comes with the push pipeline; disconnecting a tenant already removes its waiting jobs.
+ * - `qbo-backfill`: a tenant's backfill (syncExistingQuickBooksInvoices): one planner job, then one job per
+ *   chunk of up to 30 invoices sent as one batch create (backfill.worker.ts). A queue of its own so one
+ *   tenant's thousands of invoices never sit in front of another tenant's single push.
  */
 export const QueueName = {
   maintenance: 'qbo-maintenance',
   tokenRefresh: 'qbo-token-refresh',
   invoicePush: 'qbo-invoice-push',
+  backfill: 'qbo-backfill',
 } as const;
 
 /** Queues whose jobs belong to one tenant (`data.tenantId`): a disconnect cancels that tenant's waiting jobs. */
-export const TENANT_SCOPED_QUEUES = [QueueName.invoicePush] as const;
+export const TENANT_SCOPED_QUEUES = [QueueName.invoicePush, QueueName.backfill] as const;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
 export const MaintenanceJob = {
   pruneSyncLogs: 'prune-sync-logs',
+  requeueOrphanedPushes: 'requeue-orphaned-pushes',
 } as const;

@@ -3,6 +3,13 @@ import { ConfigError, type Config } from '../config.js';
 import { createSyncStatusEvents } from '../events/sync-status-events.js';
 import { createGraphQLHostInvoiceSource } from '../host/graphql-host-invoices.js';
 import { composeInvoicePush } from '../services/invoice-push/index.js';
+import { CustomerDirectory } from '../sync/customer-directory.js';
+import {
+  BackfillService,
+  composeBackfillRunner,
+  createBackfillProgressEvents,
+} from '../services/backfill/index.js';
+import { createBackfillWorker } from './backfill.worker.js';
 import { SyncStatusService } from '../services/sync-status.js';
 import { createInvoicePushWorker } from './invoice-push.worker.js';
 import { createMetrics } from '../observability/metrics.js';
@@ -15,7 +22,8 @@ import { closeRedis, createRedis } from '../redis.js';
 import { AuditLogService, recordKeyRotation } from '../services/audit-log.js';
 import { reportConnectionStateChanges } from '../services/connect/state-changes.js';
 import { RetentionService } from '../services/retention.js';
-import { createMaintenanceWorker, scheduleMaintenance } from './maintenance.worker.js';
+import { createMaintenanceWorker, ORPHAN_AFTER_MS, scheduleMaintenance } from './maintenance.worker.js';
+import { requeueOrphanedPushes } from '../services/push-reconciliation.js';
 import { QueueName } from './queues.js';
 import { createTokenRefreshWorker, scheduleTokenRefresh } from './token-refresh.worker.js';
 
@@ -67,6 +75,11 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
     prefix: config.redis.prefix,
   });
   await scheduleTokenRefresh(tokenQueue, config.quickbooks.refresh.everyMinutes);
+  // The push worker's own queue, for the maintenance sweep that requeues orphaned pushes.
+  const pushQueue = new Queue(QueueName.invoicePush, {
+    connection: queueConnection,
+    prefix: config.redis.prefix,
+  });
 
   // Locks and events: commands with a deadline, never a blocking BullMQ connection.
   const commandClient = createRedis(config.redis.url, 'pubsub', {
@@ -100,14 +113,38 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
     now,
     logger: logger.child({ component: 'sync-status' }),
   });
-  const invoicePush = composeInvoicePush({
+  const host = createGraphQLHostInvoiceSource({
+    url: config.host.graphqlUrl,
+    credentials: config.host.credentials,
+  });
+  // One customer directory per process, shared by single pushes and backfills of the same companies.
+  const directory = new CustomerDirectory({
+    freshForMs: config.quickbooks.customerDirectoryFreshMs,
+    now,
+    logger: logger.child({ component: 'customer-directory' }),
+  });
+  const invoicePush = composeInvoicePush({ models, quickbooks, host, syncStatus, logger, now, directory });
+  const backfillQueue = new Queue(QueueName.backfill, {
+    connection: queueConnection,
+    prefix: config.redis.prefix,
+  });
+  const backfillRunner = composeBackfillRunner({
     models,
     quickbooks,
-    host: createGraphQLHostInvoiceSource({
-      url: config.host.graphqlUrl,
-      credentials: config.host.credentials,
-    }),
+    host,
     syncStatus,
+    directory,
+    backfills: new BackfillService({
+      models,
+      events: createBackfillProgressEvents({
+        publishClient: commandClient,
+        subscribeClient: commandClient,
+        prefix: config.redis.prefix,
+      }),
+      now,
+      logger: logger.child({ component: 'backfill' }),
+    }),
+    queue: backfillQueue,
     logger,
     now,
   });
@@ -122,6 +159,13 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
       observer: metrics.push,
       now,
     }),
+    createBackfillWorker({
+      connection,
+      prefix: config.redis.prefix,
+      runner: backfillRunner,
+      logger: logger.child({ queue: QueueName.backfill }),
+      now,
+    }),
     createMaintenanceWorker({
       connection,
       prefix: config.redis.prefix,
@@ -130,6 +174,11 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
         retentionDays: config.syncLogRetentionDays,
         now: () => new Date(),
       }),
+      requeueOrphanedPushes: () =>
+        requeueOrphanedPushes(
+          { models, queue: pushQueue, now: () => new Date() },
+          { olderThanMs: ORPHAN_AFTER_MS, limit: 500 },
+        ),
       logger: logger.child({ queue: QueueName.maintenance }),
     }),
     createTokenRefreshWorker({
@@ -155,11 +204,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
     );
     worker.on('error', (error) => logger.error({ queue: worker.name, err: error }, 'worker error'));
   }
-  const pushQueue = new Queue(QueueName.invoicePush, {
-    connection: queueConnection,
-    prefix: config.redis.prefix,
-  });
-  metrics.watchQueues([pushQueue, maintenanceQueue, tokenQueue]);
+  metrics.watchQueues([pushQueue, backfillQueue, maintenanceQueue, tokenQueue]);
   const metricsServer = await startWorkerMetricsServer(
     config.metrics,
     metrics,
@@ -172,7 +217,12 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
     async shutdown() {
       const result = await closeWorkers(workers, config.workerShutdownTimeoutMs);
       await metricsServer?.close();
-      await Promise.all([maintenanceQueue.close(), tokenQueue.close(), pushQueue.close()]);
+      await Promise.all([
+        maintenanceQueue.close(),
+        tokenQueue.close(),
+        pushQueue.close(),
+        backfillQueue.close(),
+      ]);
       await Promise.all([closeRedis(connection), closeRedis(queueConnection), closeRedis(commandClient)]);
       await disconnectDatabase();
       return result;

@@ -6,6 +6,7 @@ import { describe, expect, it } from '@jest/globals';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { models } from '../../src/models/index.js';
 import { createRequestIdFor, displayNameFor } from '../../src/sync/customer-identity.js';
+import { CustomerDirectory, type CustomerDirectoryOptions } from '../../src/sync/customer-directory.js';
 import { CustomerUpsertError, CustomerUpserter } from '../../src/sync/customer-upsert.js';
 import type { PlatformBillTo } from '../../src/sync/platform-invoice.js';
 import { useConnectRig, type ConnectRig } from '../support/connect-rig.js';
@@ -13,19 +14,48 @@ import { silentLogger } from '../support/harness.js';
 
 const rigOf = useConnectRig();
 
-async function connectedCompany(rig: ConnectRig) {
+const FRESH_FOR_MS = 5_000;
+
+/**
+ * A connected company and an upserter with its own customer directory, whose clock the test moves: "the
+ * directory is older than its window" is then a fact, not a race.
+ */
+async function connectedCompany(rig: ConnectRig, directory: Omit<CustomerDirectoryOptions, 'now'> = {}) {
   const tenant = rig.newTenant('cust');
   const { realmId } = rig.newRealm();
   await rig.connected(tenant, realmId);
   const side = rig.workerSide();
   const client = side.clientFor(tenant, realmId);
+  let at = Date.now();
+  const now = () => new Date(at);
   const upserter = new CustomerUpserter({
     models,
     clientFor: (tenantId, realm) => side.clientFor(tenantId, realm),
-    now: () => new Date(),
+    now,
     logger: silentLogger(),
+    directory: new CustomerDirectory({ freshForMs: FRESH_FOR_MS, now, ...directory }),
   });
-  return { tenant, realmId, client, upserter };
+  const clock = {
+    advance(ms: number) {
+      at += ms;
+    },
+    outliveWindow() {
+      at += FRESH_FOR_MS + 1;
+    },
+  };
+  return { tenant, realmId, client, upserter, clock };
+}
+
+/** The company's requests since a mark, as "METHOD what" (CDC, QUERY, POST CUSTOMER, ...). */
+function callsSince(rig: ConnectRig, mark: number, realmId: string): string[] {
+  return rig
+    .requestsSince(mark)
+    .filter((r) => r.realmId === realmId)
+    .map((r) => {
+      if (r.path.endsWith('/cdc')) return 'CDC';
+      if (r.path.endsWith('/query')) return 'QUERY';
+      return `${r.method} ${r.entity ?? r.path}`.toUpperCase();
+    });
 }
 
 /** A name no seeded or earlier record has. */
@@ -68,7 +98,7 @@ describe('bill-to customer match-or-create', () => {
     expect(link?.createRequestId).toBeUndefined();
   });
 
-  it('reuses the stored link without creating anything', async () => {
+  it('trusts the stored link: no QuickBooks call at all', async () => {
     const rig = rigOf();
     const { tenant, realmId, upserter } = await connectedCompany(rig);
     const billTo = { name: uniqueParty('Reuse Co') };
@@ -78,7 +108,16 @@ describe('bill-to customer match-or-create', () => {
     const second = await upserter.ensureCustomer(tenant, realmId, billTo);
 
     expect(second).toBe(first);
-    expect(customerCreatesSince(rig, mark, realmId)).toBe(0);
+    expect(rig.requestsSince(mark).filter((r) => r.realmId === realmId)).toHaveLength(0);
+  });
+
+  it('verifies an active linked customer with one read', async () => {
+    const rig = rigOf();
+    const { tenant, realmId, upserter } = await connectedCompany(rig);
+    const id = await upserter.ensureCustomer(tenant, realmId, { name: uniqueParty('Still Here Inc') });
+
+    const mark = rig.mark();
+    await expect(upserter.verifyLinkedCustomer(tenant, realmId, id)).resolves.toBe(id);
     expect(rig.requestsSince(mark).filter((r) => r.realmId === realmId)).toHaveLength(1);
   });
 
@@ -256,7 +295,9 @@ describe('bill-to customer match-or-create', () => {
     rig.sandbox.control.editEntity(realmId, 'Customer', id, { Active: false });
 
     const mark = rig.mark();
-    const failure = await upserter.ensureCustomer(tenant, realmId, { name }).catch((e: unknown) => e);
+    // The link is trusted (the push verifies it once QuickBooks refuses the invoice naming it).
+    await expect(upserter.ensureCustomer(tenant, realmId, { name })).resolves.toBe(id);
+    const failure = await upserter.verifyLinkedCustomer(tenant, realmId, id).catch((e: unknown) => e);
 
     expect(failure).toBeInstanceOf(CustomerUpsertError);
     expect(failure).toMatchObject({ kind: 'link_inactive', quickbooksCustomerId: id, retryable: false });
@@ -292,8 +333,11 @@ describe('bill-to customer match-or-create', () => {
     );
     rig.sandbox.control.editEntity(realmId, 'Customer', retired.Id, { Active: false });
 
+    const mark = rig.mark();
     const id = await upserter.ensureCustomer(tenant, realmId, { name });
 
+    // The directory holds inactive customers too: "(2)" is sent at once, no create is refused with 6240.
+    expect(callsSince(rig, mark, realmId)).toEqual(['QUERY', 'POST CUSTOMER']);
     expect(id).not.toBe(retired.Id);
     expect(rig.sandbox.control.getEntity(realmId, 'Customer', id)).toMatchObject({
       DisplayName: `${name} (2)`,
@@ -317,7 +361,8 @@ describe('bill-to customer match-or-create', () => {
     });
 
     const mark = rig.mark();
-    const failure = await upserter.ensureCustomer(tenant, realmId, { name }).catch((e: unknown) => e);
+    await expect(upserter.ensureCustomer(tenant, realmId, { name })).resolves.toBe('987654');
+    const failure = await upserter.verifyLinkedCustomer(tenant, realmId, '987654').catch((e: unknown) => e);
 
     expect(failure).toMatchObject({ kind: 'link_missing', quickbooksCustomerId: '987654' });
     expect(customerCreatesSince(rig, mark, realmId)).toBe(0);
@@ -336,5 +381,220 @@ describe('bill-to customer match-or-create', () => {
 
     expect(failure).toMatchObject({ kind: 'display_name_exhausted', retryable: false });
     expect(customersNamed(rig, realmId, name)).toHaveLength(0);
+  });
+});
+
+describe('the customer directory behind the match', () => {
+  it('a customer created by hand after the directory loaded is matched by e-mail: the refresh before the create sees it', async () => {
+    const rig = rigOf();
+    const { tenant, realmId, client, upserter, clock } = await connectedCompany(rig);
+    await upserter.ensureCustomer(tenant, realmId, { name: uniqueParty('Loads The Directory') });
+    const email = `ap-${randomBytes(4).toString('hex')}@byhand.example`;
+    const { entity: byHand } = await client.create(
+      'Customer',
+      { DisplayName: uniqueParty('Typed In QuickBooks'), PrimaryEmailAddr: { Address: email } },
+      { requestId: randomUUID() },
+    );
+
+    clock.outliveWindow();
+    const mark = rig.mark();
+    const id = await upserter.ensureCustomer(tenant, realmId, { name: uniqueParty('Platform Name'), email });
+
+    expect(id).toBe(byHand.Id);
+    expect(callsSince(rig, mark, realmId)).toEqual(['CDC']);
+  });
+
+  it('concurrent first calls for one company share one load of its customers', async () => {
+    const rig = rigOf();
+    const { tenant, realmId, upserter } = await connectedCompany(rig);
+    const parties = Array.from({ length: 5 }, (_, n) => ({
+      name: uniqueParty(`Parallel ${n}`),
+      email: `p${n}-${randomBytes(4).toString('hex')}@example.com`,
+    }));
+
+    const mark = rig.mark();
+    const ids = await Promise.all(parties.map((billTo) => upserter.ensureCustomer(tenant, realmId, billTo)));
+
+    expect(new Set(ids).size).toBe(5);
+    const calls = callsSince(rig, mark, realmId);
+    expect(calls.filter((call) => call === 'QUERY')).toEqual(['QUERY']);
+    expect(calls.filter((call) => call === 'POST CUSTOMER')).toHaveLength(5);
+    // Customers this process created are known at once: someone else of the same name gets "(2)" straight
+    // away, with no create refused by 6240 and no refresh within the window.
+    const again = rig.mark();
+    const namesake = { name: parties[0]!.name, email: 'someone-else@example.com' };
+    const namesakeId = await upserter.ensureCustomer(tenant, realmId, namesake);
+    expect(rig.sandbox.control.getEntity(realmId, 'Customer', namesakeId)).toMatchObject({
+      DisplayName: `${parties[0]!.name} (2)`,
+    });
+    expect(callsSince(rig, again, realmId)).toEqual(['POST CUSTOMER']);
+  });
+
+  it('a CDC answer that may be cut short reloads the directory, so a change it left out is still matched', async () => {
+    const rig = rigOf();
+    const previous = rig.sandbox.control.settings().cdc.maxObjects;
+    // The emulator's cap scaled down with the directory's, instead of creating a thousand customers.
+    rig.sandbox.control.updateSettings({ cdc: { maxObjects: 3 } });
+    try {
+      const { tenant, realmId, client, upserter, clock } = await connectedCompany(rig, { cdcMaxObjects: 3 });
+      await upserter.ensureCustomer(tenant, realmId, { name: uniqueParty('Loads The Directory') });
+      const email = `early-${randomBytes(4).toString('hex')}@cut.example`;
+      // CDC answers newest first: the oldest change, this one, is the one a capped answer leaves out.
+      const { entity: early } = await client.create(
+        'Customer',
+        { DisplayName: uniqueParty('Oldest Change'), PrimaryEmailAddr: { Address: email } },
+        { requestId: randomUUID() },
+      );
+      for (let n = 0; n < 3; n += 1) {
+        await client.create(
+          'Customer',
+          { DisplayName: uniqueParty(`Later ${n}`) },
+          { requestId: randomUUID() },
+        );
+      }
+
+      clock.outliveWindow();
+      const mark = rig.mark();
+      const id = await upserter.ensureCustomer(tenant, realmId, { name: uniqueParty('Platform'), email });
+
+      expect(id).toBe(early.Id);
+      expect(callsSince(rig, mark, realmId)).toEqual(['CDC', 'QUERY']);
+    } finally {
+      rig.sandbox.control.updateSettings({ cdc: { maxObjects: previous } });
+    }
+  });
+
+  it('a directory older than the 30 days CDC covers is reloaded instead of asked for changes', async () => {
+    const rig = rigOf();
+    const { tenant, realmId, client, upserter, clock } = await connectedCompany(rig);
+    await upserter.ensureCustomer(tenant, realmId, { name: uniqueParty('Loads The Directory') });
+    const name = uniqueParty('Added Since');
+    const { entity: added } = await client.create(
+      'Customer',
+      { DisplayName: name },
+      { requestId: randomUUID() },
+    );
+
+    clock.advance(31 * 86_400_000);
+    const mark = rig.mark();
+    const id = await upserter.ensureCustomer(tenant, realmId, { name });
+
+    expect(id).toBe(added.Id);
+    expect(callsSince(rig, mark, realmId)).toEqual(['QUERY']);
+  });
+
+  it('a company with more customers than the bound is matched by queries, as without a directory', async () => {
+    const rig = rigOf();
+    const { tenant, realmId, client, upserter } = await connectedCompany(rig, { maxCustomersPerRealm: 1 });
+    const email = `big-${randomBytes(4).toString('hex')}@large.example`;
+    const { entity: existing } = await client.create(
+      'Customer',
+      { DisplayName: uniqueParty('Large Company Client'), PrimaryEmailAddr: { Address: email } },
+      { requestId: randomUUID() },
+    );
+
+    const mark = rig.mark();
+    const id = await upserter.ensureCustomer(tenant, realmId, { name: uniqueParty('Platform'), email });
+
+    expect(id).toBe(existing.Id);
+    // The load stops at the bound; the e-mail query then finds the customer.
+    expect(callsSince(rig, mark, realmId)).toEqual(['QUERY', 'QUERY']);
+    const again = rig.mark();
+    await upserter.ensureCustomer(tenant, realmId, { name: uniqueParty('Another'), email: `n-${email}` });
+    expect(callsSince(rig, again, realmId)).toEqual(['QUERY', 'QUERY', 'POST CUSTOMER']);
+  });
+
+  it('a CDC request QuickBooks refuses (a checkpoint past its lookback) reloads the directory', async () => {
+    const rig = rigOf();
+    const { tenant, realmId, client, upserter, clock } = await connectedCompany(rig);
+    await upserter.ensureCustomer(tenant, realmId, { name: uniqueParty('Loads The Directory') });
+    const name = uniqueParty('Added Meanwhile');
+    const { entity: added } = await client.create(
+      'Customer',
+      { DisplayName: name },
+      { requestId: randomUUID() },
+    );
+    rig.sandbox.control.injectFault({
+      match: { realmId, operation: 'cdc' },
+      times: 1,
+      action: {
+        type: 'status',
+        status: 400,
+        fault: {
+          code: '6000',
+          message: 'A business validation error has occurred while processing your request',
+          detail:
+            'Operation cdc with changedSince date 2000-01-01 which is older than fixed days is not supported.',
+          type: 'ValidationFault',
+        },
+      },
+    });
+
+    clock.outliveWindow();
+    const mark = rig.mark();
+    const id = await upserter.ensureCustomer(tenant, realmId, { name });
+
+    expect(id).toBe(added.Id);
+    expect(callsSince(rig, mark, realmId)).toEqual(['CDC', 'QUERY']);
+  });
+
+  it('QuickBooks answering CDC with a time before the checkpoint (clocks apart) reloads the directory', async () => {
+    const rig = rigOf();
+    const { tenant, realmId, client, upserter, clock } = await connectedCompany(rig);
+    await upserter.ensureCustomer(tenant, realmId, { name: uniqueParty('Loads The Directory') });
+    const email = `skew-${randomBytes(4).toString('hex')}@clock.example`;
+    const { entity: added } = await client.create(
+      'Customer',
+      { DisplayName: uniqueParty('Stamped Now'), PrimaryEmailAddr: { Address: email } },
+      { requestId: randomUUID() },
+    );
+    // QuickBooks' clock an hour behind ours: the checkpoint the load took from our clock is in its future,
+    // so its CDC answer would leave out the customer above.
+    rig.sandbox.control.setClock(Date.now() - 3_600_000);
+    try {
+      clock.outliveWindow();
+      const mark = rig.mark();
+      const id = await upserter.ensureCustomer(tenant, realmId, { name: uniqueParty('Platform'), email });
+
+      expect(id).toBe(added.Id);
+      expect(callsSince(rig, mark, realmId)).toEqual(['CDC', 'QUERY']);
+    } finally {
+      rig.sandbox.control.resetClock();
+    }
+  });
+
+  it('holds at most maxRealms companies: the least recently used one is loaded again', async () => {
+    const rig = rigOf();
+    const first = await connectedCompany(rig, { maxRealms: 1 });
+    const tenant = rig.newTenant('cust');
+    const { realmId } = rig.newRealm();
+    await rig.connected(tenant, realmId);
+    await first.upserter.ensureCustomer(first.tenant, first.realmId, { name: uniqueParty('First Company') });
+    await first.upserter.ensureCustomer(tenant, realmId, { name: uniqueParty('Second Company') });
+
+    const mark = rig.mark();
+    await first.upserter.ensureCustomer(first.tenant, first.realmId, { name: uniqueParty('First Again') });
+
+    // Within the window, but evicted by the second company: loaded again rather than trusted.
+    expect(callsSince(rig, mark, first.realmId)).toEqual(['QUERY', 'POST CUSTOMER']);
+    expect(callsSince(rig, mark, realmId)).toEqual([]);
+  });
+
+  it('holds at most maxCustomers over all companies: the least recently used one is loaded again', async () => {
+    const rig = rigOf();
+    const probe = rig.newRealm();
+    const seeded = rig.sandbox.control.listEntities(probe.realmId, 'Customer').length;
+    // Room for one company's customers (and the one each call creates), not for two.
+    const first = await connectedCompany(rig, { maxCustomers: seeded + 5 });
+    const tenant = rig.newTenant('cust');
+    const { realmId } = rig.newRealm();
+    await rig.connected(tenant, realmId);
+    await first.upserter.ensureCustomer(first.tenant, first.realmId, { name: uniqueParty('First Company') });
+    await first.upserter.ensureCustomer(tenant, realmId, { name: uniqueParty('Second Company') });
+
+    const mark = rig.mark();
+    await first.upserter.ensureCustomer(first.tenant, first.realmId, { name: uniqueParty('First Again') });
+
+    expect(callsSince(rig, mark, first.realmId)).toEqual(['QUERY', 'POST CUSTOMER']);
   });
 });

@@ -7,6 +7,7 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { models } from '../../src/models/index.js';
 import { createRequestId } from '../../src/services/invoice-push/index.js';
+import { PENDING_CREATE_LEASE_MS } from '../../src/services/sync-status.js';
 import { usePushRig, type PushCompany, type PushRig } from '../support/push-rig.js';
 
 const push = usePushRig();
@@ -166,6 +167,62 @@ describe('exactly once', () => {
       .requestsSince(mark, company.realmId)
       .filter((r) => r.method === 'POST' && r.entity === 'invoice');
     expect(creates.map((r) => r.requestid)).toEqual([pending!.requestId]);
+  });
+});
+
+describe('a create another writer holds', () => {
+  /** A backfill chunk's claim on the invoice's create, as backfill-runner stores it before its batch. */
+  async function claimedByBackfill(rig: PushRig, company: PushCompany, invoiceId: string, startedAt: Date) {
+    await rig.enqueued(company, invoiceId);
+    await rig.syncStatus.transition({ tenantId: company.tenant, invoiceId }, 'STARTED', {});
+    await models.invoiceSyncStates.updateOne(
+      { tenantId: company.tenant, invoiceId },
+      {
+        $set: {
+          pendingCreate: {
+            requestId: 'bf-other-writer',
+            generation: 0,
+            quickbooksCustomerId: '424242',
+            txnDate: '2026-11-20',
+            hostVersion: 1,
+            startedAt,
+          },
+        },
+      },
+    );
+  }
+
+  it('one that may be in flight is not sent a second time: the push fails retryably (CREATE_IN_FLIGHT)', async () => {
+    const rig = push();
+    const company = await rig.company();
+    const invoice = rig.hostInvoice(company);
+    await claimedByBackfill(rig, company, invoice.id, new Date());
+    const mark = rig.rig.mark();
+
+    const result = await rig.push(company, invoice.id, { enqueue: false });
+
+    expect(result).toMatchObject({ outcome: 'FAILED', error: { code: 'CREATE_IN_FLIGHT', retryable: true } });
+    const requests = rig.requestsSince(mark, company.realmId);
+    expect(requests.filter((r) => r.method === 'POST' && r.entity === 'invoice')).toEqual([]);
+    expect((await rig.pushRecord(company, invoice.id)).pendingCreate?.requestId).toBe('bf-other-writer');
+    expect(rig.copiesOf(company, invoice.id)).toHaveLength(0);
+  });
+
+  it('one older than the lease is taken over after the look-up found nothing: one invoice', async () => {
+    const rig = push();
+    const company = await rig.company();
+    const invoice = rig.hostInvoice(company);
+    await claimedByBackfill(
+      rig,
+      company,
+      invoice.id,
+      new Date(Date.now() - PENDING_CREATE_LEASE_MS - 60_000),
+    );
+
+    const result = await rig.push(company, invoice.id, { enqueue: false });
+
+    expect(result).toMatchObject({ outcome: 'SYNCED', operation: 'CREATED' });
+    expect(rig.copiesOf(company, invoice.id)).toHaveLength(1);
   });
 });
 

@@ -85,7 +85,13 @@ describe('a worker killed mid-push', () => {
       const copies = rig.copiesOf(company, invoice.id);
       expect(copies).toHaveLength(1);
       expect(synced.quickbooksInvoiceId).toBe(copies[0]!.Id);
-      const log = await models.syncLogs.find({ tenantId: company.tenant, operation: 'INVOICE_PUSH' }).lean();
+      // The attempt's log entry is written after its state change: wait for it rather than race it.
+      const log = await eventually(async () => {
+        const entries = await models.syncLogs
+          .find({ tenantId: company.tenant, operation: 'INVOICE_PUSH' })
+          .lean();
+        return entries.length > 0 ? entries : undefined;
+      }, 10_000);
       expect(log.map((entry) => entry.outcome)).toEqual(['SUCCEEDED']);
     } finally {
       await queue.close();

@@ -90,10 +90,14 @@ describe('the push worker', () => {
     const synced = await eventually(() => stateOf(company, invoice.id, 'SYNCED'), 30_000);
     expect(synced.lastError).toBeUndefined();
     expect(rig.copiesOf(company, invoice.id)).toHaveLength(1);
-    const log = await models.syncLogs
-      .find({ tenantId: company.tenant, operation: 'INVOICE_PUSH' })
-      .sort({ createdAt: 1 })
-      .lean();
+    // The attempt's log entry is written after its state change: wait for it rather than race it.
+    const log = await eventually(async () => {
+      const entries = await models.syncLogs
+        .find({ tenantId: company.tenant, operation: 'INVOICE_PUSH' })
+        .sort({ createdAt: 1 })
+        .lean();
+      return entries.length >= 3 ? entries : undefined;
+    }, 10_000);
     expect(log.map((entry) => [entry.outcome, entry.attempt])).toEqual([
       ['FAILED', 1],
       ['FAILED', 2],

@@ -4,8 +4,14 @@ import type { Redis } from 'ioredis';
 import mongoose from 'mongoose';
 import { connectDatabase, createIndexes, models, QuickBooksSyncLogModel } from '../../src/models/index.js';
 import { createRedis } from '../../src/redis.js';
+import { requeueOrphanedPushes } from '../../src/services/push-reconciliation.js';
 import { RetentionService } from '../../src/services/retention.js';
 import { createMaintenanceWorker } from '../../src/workers/maintenance.worker.js';
+import {
+  INVOICE_PUSH_JOB_NAME,
+  invoicePushJobOptions,
+  type InvoicePushJobData,
+} from '../../src/workers/invoice-push-job.js';
 import { MaintenanceJob, QueueName } from '../../src/workers/queues.js';
 import { closeWorkers } from '../../src/workers/runtime.js';
 import { silentLogger, testConfig, uniqueName } from '../support/harness.js';
@@ -58,6 +64,7 @@ describe('maintenance queue', () => {
       connection: redis(),
       prefix,
       retention: new RetentionService({ models, retentionDays: 30, now: () => now }),
+      requeueOrphanedPushes: () => Promise.reject(new Error('not part of this test')),
       logger: silentLogger(),
     });
     try {
@@ -104,6 +111,88 @@ async function slowJobInFlight(jobMs: number) {
     },
   };
 }
+
+describe('the orphaned-push sweep', () => {
+  it('queues the push of a QUEUED invoice without a live job, through the maintenance worker, and only that one', async () => {
+    const prefix = uniqueName('qbs-test');
+    const tenantId = uniqueName('tenant');
+    const pushes = new Queue<InvoicePushJobData>(QueueName.invoicePush, { connection: redis(), prefix });
+    const maintenance = new Queue(QueueName.maintenance, { connection: redis(), prefix });
+    const events = new QueueEvents(QueueName.maintenance, { connection: redis(), prefix });
+    const state = (invoiceId: string, value: 'QUEUED' | 'SYNCED') =>
+      models.invoiceSyncStates.create({ tenantId, invoiceId, state: value, attempts: 0, version: 1 });
+    await state('inv-orphan', 'QUEUED');
+    await state('inv-live', 'QUEUED');
+    await state('inv-done', 'SYNCED');
+    // Another tenant's backfill is running: its QUEUED invoices wait for their chunk, not for a push job.
+    const backfilling = uniqueName('tenant');
+    await models.backfills.create({
+      tenantId: backfilling,
+      backfillId: uniqueName('bf'),
+      realmId: '9130350000000001',
+      state: 'RUNNING',
+      since: '2026-01-01',
+      startedBy: 'admin-1',
+      startedAt: new Date(),
+    });
+    await models.invoiceSyncStates.create({
+      tenantId: backfilling,
+      invoiceId: 'inv-in-chunk',
+      state: 'QUEUED',
+      attempts: 0,
+      version: 1,
+    });
+    // inv-live's job is waiting out its debounce: not orphaned.
+    await pushes.add(
+      INVOICE_PUSH_JOB_NAME,
+      { tenantId, invoiceId: 'inv-live', trigger: 'NOTIFIED', notifiedAt: new Date().toISOString() },
+      invoicePushJobOptions(tenantId, 'inv-live', 60_000),
+    );
+    // The sweep runs an hour later; other test files' invoices may be QUEUED too, so count only ours.
+    const later = () => new Date(Date.now() + 3_600_000);
+    const worker = createMaintenanceWorker({
+      connection: redis(),
+      prefix,
+      retention: new RetentionService({ models, retentionDays: 30, now: () => now }),
+      requeueOrphanedPushes: () =>
+        requeueOrphanedPushes(
+          { models, queue: pushes, now: later },
+          { olderThanMs: 1_800_000, limit: 10_000 },
+        ),
+      logger: silentLogger(),
+    });
+    try {
+      await events.waitUntilReady();
+      const job = await maintenance.add(MaintenanceJob.requeueOrphanedPushes, {});
+      await job.waitUntilFinished(events, 10_000);
+      const pending = await pushes.getJobs(['waiting', 'delayed', 'prioritized']);
+      expect(pending.filter((job) => job.data.tenantId === backfilling)).toEqual([]);
+      const ours = pending.filter((job) => job.data.tenantId === tenantId);
+      expect(ours.map((job) => [job.data.invoiceId, job.data.trigger]).sort()).toEqual([
+        ['inv-live', 'NOTIFIED'],
+        ['inv-orphan', 'RECONCILED'],
+      ]);
+
+      // A second sweep finds the requeued job live and adds nothing.
+      const again = await requeueOrphanedPushes(
+        { models, queue: pushes, now: later },
+        { olderThanMs: 1_800_000, limit: 10_000 },
+      );
+      expect(again.requeued.filter((entry) => entry.tenantId === tenantId)).toEqual([]);
+      // Invoices that changed within the window are not touched at all.
+      const recent = await requeueOrphanedPushes(
+        { models, queue: pushes, now: () => new Date() },
+        { olderThanMs: 1_800_000, limit: 10_000 },
+      );
+      expect(recent.requeued.filter((entry) => entry.tenantId === tenantId)).toEqual([]);
+    } finally {
+      await worker.close();
+      await events.close();
+      await Promise.all([pushes.obliterate({ force: true }), maintenance.obliterate({ force: true })]);
+      await Promise.all([pushes.close(), maintenance.close()]);
+    }
+  });
+});
 
 describe('graceful shutdown', () => {
   it('lets an in-flight job finish before the worker closes', async () => {

@@ -109,7 +109,7 @@ function refuse(reply: FastifyReply, status: number, code: string, error: string
  * preflight, but not one with application/json, and no preflight is ever answered here; a page cannot make
  * its request carry a loopback Host header, which is what the DNS-rebinding check relies on.
  */
-function guard(access: ControlAccess) {
+export function guard(access: ControlAccess) {
   const hosts = new Set([...LOOPBACK_HOSTS, ...access.allowedHosts.map((host) => hostName(host) ?? host)]);
   const allowed = (value: string | undefined) => {
     const name = value === undefined ? undefined : hostName(value);

@@ -2,6 +2,7 @@ import type { HostInvoiceSource } from '../../host/host-invoices.js';
 import type { Logger } from '../../logger.js';
 import type { Models } from '../../models/index.js';
 import type { QuickBooksSide } from '../../quickbooks/setup.js';
+import { CustomerDirectory, type CustomerDirectoryOptions } from '../../sync/customer-directory.js';
 import { CustomerUpserter } from '../../sync/customer-upsert.js';
 import { ConnectionService } from '../connections.js';
 import { MappingService } from '../mappings/mapping-service.js';
@@ -23,6 +24,12 @@ export function composeInvoicePush(deps: {
   syncStatus: SyncStatusService;
   logger: Logger;
   now?: () => Date;
+  /**
+   * The process's customer directory, shared with the backfill runner (one per worker process); when
+   * absent, one is built from `customerDirectory` (tests).
+   */
+  directory?: CustomerDirectory;
+  customerDirectory?: Omit<CustomerDirectoryOptions, 'logger'>;
 }): InvoicePushService {
   const now = deps.now ?? (() => new Date());
   const { models, quickbooks, logger } = deps;
@@ -51,6 +58,13 @@ export function composeInvoicePush(deps: {
       clientFor: (tenantId, realmId) => quickbooks.clientFor(tenantId, realmId),
       now,
       logger: logger.child({ component: 'customer-upsert' }),
+      directory:
+        deps.directory ??
+        new CustomerDirectory({
+          now,
+          ...deps.customerDirectory,
+          logger: logger.child({ component: 'customer-directory' }),
+        }),
     }),
     now,
     logger: logger.child({ component: 'invoice-push' }),

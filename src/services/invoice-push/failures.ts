@@ -27,6 +27,20 @@ export class PushActionRequired extends Error {
   }
 }
 
+/**
+ * Another writer (a backfill chunk) holds this invoice's pending create and may be sending it right now.
+ * Retryable: the next attempt finds that pending create and looks it up instead of creating a second one.
+ */
+export class CreateInFlight extends Error {
+  override readonly name = 'CreateInFlight';
+  readonly retryable = true;
+  constructor() {
+    super(
+      'Another create of this invoice is in flight (a backfill); the push looks it up on its next attempt',
+    );
+  }
+}
+
 /** What the push does with a failure. */
 export type FailureClass =
   | { kind: 'action'; error: SyncErrorInfo; detail?: string }
@@ -166,6 +180,9 @@ export function classifyFailure(error: unknown): FailureClass {
     };
   }
   if (isQuickBooksError(error)) return fromQuickBooks(error);
+  if (error instanceof CreateInFlight) {
+    return { kind: 'retry', error: info('CREATE_IN_FLIGHT', error.message, true) };
+  }
   if (error instanceof CustomerUpsertError) {
     return {
       kind: 'action',

@@ -19,6 +19,7 @@ import type { InvoiceKey, PushRecord, SyncErrorInfo, SyncStatusService } from '.
 import {
   actionFromProblems,
   classifyFailure,
+  CreateInFlight,
   DUPLICATE_DOC_NUMBER_FAULT,
   PushActionRequired,
   underlyingFailure,
@@ -41,7 +42,12 @@ export interface InvoicePushDeps {
   referenceData: { get(tenantId: string): Promise<ReferenceSnapshot> };
   mappings: { list(tenantId: string): Promise<JudgedMapping[]> };
   settings: { get(tenantId: string): Promise<QuickBooksSettings> };
-  customers: { ensureCustomer(tenantId: string, realmId: string, billTo: PlatformBillTo): Promise<string> };
+  customers: {
+    /** The bill-to's customer; a stored link is trusted without a read (see CustomerUpserter). */
+    ensureCustomer(tenantId: string, realmId: string, billTo: PlatformBillTo): Promise<string>;
+    /** Throws `link_inactive` / `link_missing` (CustomerUpsertError) when the customer is unusable. */
+    verifyLinkedCustomer(tenantId: string, realmId: string, quickbooksCustomerId: string): Promise<string>;
+  };
   now: () => Date;
   logger: Pick<Logger, 'info' | 'warn'>;
 }
@@ -118,7 +124,18 @@ export class InvoicePushService {
       if (isQuickBooksError(error, 'reauthorization')) return { outcome: 'PAUSED', cause: error };
       throw error;
     }
-    const started = await this.deps.syncStatus.transition(key, 'STARTED', {});
+    let started = await this.deps.syncStatus.transition(key, 'STARTED', {});
+    if (
+      !started.applied &&
+      started.reason === 'REFUSED' &&
+      announcesNewerChange(request.job, started.status)
+    ) {
+      // A host writing to the queue directly (docs/architecture.md, "Invoice push intake") records no
+      // QUEUED; a notification newer than everything the state knows is a change to push, while a job
+      // older than a dismissal, a success or a dead letter is stale and stays refused.
+      await this.deps.syncStatus.transition(key, 'ENQUEUED', {});
+      started = await this.deps.syncStatus.transition(key, 'STARTED', {});
+    }
     if (!started.applied) {
       if (started.reason === 'CONTENDED') {
         const cause = new Error('the invoice status kept changing; the push is retried');
@@ -235,9 +252,29 @@ export class InvoicePushService {
         `Invoice ${invoice.number} has no bill-to party; QuickBooks needs a customer. Add one in the platform.`,
       );
     }
-    const customerId = await this.ensureCustomer(attempt, invoice.billTo);
+    const billTo = invoice.billTo;
+    const customerId = await this.customerStep(attempt, billTo, () =>
+      this.deps.customers.ensureCustomer(key.tenantId, attempt.realmId, billTo),
+    );
     const built: Built = { invoice, snapshot, mappings, settings, customerId };
+    try {
+      return await this.write(attempt, built, record);
+    } catch (error) {
+      // The customer link is trusted without a read, so a refused reference is when it gets checked: a
+      // customer made inactive or gone is reported as such (ACTION_REQUIRED naming the link), anything
+      // else (an item or tax code) keeps QuickBooks's own error.
+      if (refusesAReference(error)) {
+        await this.customerStep(attempt, billTo, () =>
+          this.deps.customers.verifyLinkedCustomer(key.tenantId, attempt.realmId, customerId),
+        );
+      }
+      throw error;
+    }
+  }
 
+  /** The QuickBooks writes of a push whose customer is known: update, resume a pending create, or create. */
+  private async write(attempt: Attempt, built: Built, record: PushRecord): Promise<PushResult> {
+    const { invoice } = built;
     if (record.quickbooksInvoiceId) return this.update(attempt, built, record, record.quickbooksInvoiceId);
     if (record.pendingCreate) {
       // An earlier attempt stored its create and may have sent it before it died or lost the answer.
@@ -253,7 +290,12 @@ export class InvoicePushService {
     return this.createWithNumbering(attempt, built, record);
   }
 
-  private async ensureCustomer(attempt: Attempt, billTo: PlatformBillTo): Promise<string> {
+  /** A customer step (ensure, or verify after a refusal) with its own sync log entry. */
+  private async customerStep(
+    attempt: Attempt,
+    billTo: PlatformBillTo,
+    run: () => Promise<string>,
+  ): Promise<string> {
     const { key, realmId } = attempt;
     const startedAt = Date.now();
     const entry = {
@@ -266,7 +308,7 @@ export class InvoicePushService {
       realmId,
     };
     try {
-      const id = await this.deps.customers.ensureCustomer(key.tenantId, realmId, billTo);
+      const id = await run();
       await this.deps.syncLog.record({
         ...entry,
         outcome: 'SUCCEEDED',
@@ -357,7 +399,7 @@ export class InvoicePushService {
       txnDate: payload.TxnDate,
       ...(payload.DocNumber !== undefined ? { docNumber: payload.DocNumber } : {}),
     };
-    await this.deps.syncStatus.recordPendingCreate(attempt.key, {
+    const claimed = await this.deps.syncStatus.recordPendingCreate(attempt.key, {
       requestId,
       generation,
       ...(payload.DocNumber !== undefined ? { docNumber: payload.DocNumber } : {}),
@@ -366,6 +408,11 @@ export class InvoicePushService {
       hostVersion: built.invoice.version,
       startedAt: this.deps.now(),
     });
+    if (!claimed) {
+      // A backfill chunk started this invoice meanwhile and owns its create. Retried later, this push
+      // finds that pending create and looks it up instead of sending a second invoice.
+      throw new CreateInFlight();
+    }
     attempt.requestId = requestId;
     for (let send = 1; ; send++) {
       try {
@@ -561,6 +608,17 @@ export class InvoicePushService {
   }
 }
 
+/**
+ * A write QuickBooks refused over a reference: 2500 (no such object) or 610 (inactive), both
+ * `bad_reference`; or a business-validation fault (6000 range) whose text names an inactive or deleted
+ * record, the form Intuit's catch-all uses for name-list references (§5.4).
+ */
+function refusesAReference(error: unknown): boolean {
+  if (isQuickBooksError(error, 'bad_reference')) return true;
+  if (!isQuickBooksError(error, 'validation') || !/^6\d{3}$/u.test(error.code ?? '')) return false;
+  return /inactive|deleted/iu.test(`${error.message} ${error.detail ?? ''}`);
+}
+
 function docNumberTaken(
   number: string,
   holderId: string | undefined,
@@ -580,4 +638,15 @@ function logError(error: SyncErrorInfo, detail: string | undefined): SyncLogErro
     retryable: error.retryable,
     ...(detail ? { detail } : {}),
   };
+}
+
+/** States a queued job cannot start from without a new ENQUEUED (see the STARTED row of the table). */
+const AT_REST: ReadonlySet<string> = new Set(['NOT_SYNCED', 'SYNCED', 'ACTION_REQUIRED', 'DEAD']);
+
+/** The job announces a change the invoice's state has not seen: later than the state's last write. */
+function announcesNewerChange(job: InvoicePushJobData, status: { state: string; updatedAt?: Date }): boolean {
+  if (job.trigger !== 'NOTIFIED' || !AT_REST.has(status.state)) return false;
+  const notifiedAt = Date.parse(job.notifiedAt);
+  if (Number.isNaN(notifiedAt)) return false;
+  return status.updatedAt === undefined || notifiedAt > status.updatedAt.getTime();
 }
