@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { connectedRealm } from '../invoice-push/connected-realm.js';
 import type { HostInvoiceLister, HostInvoiceSource } from '../../host/host-invoices.js';
 import type { Logger } from '../../logger.js';
 import type { Models } from '../../models/index.js';
@@ -719,19 +720,8 @@ export class BackfillRunner {
     return new Map(docs.map((doc) => [doc.invoiceId, doc]));
   }
 
-  private async connectedRealm(tenantId: string): Promise<string> {
-    const doc = await this.deps.models.customers
-      .findById(tenantId, { 'integrations.quickbooks.state': 1, 'integrations.quickbooks.realmId': 1 })
-      .lean<{ integrations?: { quickbooks?: { state?: string; realmId?: string | null } | null } | null }>();
-    const connection = doc?.integrations?.quickbooks;
-    if (connection?.state !== 'CONNECTED' || !connection.realmId) {
-      throw new QuickBooksError({
-        kind: 'reauthorization',
-        code: connection?.state === 'NEEDS_REAUTH' ? 'needs_reauth' : 'not_connected',
-        message: `QuickBooks is not connected for tenant "${tenantId}" (${connection?.state ?? 'DISCONNECTED'})`,
-      });
-    }
-    return connection.realmId;
+  private connectedRealm(tenantId: string): Promise<string> {
+    return connectedRealm(this.deps.models.customers, tenantId);
   }
 }
 

@@ -3,13 +3,8 @@ import type { Logger } from '../../logger.js';
 import type { Models } from '../../models/index.js';
 import type { QuickBooksSide } from '../../quickbooks/setup.js';
 import type { CustomerDirectory } from '../../sync/customer-directory.js';
-import { CustomerUpserter } from '../../sync/customer-upsert.js';
-import { ConnectionService } from '../connections.js';
-import { MappingService } from '../mappings/mapping-service.js';
-import { createTermLookup, QuickBooksSettingsService } from '../quickbooks-settings.js';
-import { ReferenceDataService } from '../reference-data/service.js';
-import { SyncLogService } from '../sync-log.js';
 import type { SyncStatusService } from '../sync-status.js';
+import { composePushCollaborators } from '../invoice-push/compose.js';
 import { BackfillRunner } from './backfill-runner.js';
 import type { BackfillService } from './backfill-service.js';
 import type { BackfillQueue, BackfillRetryOptions } from './jobs.js';
@@ -32,38 +27,15 @@ export function composeBackfillRunner(deps: {
   directory?: CustomerDirectory;
 }): BackfillRunner {
   const now = deps.now ?? (() => new Date());
-  const { models, quickbooks, logger } = deps;
-  const referenceData = new ReferenceDataService({
-    models,
-    quickbooks,
-    now,
-    logger: logger.child({ component: 'reference-data' }),
-  });
-  const noAudit = { record: async () => undefined };
   return new BackfillRunner({
-    models,
+    models: deps.models,
     host: deps.host,
     backfills: deps.backfills,
     queue: deps.queue,
     syncStatus: deps.syncStatus,
-    syncLog: new SyncLogService({ models, now }),
-    clientFor: (tenantId, realmId) => quickbooks.clientFor(tenantId, realmId),
-    referenceData,
-    mappings: new MappingService({ models, referenceData, auditLog: noAudit, now }),
-    settings: new QuickBooksSettingsService({
-      models,
-      terms: createTermLookup({ connections: new ConnectionService({ models, now }), quickbooks }),
-      auditLog: noAudit,
-    }),
-    customers: new CustomerUpserter({
-      models,
-      clientFor: (tenantId, realmId) => quickbooks.clientFor(tenantId, realmId),
-      now,
-      logger: logger.child({ component: 'customer-upsert' }),
-      ...(deps.directory ? { directory: deps.directory } : {}),
-    }),
+    ...composePushCollaborators({ ...deps, now }),
     now,
-    logger: logger.child({ component: 'backfill' }),
+    logger: deps.logger.child({ component: 'backfill' }),
     ...(deps.retry ? { retry: deps.retry } : {}),
   });
 }

@@ -12,27 +12,32 @@ import { SyncLogService } from '../sync-log.js';
 import type { SyncStatusService } from '../sync-status.js';
 import { InvoicePushService } from './invoice-push-service.js';
 
+/** What a push and a backfill chunk both work with, wired once (the same rules for both paths). */
+export interface PushCollaborators {
+  syncLog: SyncLogService;
+  clientFor: QuickBooksSide['clientFor'];
+  referenceData: ReferenceDataService;
+  mappings: MappingService;
+  settings: QuickBooksSettingsService;
+  customers: CustomerUpserter;
+}
+
 /**
- * The push service with its collaborators, as a composition root builds it (the worker runtime, and
- * the push tests, which must exercise the same wiring). Audit entries are not written from the push:
- * it changes no mapping or setting.
+ * The collaborators of the push and of the backfill runner, as a composition root builds them (the worker
+ * runtime, and the tests, which must exercise the same wiring). Audit entries are not written from a
+ * push: it changes no mapping or setting. `directory` is the process's customer directory, shared by both
+ * paths (one per worker process); without it, one is built from `customerDirectory` (tests), and with
+ * neither the upserter queries QuickBooks to match.
  */
-export function composeInvoicePush(deps: {
+export function composePushCollaborators(deps: {
   models: Models;
   quickbooks: Pick<QuickBooksSide, 'clientFor'>;
-  host: HostInvoiceSource;
-  syncStatus: SyncStatusService;
   logger: Logger;
-  now?: () => Date;
-  /**
-   * The process's customer directory, shared with the backfill runner (one per worker process); when
-   * absent, one is built from `customerDirectory` (tests).
-   */
+  now: () => Date;
   directory?: CustomerDirectory;
   customerDirectory?: Omit<CustomerDirectoryOptions, 'logger'>;
-}): InvoicePushService {
-  const now = deps.now ?? (() => new Date());
-  const { models, quickbooks, logger } = deps;
+}): PushCollaborators {
+  const { models, quickbooks, logger, now } = deps;
   const referenceData = new ReferenceDataService({
     models,
     quickbooks,
@@ -40,12 +45,20 @@ export function composeInvoicePush(deps: {
     logger: logger.child({ component: 'reference-data' }),
   });
   const noAudit = { record: async () => undefined };
-  return new InvoicePushService({
-    models,
-    host: deps.host,
-    syncStatus: deps.syncStatus,
+  const clientFor: QuickBooksSide['clientFor'] = (tenantId, realmId) =>
+    quickbooks.clientFor(tenantId, realmId);
+  const directory =
+    deps.directory ??
+    (deps.customerDirectory
+      ? new CustomerDirectory({
+          now,
+          ...deps.customerDirectory,
+          logger: logger.child({ component: 'customer-directory' }),
+        })
+      : undefined);
+  return {
     syncLog: new SyncLogService({ models, now }),
-    clientFor: (tenantId, realmId) => quickbooks.clientFor(tenantId, realmId),
+    clientFor,
     referenceData,
     mappings: new MappingService({ models, referenceData, auditLog: noAudit, now }),
     settings: new QuickBooksSettingsService({
@@ -55,18 +68,33 @@ export function composeInvoicePush(deps: {
     }),
     customers: new CustomerUpserter({
       models,
-      clientFor: (tenantId, realmId) => quickbooks.clientFor(tenantId, realmId),
+      clientFor,
       now,
       logger: logger.child({ component: 'customer-upsert' }),
-      directory:
-        deps.directory ??
-        new CustomerDirectory({
-          now,
-          ...deps.customerDirectory,
-          logger: logger.child({ component: 'customer-directory' }),
-        }),
+      ...(directory ? { directory } : {}),
     }),
+  };
+}
+
+/** The push service, wired as the worker runtime does (see composePushCollaborators). */
+export function composeInvoicePush(deps: {
+  models: Models;
+  quickbooks: Pick<QuickBooksSide, 'clientFor'>;
+  host: HostInvoiceSource;
+  syncStatus: SyncStatusService;
+  logger: Logger;
+  now?: () => Date;
+  directory?: CustomerDirectory;
+  /** Settings of a directory built for this service alone (tests); the default is a directory too. */
+  customerDirectory?: Omit<CustomerDirectoryOptions, 'logger'>;
+}): InvoicePushService {
+  const now = deps.now ?? (() => new Date());
+  return new InvoicePushService({
+    models: deps.models,
+    host: deps.host,
+    syncStatus: deps.syncStatus,
+    ...composePushCollaborators({ ...deps, now, customerDirectory: deps.customerDirectory ?? {} }),
     now,
-    logger: logger.child({ component: 'invoice-push' }),
+    logger: deps.logger.child({ component: 'invoice-push' }),
   });
 }

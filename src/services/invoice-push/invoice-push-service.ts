@@ -1,8 +1,9 @@
 import type { HostInvoiceSource } from '../../host/host-invoices.js';
+import { connectedRealm } from './connected-realm.js';
 import type { Logger } from '../../logger.js';
 import type { Models } from '../../models/index.js';
 import type { QuickBooksClient } from '../../quickbooks/client.js';
-import { isQuickBooksError, QuickBooksError } from '../../quickbooks/errors.js';
+import { isQuickBooksError } from '../../quickbooks/errors.js';
 import {
   buildQuickBooksInvoice,
   type BuildInvoiceOptions,
@@ -159,20 +160,8 @@ export class InvoicePushService {
     }
   }
 
-  /** The realm the tenant is connected to; the vault's `reauthorization` error when it is not usable. */
-  private async connectedRealm(tenantId: string): Promise<string> {
-    const doc = await this.deps.models.customers
-      .findById(tenantId, { 'integrations.quickbooks.state': 1, 'integrations.quickbooks.realmId': 1 })
-      .lean<{ integrations?: { quickbooks?: { state?: string; realmId?: string | null } | null } | null }>();
-    const connection = doc?.integrations?.quickbooks;
-    if (connection?.state !== 'CONNECTED' || !connection.realmId) {
-      throw new QuickBooksError({
-        kind: 'reauthorization',
-        code: connection?.state === 'NEEDS_REAUTH' ? 'needs_reauth' : 'not_connected',
-        message: `QuickBooks is not connected for tenant "${tenantId}" (${connection?.state ?? 'DISCONNECTED'})`,
-      });
-    }
-    return connection.realmId;
+  private connectedRealm(tenantId: string): Promise<string> {
+    return connectedRealm(this.deps.models.customers, tenantId);
   }
 
   private async failed(
