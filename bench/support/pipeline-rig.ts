@@ -20,8 +20,8 @@ import { InvoiceIntakeService } from '../../src/services/invoice-intake.js';
 import type { InvoiceChange } from '../../src/workers/invoice-push-job.js';
 import { QueueName } from '../../src/workers/queues.js';
 import { ConnectRig } from '../../test/support/connect-rig.js';
-import { startEntry, type EntryProcess } from '../../test/support/entry-process.js';
-import { TEST_JWT_SECRET, uniqueName } from '../../test/support/harness.js';
+import { startEntry, workerEnv, type EntryProcess } from '../../test/support/entry-process.js';
+import { uniqueName } from '../../test/support/harness.js';
 import { PushRig, type PushCompany } from '../../test/support/push-rig.js';
 
 export const INTUIT_PER_MINUTE = 500;
@@ -155,16 +155,7 @@ export class PipelineRig {
     const config = this.connect.config;
     const probeFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'push-bench-')), 'probe.json');
     const entry = startEntry('src/workers/index.ts', {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      MONGODB_URI: config.mongo.uri,
-      MONGODB_DB_NAME: config.mongo.dbName,
-      REDIS_URL: config.redis.url,
-      REDIS_PREFIX: config.redis.prefix,
-      AUTH_MODE: 'jwt',
-      AUTH_JWT_SECRET: TEST_JWT_SECRET,
-      QUICKBOOKS_EMULATOR_URL: this.connect.sandbox.url,
-      HOST_GRAPHQL_URL: this.push.host.url,
+      ...workerEnv(config, { emulatorUrl: this.connect.sandbox.url, hostGraphqlUrl: this.push.host.url }),
       ...this.env,
       ...governorEnv(mode),
       ...extraEnv,

@@ -12,8 +12,8 @@ import { startSandbox, type Sandbox } from '../../sandbox/src/index.js';
 import { QUICKBOOKS_CALLBACK_PATH } from '../../src/config.js';
 import { freePort } from '../../scripts/services/index.js';
 import { Browser, choose, readForm } from '../support/connect-browser.js';
-import { startEntry, type EntryProcess } from '../support/entry-process.js';
-import { eventually, TEST_JWT_SECRET } from '../support/harness.js';
+import { startEntry, workerEnv, type EntryProcess } from '../support/entry-process.js';
+import { eventually } from '../support/harness.js';
 import { startGraph, type Graph } from './support/graph.js';
 
 const TENANT = 'cust-acme-us';
@@ -41,20 +41,11 @@ beforeAll(async () => {
     },
     notifyQuickBooks: true,
   });
-  const { config } = graph.api;
-  worker = startEntry('src/workers/index.ts', {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'info',
-    MONGODB_URI: config.mongo.uri,
-    MONGODB_DB_NAME: config.mongo.dbName,
-    REDIS_URL: config.redis.url,
-    REDIS_PREFIX: config.redis.prefix,
-    AUTH_MODE: 'jwt',
-    AUTH_JWT_SECRET: TEST_JWT_SECRET,
-    QUICKBOOKS_EMULATOR_URL: sandbox.url,
-    // The worker reads invoices the way the frontend does: through the gateway, as a service.
-    HOST_GRAPHQL_URL: graph.gatewayUrl,
-  });
+  // The worker reads invoices the way the frontend does: through the gateway, as a service.
+  worker = startEntry(
+    'src/workers/index.ts',
+    workerEnv(graph.api.config, { emulatorUrl: sandbox.url, hostGraphqlUrl: graph.gatewayUrl }),
+  );
   await worker.waitFor('workers started');
 }, 90_000);
 

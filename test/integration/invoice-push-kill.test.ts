@@ -10,8 +10,8 @@ import { models } from '../../src/models/index.js';
 import { closeRedis, createRedis } from '../../src/redis.js';
 import { QueueName } from '../../src/workers/queues.js';
 import { INVOICE_PUSH_JOB_NAME, invoicePushJobOptions } from '../../src/workers/invoice-push-job.js';
-import { eventually, TEST_JWT_SECRET } from '../support/harness.js';
-import { startEntry } from '../support/entry-process.js';
+import { eventually } from '../support/harness.js';
+import { startEntry, workerEnv } from '../support/entry-process.js';
 import { usePushRig } from '../support/push-rig.js';
 
 // BullMQ notices a dead worker's job when its 30 s lock lapses.
@@ -32,20 +32,10 @@ describe('a worker killed mid-push', () => {
       action: { type: 'hang', ms: 3000, thenCommit: true },
     });
 
-    const [keyId, key] = [...config.quickbooks.tokenKeys.keys.entries()][0]!;
-    const child = startEntry('src/workers/index.ts', {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      MONGODB_URI: config.mongo.uri,
-      ...(config.mongo.dbName ? { MONGODB_DB_NAME: config.mongo.dbName } : {}),
-      REDIS_URL: config.redis.url,
-      REDIS_PREFIX: config.redis.prefix,
-      AUTH_MODE: 'jwt',
-      AUTH_JWT_SECRET: TEST_JWT_SECRET,
-      QUICKBOOKS_EMULATOR_URL: sandbox.url,
-      QUICKBOOKS_TOKEN_KEYS: `${keyId}:${key.toString('base64')}`,
-      HOST_GRAPHQL_URL: rig.host.url,
-    });
+    const child = startEntry(
+      'src/workers/index.ts',
+      workerEnv(config, { emulatorUrl: sandbox.url, hostGraphqlUrl: rig.host.url }),
+    );
     const producer = createRedis(config.redis.url, 'producer');
     const queue = new Queue(QueueName.invoicePush, { connection: producer, prefix: config.redis.prefix });
     try {

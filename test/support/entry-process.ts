@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { stopChild } from '../../scripts/services/index.js';
+import type { Config } from '../../src/config.js';
+import { TEST_JWT_SECRET } from './harness.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -47,5 +49,32 @@ export function startEntry(entry: string, env: NodeJS.ProcessEnv): EntryProcess 
     },
     stop: () => stopChild(child, 10_000),
     kill: () => void child.kill('SIGKILL'),
+  };
+}
+
+/**
+ * The environment of a worker process that shares an in-process API's store, Redis namespace and token
+ * key, talking to the given emulator and host. The token key matters: the worker must decrypt the tokens
+ * the API sealed.
+ */
+export function workerEnv(
+  config: Config,
+  targets: { emulatorUrl: string; hostGraphqlUrl: string },
+): NodeJS.ProcessEnv {
+  const { keys, activeKeyId } = config.quickbooks.tokenKeys;
+  const active = keys.get(activeKeyId);
+  if (!active) throw new Error(`the API's active token key ${activeKeyId} is not among its keys`);
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    MONGODB_URI: config.mongo.uri,
+    ...(config.mongo.dbName ? { MONGODB_DB_NAME: config.mongo.dbName } : {}),
+    REDIS_URL: config.redis.url,
+    REDIS_PREFIX: config.redis.prefix,
+    AUTH_MODE: 'jwt',
+    AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    QUICKBOOKS_EMULATOR_URL: targets.emulatorUrl,
+    QUICKBOOKS_TOKEN_KEYS: `${activeKeyId}:${active.toString('base64')}`,
+    HOST_GRAPHQL_URL: targets.hostGraphqlUrl,
   };
 }
