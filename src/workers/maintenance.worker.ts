@@ -51,12 +51,12 @@ export async function scheduleMaintenance(queue: Queue): Promise<void> {
   );
   await queue.upsertJobScheduler(
     MaintenanceJob.requeueOrphanedPushes,
-    { every: ORPHAN_SWEEP_EVERY_MS },
+    // A cron pattern, not `every`: `every` also runs at once on each start-up, in front of the queue.
+    { pattern: '*/10 * * * *' },
     { name: MaintenanceJob.requeueOrphanedPushes, opts: { removeOnComplete: 100, removeOnFail: 500 } },
   );
 }
 
-export const ORPHAN_SWEEP_EVERY_MS = 10 * 60_000;
 /** Well past the debounce and a job's normal wait, so only invoices nothing will push are requeued. */
 export const ORPHAN_AFTER_MS = 15 * 60_000;
 

@@ -64,6 +64,8 @@ describe('process entry points', () => {
         { tenantId: 'cust-a', entityId: 'fresh', createdAt: new Date() },
       ]);
       await worker.waitFor('workers started');
+      // Only the prune under test may run: the ten-minute sweep must not take the one maintenance slot.
+      await queue.removeJobScheduler(MaintenanceJob.requeueOrphanedPushes);
 
       mongoProxy.pause();
       const job = await queue.add(MaintenanceJob.pruneSyncLogs, {});
