@@ -6,11 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { gql } from 'graphql-request';
-import { startSandbox, type Sandbox } from '../../sandbox/src/index.js';
+import type { Sandbox } from '../../sandbox/src/index.js';
 import { QUICKBOOKS_CALLBACK_PATH } from '../../src/config.js';
-import { freePort } from '../../scripts/services/index.js';
 import { Browser, choose, readForm } from '../support/connect-browser.js';
-import { startGraph, type Graph } from './support/graph.js';
+import { startGraphWithEmulator, type Graph } from './support/graph.js';
 
 const TENANT = 'cust-acme-us';
 const REALM = '9341455130166501';
@@ -22,20 +21,9 @@ let sandbox: Sandbox;
 let graph: Graph;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, settings: { oauth: { authorizeMode: 'manual' } } });
-  const port = await freePort();
-  const publicUrl = `http://127.0.0.1:${port}`;
-  sandbox.control.updateApp(sandbox.app.clientId, {
-    redirectUris: [...sandbox.app.redirectUris, `${publicUrl}${QUICKBOOKS_CALLBACK_PATH}`],
-  });
-  graph = await startGraph({
-    api: {
-      PORT: String(port),
-      PUBLIC_URL: publicUrl,
-      QUICKBOOKS_EMULATOR_URL: sandbox.url,
-      QUICKBOOKS_RETURN_TO_ORIGINS: 'https://app.example.test',
-    },
-  });
+  ({ sandbox, graph } = await startGraphWithEmulator({
+    api: { QUICKBOOKS_RETURN_TO_ORIGINS: 'https://app.example.test' },
+  }));
 }, 60_000);
 
 afterAll(async () => {

@@ -8,13 +8,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { gql } from 'graphql-request';
 import type { Client } from 'graphql-ws';
-import { startSandbox, type Sandbox } from '../../sandbox/src/index.js';
-import { QUICKBOOKS_CALLBACK_PATH } from '../../src/config.js';
-import { freePort } from '../../scripts/services/index.js';
+import type { Sandbox } from '../../sandbox/src/index.js';
 import { Browser, choose, readForm } from '../support/connect-browser.js';
 import { startEntry, workerEnv, type EntryProcess } from '../support/entry-process.js';
 import { eventually } from '../support/harness.js';
-import { startGraph, type Graph } from './support/graph.js';
+import { startGraphWithEmulator, type Graph } from './support/graph.js';
 
 const TENANT = 'cust-acme-us';
 const REALM = '9341455130166501';
@@ -26,21 +24,10 @@ let graph: Graph;
 let worker: EntryProcess;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, settings: { oauth: { authorizeMode: 'manual' } } });
-  const port = await freePort();
-  const publicUrl = `http://127.0.0.1:${port}`;
-  sandbox.control.updateApp(sandbox.app.clientId, {
-    redirectUris: [...sandbox.app.redirectUris, `${publicUrl}${QUICKBOOKS_CALLBACK_PATH}`],
-  });
-  graph = await startGraph({
-    api: {
-      PORT: String(port),
-      PUBLIC_URL: publicUrl,
-      QUICKBOOKS_EMULATOR_URL: sandbox.url,
-      QUICKBOOKS_PUSH_DEBOUNCE_MS: '300',
-    },
+  ({ sandbox, graph } = await startGraphWithEmulator({
+    api: { QUICKBOOKS_PUSH_DEBOUNCE_MS: '300' },
     notifyQuickBooks: true,
-  });
+  }));
   // The worker reads invoices the way the frontend does: through the gateway, as a service.
   worker = startEntry(
     'src/workers/index.ts',

@@ -5,6 +5,8 @@ import { GraphQLClient } from 'graphql-request';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startHostSubgraph, type HostSubgraph } from '../../../examples/host-subgraph/src/index.js';
+import { startSandbox, type Sandbox } from '../../../sandbox/src/index.js';
+import { QUICKBOOKS_CALLBACK_PATH } from '../../../src/config.js';
 import { freePort, stopChild, waitForPort } from '../../../scripts/services/index.js';
 import { startTestApi, type TestApi } from '../../support/api.js';
 import type { TokenClaims } from '../../../src/auth/dev-tokens.js';
@@ -114,4 +116,35 @@ export async function startGraph(
       await Promise.all([api.close(), host.close()]);
     },
   };
+}
+
+/**
+ * The graph with a QuickBooks emulator of its own whose consent page waits for a person (manual mode), and
+ * this subgraph's OAuth callback registered with the emulator's default app, so a test can walk the
+ * connect flow as a browser does.
+ */
+export async function startGraphWithEmulator(
+  options: { api?: Record<string, string>; notifyQuickBooks?: boolean } = {},
+): Promise<{ sandbox: Sandbox; graph: Graph }> {
+  const sandbox = await startSandbox({ port: 0, settings: { oauth: { authorizeMode: 'manual' } } });
+  try {
+    const port = await freePort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    sandbox.control.updateApp(sandbox.app.clientId, {
+      redirectUris: [...sandbox.app.redirectUris, `${publicUrl}${QUICKBOOKS_CALLBACK_PATH}`],
+    });
+    const graph = await startGraph({
+      ...options,
+      api: {
+        PORT: String(port),
+        PUBLIC_URL: publicUrl,
+        QUICKBOOKS_EMULATOR_URL: sandbox.url,
+        ...options.api,
+      },
+    });
+    return { sandbox, graph };
+  } catch (error) {
+    await sandbox.close();
+    throw error;
+  }
 }
