@@ -1,29 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, DEV_INSECURE_JWT_SECRET, loadConfig } from '../../src/config.js';
+import { DEV_INSECURE_JWT_SECRET, loadConfig } from '../../src/config.js';
+import { problemsOf, productionQuickBooks, validEnv } from './support/config-env.js';
 
-const valid = {
-  MONGODB_URI: 'mongodb://127.0.0.1:27017/qbs',
-  REDIS_URL: 'redis://127.0.0.1:6379',
-  AUTH_JWT_SECRET: 'a-secret-that-is-at-least-thirty-two-chars',
-};
-
-/** Production also needs its own QuickBooks credentials and keys: given here, so each test sees one problem. */
-const productionQuickBooks = {
-  QUICKBOOKS_CLIENT_ID: 'prod-client-id',
-  QUICKBOOKS_CLIENT_SECRET: 'prod-client-secret',
-  QUICKBOOKS_STATE_SECRET: 'a-production-state-secret-of-at-least-32-chars',
-  QUICKBOOKS_TOKEN_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
-};
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const valid = validEnv;
 
 describe('configuration', () => {
   it('parses a complete environment into typed settings with defaults', () => {

@@ -1,31 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, loadConfig } from '../../../src/config.js';
+import { loadConfig } from '../../../src/config.js';
+import { problemsOf, productionQuickBooks, validEnv } from '../support/config-env.js';
 import { INTUIT_LIMITS } from '../../../src/quickbooks/governor.js';
 
 /** The governor and metrics settings of src/config.ts (QUICKBOOKS_GOVERNOR_*, METRICS_TOKEN, WORKER_METRICS_*). */
-const valid = {
-  MONGODB_URI: 'mongodb://127.0.0.1:27017/qbs',
-  REDIS_URL: 'redis://127.0.0.1:6379',
-  AUTH_JWT_SECRET: 'a-secret-that-is-at-least-thirty-two-chars',
-};
-const production = {
-  ...valid,
-  NODE_ENV: 'production',
-  QUICKBOOKS_CLIENT_ID: 'prod-client-id',
-  QUICKBOOKS_CLIENT_SECRET: 'prod-client-secret',
-  QUICKBOOKS_STATE_SECRET: 'a-production-state-secret-of-at-least-32-chars',
-  QUICKBOOKS_TOKEN_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
-};
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const valid = validEnv;
+const production = { ...valid, NODE_ENV: 'production', ...productionQuickBooks };
 
 describe('governor settings', () => {
   it("default to Intuit's limits", () => {
