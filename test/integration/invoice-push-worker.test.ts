@@ -133,7 +133,12 @@ describe('the push worker', () => {
     await eventually(async () => ((await job.getState()) === 'delayed' ? true : undefined), 10_000);
     const synced = await eventually(() => stateOf(company, invoice.id, 'SYNCED'), 30_000);
     expect(synced.quickbooksInvoiceId).toBeTruthy();
-    expect(await job.getState()).toBe('completed');
+    // SYNCED is written before the job finishes (its log entry and completion follow): wait for it.
+    const completed = await eventually(
+      async () => ((await job.getState()) === 'completed' ? true : undefined),
+      10_000,
+    );
+    expect(completed).toBe(true);
     expect(rig.copiesOf(company, invoice.id)).toHaveLength(1);
     expect(events.outcomes.map((o) => o.outcome)).toEqual(['THROTTLED', 'SYNCED']);
     expect(events.outcomes[1]!.latency).toBeGreaterThan(0);
