@@ -178,6 +178,12 @@ const EnvSchema = z
      */
     QUICKBOOKS_PUSH_DEBOUNCE_MS: intSetting(0, 600_000, 3000),
     /**
+     * How long a worker process reuses a tenant's reference snapshot, mappings and settings across pushes
+     * (0 = read them for every push). A push that would stop on a mapping or setting problem reads them
+     * fresh before saying so, so an admin's fix is never hidden by the cache.
+     */
+    QUICKBOOKS_PUSH_CONTEXT_CACHE_MS: intSetting(0, 60_000, 5000),
+    /**
      * How old the in-memory customer directory (src/sync/customer-directory.ts) may be when a first push
      * decides "no match, create": older, it is refreshed with one CDC call first. A customer someone else
      * creates within this window may be missed by e-mail (QuickBooks' 6240 still guards the name).
@@ -222,6 +228,13 @@ const EnvSchema = z
      * delayed): a worker slot is not held longer than this by a busy realm.
      */
     QUICKBOOKS_GOVERNOR_ACQUIRE_TIMEOUT_MS: intSetting(100, 600_000, 30_000),
+    /**
+     * The same wait for background work (the worker process: pushes, backfills). Short, because a push
+     * waiting for a busy realm holds one of the worker's slots, which every tenant shares: past this the
+     * job is delayed until the realm has room and the slot goes to another company's job. At most
+     * QUICKBOOKS_GOVERNOR_ACQUIRE_TIMEOUT_MS.
+     */
+    QUICKBOOKS_GOVERNOR_WORKER_ACQUIRE_TIMEOUT_MS: intSetting(100, 600_000, 1500),
 
     /**
      * Bearer token for GET /metrics (API and worker). Without it /metrics is open outside production and
@@ -331,6 +344,14 @@ const EnvSchema = z
           "QUICKBOOKS_GOVERNOR_WINDOW_SCALE is for benches against the emulator; Intuit's windows are not scaled (refused when NODE_ENV=production)",
       });
     }
+    if (env.QUICKBOOKS_GOVERNOR_WORKER_ACQUIRE_TIMEOUT_MS > env.QUICKBOOKS_GOVERNOR_ACQUIRE_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['QUICKBOOKS_GOVERNOR_WORKER_ACQUIRE_TIMEOUT_MS'],
+        message:
+          'QUICKBOOKS_GOVERNOR_WORKER_ACQUIRE_TIMEOUT_MS must not exceed QUICKBOOKS_GOVERNOR_ACQUIRE_TIMEOUT_MS: background work waits less than a person does',
+      });
+    }
     if (env.MONGODB_SOCKET_TIMEOUT_MS <= env.MONGODB_MAX_TIME_MS) {
       ctx.addIssue({
         code: 'custom',
@@ -376,10 +397,17 @@ export interface QuickBooksSettings {
   refresh: { everyMinutes: number; withinMinutes: number };
   /** QUICKBOOKS_PUSH_DEBOUNCE_MS: the quiet time after an invoice's last change before it is pushed. */
   pushDebounceMs: number;
+  /** QUICKBOOKS_PUSH_CONTEXT_CACHE_MS: how long a worker reuses a tenant's mappings, settings, snapshot. */
+  pushContextCacheMs: number;
   /** QUICKBOOKS_CUSTOMER_DIRECTORY_FRESH_MS: how old the customer directory may be before a create. */
   customerDirectoryFreshMs: number;
   /** QUICKBOOKS_GOVERNOR_*: the per-realm budget every process shares. */
-  governor: { limits: GovernorLimits; acquireTimeoutMs: number };
+  governor: {
+    limits: GovernorLimits;
+    acquireTimeoutMs: number;
+    /** The worker process's wait (pushes, backfills): short, so a busy realm does not hold worker slots. */
+    workerAcquireTimeoutMs: number;
+  };
 }
 
 /** /metrics on the API's server and the worker's own listener. */
@@ -597,7 +625,12 @@ function quickbooksSettings(env: Env): QuickBooksSettings {
       withinMinutes: env.QUICKBOOKS_REFRESH_WITHIN_MINUTES,
     },
     pushDebounceMs: env.QUICKBOOKS_PUSH_DEBOUNCE_MS,
+    pushContextCacheMs: env.QUICKBOOKS_PUSH_CONTEXT_CACHE_MS,
     customerDirectoryFreshMs: env.QUICKBOOKS_CUSTOMER_DIRECTORY_FRESH_MS,
-    governor: { limits: governorLimits(env), acquireTimeoutMs: env.QUICKBOOKS_GOVERNOR_ACQUIRE_TIMEOUT_MS },
+    governor: {
+      limits: governorLimits(env),
+      acquireTimeoutMs: env.QUICKBOOKS_GOVERNOR_ACQUIRE_TIMEOUT_MS,
+      workerAcquireTimeoutMs: env.QUICKBOOKS_GOVERNOR_WORKER_ACQUIRE_TIMEOUT_MS,
+    },
   };
 }

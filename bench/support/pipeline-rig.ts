@@ -16,8 +16,9 @@ import type { RequestLogEntry } from '../../sandbox/src/index.js';
 import { ensureBackingServices, type BackingServices } from '../../scripts/services/index.js';
 import { models } from '../../src/models/index.js';
 import { closeRedis, createRedis } from '../../src/redis.js';
-import { InvoiceIntakeService } from '../../src/services/invoice-intake.js';
-import type { InvoiceChange } from '../../src/workers/invoice-push-job.js';
+import { InvoiceIntakeService, type InvoicePushQueue } from '../../src/services/invoice-intake.js';
+import { requeueOrphanedPushes, type ReconcileResult } from '../../src/services/push-reconciliation.js';
+import type { InvoiceChange, PushRetryOptions } from '../../src/workers/invoice-push-job.js';
 import { QueueName } from '../../src/workers/queues.js';
 import { ConnectRig } from '../../test/support/connect-rig.js';
 import { startEntry, workerEnv, type EntryProcess } from '../../test/support/entry-process.js';
@@ -77,8 +78,20 @@ function governorEnv(mode: LimitMode): Record<string, string> {
   };
 }
 
+export interface RigOptions {
+  /** Where a store the rig starts keeps its data (fault mode: /dev/shm, so the store is not disk-bound). */
+  storeDir?: string;
+}
+
 export class PipelineRig {
-  private worker: { process: EntryProcess; probeFile: string } | undefined;
+  private worker:
+    | { process: EntryProcess; probeFile: string; mode: LimitMode; extraEnv: Record<string, string> }
+    | undefined;
+  /** Attempts and backoff of the pushes intake queues; undefined: the product's (8 from 10 s). */
+  pushRetry: PushRetryOptions | undefined;
+  workerKills = 0;
+  /** How long each replacement worker took to start: what bounds the kill rate. */
+  readonly workerStartMs: number[] = [];
 
   private constructor(
     readonly services: BackingServices,
@@ -90,8 +103,22 @@ export class PipelineRig {
     private readonly producer: ReturnType<typeof createRedis>,
   ) {}
 
-  static async start(mode: LimitMode, log: (line: string) => void): Promise<PipelineRig> {
-    const services = await ensureBackingServices(log);
+  static async start(
+    mode: LimitMode,
+    log: (line: string) => void,
+    options: RigOptions = {},
+  ): Promise<PipelineRig> {
+    const storeDir = options.storeDir;
+    const started = await ensureBackingServices(log, storeDir ? { dataDir: storeDir } : {});
+    const services: BackingServices = storeDir
+      ? {
+          ...started,
+          stop: async () => {
+            await started.stop();
+            fs.rmSync(storeDir, { recursive: true, force: true });
+          },
+        }
+      : started;
     // The harness builds configs from these (test/support/harness.ts testEnv).
     process.env.TEST_MONGODB_URI = services.mongo.uri;
     process.env.TEST_REDIS_URL = services.redis.url;
@@ -117,18 +144,38 @@ export class PipelineRig {
       connection: producer,
       prefix: connect.config.redis.prefix,
     });
+    // Intake's job options with the bench's retry policy when one is set: the worker honours what the job
+    // carries, so a bench can shorten the 10 s backoff without a product switch.
+    const holder: { rig?: PipelineRig } = {};
+    const retrying: InvoicePushQueue = {
+      add: (name, data, opts) => {
+        const retry = holder.rig?.pushRetry;
+        return queue.add(
+          name,
+          data,
+          retry
+            ? {
+                ...opts,
+                attempts: retry.attempts,
+                backoff: { type: 'exponential', delay: retry.backoffMs, jitter: 0.5 },
+              }
+            : opts,
+        );
+      },
+    };
     const intake = new InvoiceIntakeService({
       syncStatus: push.syncStatus,
-      queue,
+      queue: retrying,
       auditLog: { record: async () => undefined },
       now: () => new Date(),
       debounceMs: 0,
     });
-    const rig = new PipelineRig(services, connect, push, env, queue, intake, producer);
-    rig.setEmulatorLimits(mode);
+    const made = new PipelineRig(services, connect, push, env, queue, intake, producer);
+    holder.rig = made;
+    made.setEmulatorLimits(mode);
     // Every request of a run stays in the log: the bench counts calls and 429s from it.
     connect.sandbox.control.updateSettings({ requestLog: { maxEntries: 2_000_000 } });
-    return rig;
+    return made;
   }
 
   setEmulatorLimits(mode: LimitMode): void {
@@ -152,6 +199,35 @@ export class PipelineRig {
   /** A push worker process as deployed (src/workers/index.ts), with the probe preloaded. */
   async startWorker(mode: LimitMode, extraEnv: Record<string, string> = {}): Promise<void> {
     if (this.worker) throw new Error('a worker is already running');
+    this.worker = await this.spawnWorker(mode, extraEnv);
+  }
+
+  /**
+   * Worker kill: a new worker process is started (so pushes go on), then the old one gets SIGKILL mid-push;
+   * its active jobs are left to BullMQ's stalled-job recovery, as after a crashed pod.
+   */
+  async killAndReplaceWorker(): Promise<void> {
+    const old = this.worker;
+    if (!old) throw new Error('no worker running');
+    const spawnedAt = Date.now();
+    const next = await this.spawnWorker(old.mode, old.extraEnv);
+    this.workerStartMs.push(Date.now() - spawnedAt);
+    this.worker = next;
+    old.process.kill();
+    await old.process.exited;
+    this.workerKills += 1;
+    fs.rmSync(path.dirname(old.probeFile), { recursive: true, force: true });
+  }
+
+  private async spawnWorker(
+    mode: LimitMode,
+    extraEnv: Record<string, string>,
+  ): Promise<{
+    process: EntryProcess;
+    probeFile: string;
+    mode: LimitMode;
+    extraEnv: Record<string, string>;
+  }> {
     const config = this.connect.config;
     const probeFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'push-bench-')), 'probe.json');
     const entry = startEntry('src/workers/index.ts', {
@@ -162,8 +238,13 @@ export class PipelineRig {
       BENCH_PROBE_FILE: probeFile,
       NODE_OPTIONS: `--import=${pathToFileURL(PROBE).href}`,
     });
-    this.worker = { process: entry, probeFile };
-    await entry.waitFor('workers started', 60_000);
+    try {
+      await entry.waitFor('workers started', 60_000);
+    } catch (error) {
+      entry.kill();
+      throw error;
+    }
+    return { process: entry, probeFile, mode, extraEnv };
   }
 
   async stopWorker(): Promise<void> {
@@ -263,6 +344,69 @@ export class PipelineRig {
       }
       if (open === 0 || Date.now() > deadline) return { settled, finishedAt: lastSynced || Date.now() };
       await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+
+  /**
+   * The host resending a notification intake refused (Redis down): QUEUED may already be written, and
+   * ENQUEUED is accepted from QUEUED, so resending is safe. Counts the refusals.
+   */
+  async notifyResending(
+    items: { company: PushCompany; invoiceId: string }[],
+    change: InvoiceChange,
+    refusals: { count: number },
+  ): Promise<Pushed[]> {
+    const pushed: Pushed[] = [];
+    let next = 0;
+    const one = async () => {
+      while (next < items.length) {
+        const item = items[next++]!;
+        const enqueuedAt = Date.now();
+        for (let attempt = 1; ; attempt += 1) {
+          try {
+            await this.intake.notify({ tenantId: item.company.tenant, invoiceId: item.invoiceId }, change);
+            break;
+          } catch (error) {
+            refusals.count += 1;
+            if (attempt >= 30) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 500));
+          }
+        }
+        pushed.push({ ...item, enqueuedAt });
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, one));
+    return pushed;
+  }
+
+  /** The maintenance sweep (`requeue-orphaned-pushes`) on demand, with the bench's own age threshold. */
+  sweepOrphans(olderThanMs: number): Promise<ReconcileResult> {
+    // FerretDB refuses `distinct` with the maxTimeMS every query carries (src/models/index.ts):
+    // "distinct: unknown field maxTimeMS", so the sweep as shipped fails on the dev store. The same
+    // question through find, for the bench only; the finding is in the bench's report.
+    const backfills = {
+      distinct: async (field: 'tenantId', filter: Record<string, unknown>) =>
+        (await models.backfills.find(filter, { [field]: 1 }).lean<{ tenantId: string }[]>()).map(
+          (row) => row.tenantId,
+        ),
+    } as unknown as typeof models.backfills;
+    return requeueOrphanedPushes(
+      {
+        models: { invoiceSyncStates: models.invoiceSyncStates, backfills },
+        queue: this.queue,
+        now: () => new Date(),
+      },
+      { olderThanMs, limit: 100_000 },
+    );
+  }
+
+  /** An admin's dead-letter replay: a retry of invoices still DEAD. */
+  async replayDead(items: { company: PushCompany; invoiceId: string }[]): Promise<void> {
+    for (const item of items) {
+      await this.intake.retry(
+        { tenantId: item.company.tenant, invoiceId: item.invoiceId },
+        { onlyFrom: ['DEAD'] },
+      );
     }
   }
 

@@ -176,7 +176,7 @@ export class QuickBooksHttp {
     try {
       grant = await governor.acquire(request.realmId, budget);
     } catch (error) {
-      if (error instanceof GovernorTimeoutError) throw governorBusy(error, request);
+      if (error instanceof GovernorTimeoutError) throw governorBusy(error, request, this.options.random);
       // A cost no window can admit is a bug in the caller, not an outage.
       if (error instanceof RangeError) throw error;
       // Redis did not answer (down, failing over, command timeout): nothing was sent, so even a write
@@ -318,16 +318,40 @@ export class QuickBooksHttp {
 export function governorBusy(
   error: GovernorTimeoutError,
   request: Pick<ApiRequest, 'realmId'>,
+  random: () => number = Math.random,
 ): QuickBooksError {
   return new QuickBooksError({
     kind: 'throttled',
     code: GOVERNOR_BUSY_CODE,
     message: `QuickBooks request not sent: the company's request budget is in use (${error.reason}, waited ${error.waitedMs} ms)`,
     realmId: request.realmId,
-    retryAfterMs: error.retryAfterMs,
+    retryAfterMs: busyRetryAfterMs(error, random),
     cause: error,
   });
 }
+
+/**
+ * When a job turned away by the governor should come back: the governor's own "free in N ms", spread.
+ * Every job of a burst turned away by one full window hears the same N; coming back together, all but a
+ * few would be turned away again (and each return costs a worker slot and a sync-log entry), so the wait is
+ * stretched by up to BUSY_RETRY_SPREAD_MS at random. A full in-flight set says nothing about when a slot
+ * frees (requests take tens of ms to seconds), so that wait is a short random one. A pause (Intuit's 429)
+ * is honoured as is: it is already far longer than any spread.
+ */
+export function busyRetryAfterMs(
+  error: Pick<GovernorTimeoutError, 'reason' | 'retryAfterMs'>,
+  random: () => number = Math.random,
+): number {
+  const spread = Math.round(random() * BUSY_RETRY_SPREAD_MS);
+  if (error.reason === 'paused' && error.retryAfterMs !== undefined) return error.retryAfterMs;
+  if (error.reason === 'rate' && error.retryAfterMs !== undefined) return error.retryAfterMs + spread;
+  return IN_FLIGHT_RETRY_MIN_MS + spread;
+}
+
+/** The random part of busyRetryAfterMs: a second spreads a burst over Intuit's 10-a-second window. */
+export const BUSY_RETRY_SPREAD_MS = 1000;
+/** The least wait after a full in-flight set: long enough for a typical request (~100-300 ms) to finish. */
+export const IN_FLIGHT_RETRY_MIN_MS = 250;
 
 /** `code` of a throttled error our own governor raised (no request was sent to Intuit). */
 export const GOVERNOR_BUSY_CODE = 'GOVERNOR_BUSY';

@@ -37,6 +37,14 @@ export function createQuickBooksSide(deps: {
   onStateChange(tenantId: string, state: ConnectionState, reason: string): Promise<void>;
   /** The process's metrics (observability/metrics.ts); absent in tests that do not look at them. */
   metrics?: { requests: RequestMetrics; governorWait: (wait: GovernorWait) => void };
+  /**
+   * Who waits for a busy realm's budget. `interactive` (the API: a person reading reference data or
+   * connecting) waits up to QUICKBOOKS_GOVERNOR_ACQUIRE_TIMEOUT_MS. `background` (the worker process) waits
+   * only QUICKBOOKS_GOVERNOR_WORKER_ACQUIRE_TIMEOUT_MS and is then turned away as GOVERNOR_BUSY with the
+   * time the realm has room again: the job is delayed and its worker slot, which every tenant shares,
+   * goes to another company's job instead of waiting on one company's burst.
+   */
+  work?: 'interactive' | 'background';
 }): QuickBooksSide {
   const { config, logger } = deps;
   const endpoints = endpointsFor(config.quickbooks);
@@ -48,7 +56,10 @@ export function createQuickBooksSide(deps: {
     // Without the prefix's hash tag: the governor tags its keys by realm, so realms spread over a cluster.
     keyPrefix: `${config.redis.prefix.replace(/[{}]/g, '')}:governor`,
     limits: config.quickbooks.governor.limits,
-    acquireTimeoutMs: config.quickbooks.governor.acquireTimeoutMs,
+    acquireTimeoutMs:
+      deps.work === 'background'
+        ? config.quickbooks.governor.workerAcquireTimeoutMs
+        : config.quickbooks.governor.acquireTimeoutMs,
     onWait: deps.metrics?.governorWait,
     onLeaseLost: (realmId) =>
       governorLogger.warn({ realmId }, 'a QuickBooks request slot outlived its lease; the process stalled'),

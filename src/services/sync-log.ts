@@ -154,6 +154,19 @@ export class SyncLogService {
     return toEntry(created.toObject() as unknown as StoredEntry);
   }
 
+  /**
+   * Several entries in one round trip (a push attempt's customer step and invoice entry), in the order
+   * given: ObjectIds are made client-side in that order, so entries of one millisecond keep it when paged.
+   */
+  async recordMany(entries: readonly SyncLogRecord[]): Promise<void> {
+    if (entries.length === 0) return;
+    const createdAt = this.deps.now();
+    await this.deps.models.syncLogs.insertMany(
+      entries.map((entry) => ({ ...entry, createdAt })),
+      { ordered: true },
+    );
+  }
+
   /** Newest first, `limit + 1` rows after the position (the extra row tells whether a next page exists). */
   async page(
     tenantId: string,

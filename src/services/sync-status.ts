@@ -49,6 +49,9 @@ export function notSynced(invoiceId: string): InvoiceSyncStatus {
 
 type StoredState = {
   invoiceId: string;
+  quickbooksSyncToken?: string | null;
+  pendingCreate?: (Omit<PendingCreate, 'docNumber'> & { docNumber?: string | null }) | null;
+  createGeneration?: number | null;
   version?: number | null;
   state: InvoiceSyncStateName;
   quickbooksInvoiceId?: string | null;
@@ -102,12 +105,34 @@ export interface SyncEventData {
   DISMISSED: NoData;
   RETRY_REQUESTED: NoData;
   VOIDED: NoData;
+  DEFERRED: NoData;
 }
 
 type SyncEventInput = { [E in SyncEvent]: { event: E } & SyncEventData[E] }[SyncEvent];
 
-export type TransitionResult =
-  { applied: true; event: SyncEvent; from: SyncState; status: InvoiceSyncStatus } | TransitionRefused;
+export type TransitionResult = TransitionApplied | TransitionRefused;
+
+export interface TransitionApplied {
+  applied: true;
+  event: SyncEvent;
+  from: SyncState;
+  status: InvoiceSyncStatus;
+  /** What the write left, for the caller's next transition of this invoice (see TransitionHint). */
+  hint: TransitionHint;
+  /** The push's view of the document as written: no second read needed after STARTED. */
+  record: PushRecord;
+}
+
+/**
+ * The state and version a caller saw in its own last write of an invoice. A transition given one tries
+ * its conditional write on that state and version first and reads the document only when the write misses
+ * (another writer changed it meanwhile): the same compare-and-set, one round trip instead of two when
+ * nobody else wrote. Writes that bump no version (recordPendingCreate) leave a hint valid.
+ */
+export interface TransitionHint {
+  state: SyncState;
+  version: number | null;
+}
 
 /**
  * A stale or meaningless event is an expected outcome (a late report of an older attempt), not an error:
@@ -126,11 +151,20 @@ export interface TransitionRefused {
 const MAX_WRITE_ROUNDS = 5;
 const DUPLICATE_KEY = 11000;
 
+/**
+ * The push's code for "QuickBooks no longer has the invoice we created" (deleted there). A retry of such
+ * an invoice creates it again: see RETRY_REQUESTED in effectsOf.
+ */
+export const INVOICE_DELETED_IN_QUICKBOOKS = 'QUICKBOOKS_INVOICE_DELETED';
+
 /** The fields an event writes besides the state and the version, per its meaning (not per cell). */
-function effectsOf(input: SyncEventInput, now: Date) {
+function effectsOf(input: SyncEventInput, now: Date, current?: StoredState | null) {
   const set: Record<string, unknown> = {};
   const unset: string[] = [];
   let countsAttempt = false;
+  /** The attempt STARTED counted did not happen after all (DEFERRED): give it back. */
+  let returnsAttempt = false;
+  let newCreateGeneration = false;
   switch (input.event) {
     case 'STARTED':
       countsAttempt = true;
@@ -157,12 +191,24 @@ function effectsOf(input: SyncEventInput, now: Date) {
       // QuickBooks was established never to hold the invoice, so no create is pending either.
       unset.push('lastError', 'pendingCreate');
       break;
-    case 'ENQUEUED':
     case 'RETRY_REQUESTED':
+      if (current?.state === 'ACTION_REQUIRED' && current.lastError?.code === INVOICE_DELETED_IN_QUICKBOOKS) {
+        // The admin asked for the deleted invoice to be created again: forget the gone copy, and take a
+        // new create generation so the create's requestid is one QuickBooks never answered (a fault it
+        // cached under the old one is never replayed).
+        unset.push('quickbooksInvoiceId', 'quickbooksSyncToken', 'quickbooksDocNumber', 'pendingCreate');
+        newCreateGeneration = true;
+      }
       // The previous error stays visible until an attempt replaces or clears it.
       break;
+    case 'ENQUEUED':
+      // The previous error stays visible until an attempt replaces or clears it.
+      break;
+    case 'DEFERRED':
+      returnsAttempt = true;
+      break;
   }
-  return { set, unset, countsAttempt };
+  return { set, unset, countsAttempt, returnsAttempt, newCreateGeneration };
 }
 
 function storedError(error: SyncErrorInfo) {
@@ -172,8 +218,8 @@ function storedError(error: SyncErrorInfo) {
 
 /** An event whose write would change only the version (ENQUEUED onto QUEUED, for instance). */
 function changesNothing(input: SyncEventInput): boolean {
-  const { set, unset, countsAttempt } = effectsOf(input, new Date(0));
-  return Object.keys(set).length === 0 && unset.length === 0 && !countsAttempt;
+  const { set, unset, countsAttempt, returnsAttempt } = effectsOf(input, new Date(0));
+  return Object.keys(set).length === 0 && unset.length === 0 && !countsAttempt && !returnsAttempt;
 }
 
 /**
@@ -220,6 +266,32 @@ export interface PendingCreate {
   startedAt: Date;
 }
 
+function hintOf(doc: StoredState): TransitionHint {
+  return { state: doc.state, version: typeof doc.version === 'number' ? doc.version : null };
+}
+
+function pushRecordOf(doc: StoredState | null): PushRecord {
+  const pending = doc?.pendingCreate;
+  return {
+    state: doc?.state ?? 'NOT_SYNCED',
+    quickbooksInvoiceId: doc?.quickbooksInvoiceId ?? undefined,
+    quickbooksSyncToken: doc?.quickbooksSyncToken ?? undefined,
+    quickbooksDocNumber: doc?.quickbooksDocNumber ?? undefined,
+    pendingCreate: pending
+      ? {
+          requestId: pending.requestId,
+          generation: pending.generation,
+          ...(pending.docNumber ? { docNumber: pending.docNumber } : {}),
+          quickbooksCustomerId: pending.quickbooksCustomerId,
+          txnDate: pending.txnDate,
+          hostVersion: pending.hostVersion,
+          startedAt: pending.startedAt,
+        }
+      : undefined,
+    createGeneration: doc?.createGeneration ?? 0,
+  };
+}
+
 export class SyncStatusService {
   constructor(private readonly deps: SyncStatusServiceDeps) {}
 
@@ -227,32 +299,8 @@ export class SyncStatusService {
   async pushRecord(key: InvoiceKey): Promise<PushRecord> {
     const doc = await this.deps.models.invoiceSyncStates
       .findOne({ tenantId: key.tenantId, invoiceId: key.invoiceId })
-      .lean<
-        StoredState & {
-          quickbooksSyncToken?: string | null;
-          pendingCreate?: (Omit<PendingCreate, 'docNumber'> & { docNumber?: string | null }) | null;
-          createGeneration?: number | null;
-        }
-      >();
-    const pending = doc?.pendingCreate;
-    return {
-      state: doc?.state ?? 'NOT_SYNCED',
-      quickbooksInvoiceId: doc?.quickbooksInvoiceId ?? undefined,
-      quickbooksSyncToken: doc?.quickbooksSyncToken ?? undefined,
-      quickbooksDocNumber: doc?.quickbooksDocNumber ?? undefined,
-      pendingCreate: pending
-        ? {
-            requestId: pending.requestId,
-            generation: pending.generation,
-            ...(pending.docNumber ? { docNumber: pending.docNumber } : {}),
-            quickbooksCustomerId: pending.quickbooksCustomerId,
-            txnDate: pending.txnDate,
-            hostVersion: pending.hostVersion,
-            startedAt: pending.startedAt,
-          }
-        : undefined,
-      createGeneration: doc?.createGeneration ?? 0,
-    };
+      .lean<StoredState>();
+    return pushRecordOf(doc);
   }
 
   /**
@@ -272,6 +320,19 @@ export class SyncStatusService {
       { $set: { pendingCreate: pending } },
     );
     return written.matchedCount === 1;
+  }
+
+  /**
+   * QuickBooks definitely refused the pending create (a validation fault, a bad reference: nothing was
+   * created): it is no longer pending, and the next create takes a new generation, so its requestid is one
+   * QuickBooks never answered and a fault cached under this one is never replayed. Only this writer's own
+   * pending create is touched. Like recordPendingCreate, not a state change (no version bump).
+   */
+  async abandonPendingCreate(key: InvoiceKey, requestId: string): Promise<void> {
+    await this.deps.models.invoiceSyncStates.updateOne(
+      { tenantId: key.tenantId, invoiceId: key.invoiceId, 'pendingCreate.requestId': requestId },
+      { $unset: { pendingCreate: '' }, $inc: { createGeneration: 1 } },
+    );
   }
 
   /** One query for any number of invoices (entity batches resolve through this). */
@@ -308,13 +369,29 @@ export class SyncStatusService {
     key: InvoiceKey,
     event: E,
     data: SyncEventData[E],
-    /** Narrows the table for one caller: refused unless the invoice is in one of these states. */
-    options: { onlyFrom?: readonly SyncState[] } = {},
+    options: {
+      /** Narrows the table for one caller: refused unless the invoice is in one of these states. */
+      onlyFrom?: readonly SyncState[];
+      /** The caller's previous applied transition of this invoice (see TransitionHint). */
+      hint?: TransitionHint;
+    } = {},
   ): Promise<TransitionResult> {
     // TypeScript does not correlate `event` with `data` through the generic; the signature does.
     const input = { event, ...data } as SyncEventInput;
+    let rounds = 0;
+    const { hint } = options;
+    if (hint && (!options.onlyFrom || options.onlyFrom.includes(hint.state))) {
+      // Only a write is tried on the hint: a refusal is decided on what the store holds (read below),
+      // never on what the caller believes, so a stale hint costs a round trip and nothing else.
+      const to = nextState(hint.state, event);
+      if (to !== undefined) {
+        rounds++;
+        const written = await this.writeOver(key, { state: hint.state, version: hint.version }, to, input);
+        if (written) return this.applied(key, event, hint.state, written);
+      }
+    }
     let current: (StoredState & { tenantId: string }) | null = null;
-    for (let round = 0; round < MAX_WRITE_ROUNDS; round++) {
+    for (; rounds < MAX_WRITE_ROUNDS; rounds++) {
       current = await this.deps.models.invoiceSyncStates
         .findOne({ tenantId: key.tenantId, invoiceId: key.invoiceId })
         .lean<StoredState & { tenantId: string }>();
@@ -326,18 +403,32 @@ export class SyncStatusService {
       if (current && to === from && changesNothing(input)) {
         // A burst of notifications for a QUEUED invoice: each would only bump the version and make the
         // others' compare-and-set fail, so ten at once could exhaust the rounds. Nothing to write or publish.
-        return { applied: true, event, from, status: toStatus(current) };
+        return {
+          applied: true,
+          event,
+          from,
+          status: toStatus(current),
+          hint: hintOf(current),
+          record: pushRecordOf(current),
+        };
       }
       const written = current
         ? await this.writeOver(key, current, to, input)
         : await this.writeFirst(key, to, input);
-      if (written) {
-        const status = toStatus(written);
-        await this.publishBestEffort(key, status, event);
-        return { applied: true, event, from, status };
-      }
+      if (written) return this.applied(key, event, from, written);
     }
     return { applied: false, reason: 'CONTENDED', event, status: this.statusOf(key, current) };
+  }
+
+  private async applied(
+    key: InvoiceKey,
+    event: SyncEvent,
+    from: SyncState,
+    written: StoredState,
+  ): Promise<TransitionApplied> {
+    const status = toStatus(written);
+    await this.publishBestEffort(key, status, event);
+    return { applied: true, event, from, status, hint: hintOf(written), record: pushRecordOf(written) };
   }
 
   private statusOf(key: InvoiceKey, doc: StoredState | null): InvoiceSyncStatus {
@@ -347,14 +438,23 @@ export class SyncStatusService {
   /** Conditional on the state and version read: null when another writer got there first. */
   private async writeOver(
     key: InvoiceKey,
-    current: StoredState,
+    current: Pick<StoredState, 'state' | 'version'>,
     to: SyncState,
     input: SyncEventInput,
   ): Promise<StoredState | null> {
-    const { set, unset, countsAttempt } = effectsOf(input, this.deps.now());
+    const { set, unset, countsAttempt, returnsAttempt, newCreateGeneration } = effectsOf(
+      input,
+      this.deps.now(),
+      'invoiceId' in current ? (current as StoredState) : undefined,
+    );
     const update: Record<string, unknown> = {
       $set: { ...set, state: to },
-      $inc: countsAttempt ? { version: 1, attempts: 1 } : { version: 1 },
+      $inc: {
+        version: 1,
+        ...(countsAttempt ? { attempts: 1 } : {}),
+        ...(returnsAttempt ? { attempts: -1 } : {}),
+        ...(newCreateGeneration ? { createGeneration: 1 } : {}),
+      },
     };
     if (unset.length > 0) update.$unset = Object.fromEntries(unset.map((field) => [field, '']));
     const doc = await this.deps.models.invoiceSyncStates.findOneAndUpdate(

@@ -43,6 +43,11 @@ export const SYNC_EVENTS = [
    * from SYNCING by the push that found the host invoice void and QuickBooks without it.
    */
   'VOIDED',
+  /**
+   * Our own rate governor turned the attempt away before a QuickBooks request (the company's request
+   * budget is in use by other pushes): nothing failed, the job waits for room and runs again.
+   */
+  'DEFERRED',
 ] as const;
 export type SyncEvent = (typeof SYNC_EVENTS)[number];
 
@@ -62,6 +67,8 @@ type Row = Readonly<Partial<Record<SyncState, SyncState>>>;
  *   QuickBooks; good news is the truth about QuickBooks, so it wins over an older bad report.
  * - EXHAUSTED from FAILED: the dead letter may be recorded by BullMQ's failed handler after the processor
  *   already reported the attempt's failure.
+ * - DEFERRED only from SYNCING (and QUEUED, kept): a turn-away by our governor is waiting, not failing, so
+ *   the invoice shows QUEUED with its previous error (if any) rather than FAILED with a throttling error.
  */
 export const TRANSITIONS: Readonly<Record<SyncEvent, Row>> = {
   ENQUEUED: {
@@ -108,6 +115,10 @@ export const TRANSITIONS: Readonly<Record<SyncEvent, Row>> = {
     ACTION_REQUIRED: 'QUEUED',
     FAILED: 'QUEUED',
     DEAD: 'QUEUED',
+  },
+  DEFERRED: {
+    QUEUED: 'QUEUED',
+    SYNCING: 'QUEUED',
   },
   VOIDED: {
     QUEUED: 'NOT_SYNCED',

@@ -2,6 +2,7 @@ import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type 
 import type { Logger } from '../logger.js';
 import type { BackfillRunner, ChunkOutcome } from '../services/backfill/backfill-runner.js';
 import type { BackfillJobData } from '../services/backfill/jobs.js';
+import type { SyncErrorInfo } from '../services/sync-status.js';
 import { DEFAULT_THROTTLE_WAIT_MS } from './invoice-push.worker.js';
 import { QueueName } from './queues.js';
 import { parkIfPaused } from './tenant-jobs.js';
@@ -9,7 +10,7 @@ import { parkIfPaused } from './tenant-jobs.js';
 export interface BackfillWorkerDeps {
   connection: ConnectionOptions;
   prefix: string;
-  runner: Pick<BackfillRunner, 'plan' | 'runChunk'>;
+  runner: Pick<BackfillRunner, 'plan' | 'runChunk' | 'abandonChunk' | 'abandonPlan'>;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   now?: () => Date;
   /**
@@ -18,6 +19,35 @@ export interface BackfillWorkerDeps {
    * single push back.
    */
   concurrency?: number;
+  /** BullMQ's lock and stalled check (tests shorten them to see a killed chunk fail as stalled). */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  maxStalledCount?: number;
+}
+
+const STALLED = /stalled more than allowable limit/i;
+
+/** The job will not run again: stalled past maxStalledCount, unrecoverable, or its last attempt failed. */
+function isFinalFailure(job: Job<BackfillJobData>, error: Error): boolean {
+  return (
+    STALLED.test(error.message) ||
+    error instanceof UnrecoverableError ||
+    error.name === 'UnrecoverableError' ||
+    job.attemptsMade >= (job.opts.attempts ?? 1)
+  );
+}
+
+/** What the admin reads on each invoice: why, and that a retry is safe (it looks QuickBooks up first). */
+function abandonReason(data: BackfillJobData, error: Error): SyncErrorInfo {
+  const stalled = STALLED.test(error.message);
+  const what = data.kind === 'plan' ? 'planning' : 'its batch';
+  return {
+    code: stalled ? 'BACKFILL_STALLED' : 'BACKFILL_ABANDONED',
+    message: stalled
+      ? `The backfill was interrupted repeatedly during ${what} (a worker stopped mid-way); retry the invoice.`
+      : `The backfill gave up on ${what} after its last attempt; retry the invoice.`,
+    retryable: true,
+  };
 }
 
 /**
@@ -27,7 +57,7 @@ export interface BackfillWorkerDeps {
  */
 export function createBackfillWorker(deps: BackfillWorkerDeps): Worker<BackfillJobData> {
   const now = deps.now ?? (() => new Date());
-  return new Worker<BackfillJobData>(
+  const worker = new Worker<BackfillJobData>(
     QueueName.backfill,
     async (job, token) => {
       if (job.data.kind === 'plan') return deps.runner.plan(job.data);
@@ -39,9 +69,30 @@ export function createBackfillWorker(deps: BackfillWorkerDeps): Worker<BackfillJ
       connection: deps.connection,
       prefix: deps.prefix,
       concurrency: deps.concurrency ?? 2,
-      maxStalledCount: 2,
+      maxStalledCount: deps.maxStalledCount ?? 2,
+      ...(deps.lockDurationMs !== undefined ? { lockDuration: deps.lockDurationMs } : {}),
+      ...(deps.stalledIntervalMs !== undefined ? { stalledInterval: deps.stalledIntervalMs } : {}),
     },
   );
+
+  // A job BullMQ gave up on never reached the runner's count: without this its backfill stays RUNNING.
+  // A job stalled past maxStalledCount is failed by the next worker that takes it (BullMQ's deferred
+  // failure, "job stalled more than allowable limit"), so that worker sees it here too.
+  worker.on('failed', (job, error) => {
+    if (!job || !isFinalFailure(job, error)) return;
+    const reason = abandonReason(job.data, error);
+    const abandoned =
+      job.data.kind === 'plan'
+        ? deps.runner.abandonPlan(job.data, reason)
+        : deps.runner.abandonChunk(job.data, reason);
+    abandoned.catch((cause: unknown) =>
+      deps.logger.error(
+        { err: cause, jobId: job.id, tenantId: job.data.tenantId },
+        'could not record an abandoned backfill job',
+      ),
+    );
+  });
+  return worker;
 
   async function settle(job: Job<BackfillJobData>, token: string | undefined, result: ChunkOutcome) {
     switch (result.outcome) {

@@ -100,6 +100,9 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
     logger,
     metrics,
     onStateChange: reportConnectionStateChanges({ auditLog, connectionEvents, logger }),
+    // Every governed request of this process is a push's or a backfill's: none may hold a worker slot
+    // long for a busy realm.
+    work: 'background',
   });
 
   const now = () => new Date();
@@ -123,7 +126,16 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
     now,
     logger: logger.child({ component: 'customer-directory' }),
   });
-  const invoicePush = composeInvoicePush({ models, quickbooks, host, syncStatus, logger, now, directory });
+  const invoicePush = composeInvoicePush({
+    models,
+    quickbooks,
+    host,
+    syncStatus,
+    logger,
+    now,
+    directory,
+    contextCacheMs: config.quickbooks.pushContextCacheMs,
+  });
   const backfillQueue = new Queue(QueueName.backfill, {
     connection: queueConnection,
     prefix: config.redis.prefix,

@@ -133,8 +133,26 @@ type UsableConnection = StoredConnection & {
   accessTokenExpiresAt: Date;
 };
 
+/** How long a caller's observation of a connection's tokenVersion vouches for a kept access token. */
+const OBSERVATION_TTL_MS = 30_000;
+
+interface KeptAccessToken {
+  accessToken: string;
+  tokenVersion: number;
+  expiresAt: number;
+}
+
 export class ConnectionTokens {
   private readonly inFlight = new Map<string, Promise<RefreshOutcome>>();
+  /**
+   * Opened access tokens, kept in memory only (never logged, never stored) so a push's QuickBooks
+   * requests do not each read the connection. Used only while a caller has observed the same tokenVersion
+   * in the store recently (`observe`, called with the push's own connection read): a refresh, reconnect
+   * or disconnect elsewhere changes the version or the state that read sees, and the kept token is not
+   * used. Processes that never observe (the API) read the connection for every request, as before.
+   */
+  private readonly kept = new Map<string, KeptAccessToken>();
+  private readonly observed = new Map<string, { tokenVersion: number; at: number }>();
   private readonly refreshMarginMs: number;
   private readonly lockTimeoutMs: number;
   private readonly acquireTimeoutMs: number;
@@ -164,11 +182,31 @@ export class ConnectionTokens {
     };
   }
 
+  /**
+   * A caller read the tenant's connection (CONNECTED, at this tokenVersion) just now: for a short while,
+   * an access token opened at that version may be reused without reading the connection again.
+   */
+  observe(tenantId: string, tokenVersion: number): void {
+    this.observed.set(tenantId, { tokenVersion, at: this.deps.now().getTime() });
+    const kept = this.kept.get(tenantId);
+    if (kept && kept.tokenVersion !== tokenVersion) this.kept.delete(tenantId);
+  }
+
+  /** The caller found the connection unusable: nothing kept for it may be used. */
+  forget(tenantId: string): void {
+    this.kept.delete(tenantId);
+    this.observed.delete(tenantId);
+  }
+
   /** A valid access token, refreshed first when it expires within the margin. */
   async getAccessToken(tenantId: string): Promise<string> {
+    const kept = this.keptToken(tenantId);
+    if (kept) return kept;
     const connection = usable(tenantId, await this.load(tenantId));
     if (connection.accessTokenExpiresAt.getTime() - this.deps.now().getTime() > this.refreshMarginMs) {
-      return this.open(tenantId, 'access', connection.accessTokenCipher);
+      const accessToken = this.open(tenantId, 'access', connection.accessTokenCipher);
+      this.keep(tenantId, accessToken, connection.tokenVersion, connection.accessTokenExpiresAt);
+      return accessToken;
     }
     const outcome = await this.refresh(tenantId, {
       reason: 'expiring',
@@ -177,11 +215,34 @@ export class ConnectionTokens {
     return outcome.accessToken;
   }
 
+  private keptToken(tenantId: string): string | undefined {
+    const kept = this.kept.get(tenantId);
+    const observed = this.observed.get(tenantId);
+    if (!kept || !observed) return undefined;
+    const now = this.deps.now().getTime();
+    if (observed.tokenVersion !== kept.tokenVersion || now - observed.at > OBSERVATION_TTL_MS)
+      return undefined;
+    // Dropped before the margin, like a stored token: the refresh decision is made on a fresh read.
+    if (kept.expiresAt - now <= this.refreshMarginMs) {
+      this.kept.delete(tenantId);
+      return undefined;
+    }
+    return kept.accessToken;
+  }
+
+  private keep(tenantId: string, accessToken: string, tokenVersion: number, expiresAt: Date): void {
+    // Kept only for tenants a caller observes; the API process never does and keeps nothing.
+    if (!this.observed.has(tenantId)) return;
+    this.kept.set(tenantId, { accessToken, tokenVersion, expiresAt: expiresAt.getTime() });
+  }
+
   /**
    * After a 401: refresh, unless the stored token already differs from the refused one (another call or
    * process refreshed meanwhile; its token is the one to retry with).
    */
   async refreshAfterUnauthorized(tenantId: string, rejectedAccessToken: string): Promise<string> {
+    // Whatever is kept may be what QuickBooks just refused: the store decides from here on.
+    this.kept.delete(tenantId);
     const connection = usable(tenantId, await this.load(tenantId));
     const stored = this.open(tenantId, 'access', connection.accessTokenCipher);
     if (stored !== rejectedAccessToken) return stored;
@@ -362,6 +423,11 @@ export class ConnectionTokens {
       },
       'token refreshed',
     );
+    if (this.observed.has(tenantId)) {
+      // Our compare-and-set is itself an observation of the new version: the old token is not used again.
+      this.observed.set(tenantId, { tokenVersion: current.tokenVersion + 1, at: refreshedAt.getTime() });
+      this.keep(tenantId, tokens.accessToken, current.tokenVersion + 1, tokens.accessTokenExpiresAt);
+    }
     return { accessToken: tokens.accessToken, refreshed: true, tokenVersion: current.tokenVersion + 1 };
   }
 
@@ -377,6 +443,7 @@ export class ConnectionTokens {
     cause?: QuickBooksError,
   ): Promise<RefreshOutcome> {
     const { customers, logger } = this.deps;
+    this.forget(tenantId);
     const written = await customers.updateOne(
       { _id: tenantId, [`${Q}.tokenVersion`]: tokenVersion, [`${Q}.state`]: { $in: REFRESHABLE_STATES } },
       { $set: { [`${Q}.state`]: 'NEEDS_REAUTH', [`${Q}.stateReason`]: reason } },

@@ -37,6 +37,7 @@ import {
 import type { BackfillService } from './backfill-service.js';
 import {
   BACKFILL_CHUNK_JOB,
+  backfillJobId,
   backfillJobOptions,
   type BackfillChunkJobData,
   type BackfillPlanJobData,
@@ -49,7 +50,7 @@ export type BackfillClient = Pick<QuickBooksClient, 'batch' | 'queryPage' | 'que
 export interface BackfillRunnerDeps {
   models: Pick<Models, 'customers' | 'invoiceSyncStates'>;
   host: HostInvoiceSource & HostInvoiceLister;
-  backfills: Pick<BackfillService, 'stored' | 'recordPlan' | 'countChunk'>;
+  backfills: Pick<BackfillService, 'stored' | 'recordPlan' | 'countChunk' | 'cancel'>;
   queue: BackfillQueue;
   syncStatus: Pick<SyncStatusService, 'transition' | 'getMany'>;
   syncLog: { record(entry: SyncLogRecord): Promise<unknown> };
@@ -296,6 +297,81 @@ export class BackfillRunner {
       };
     }
     return this.count(run, data);
+  }
+
+  /**
+   * BullMQ gave up on a chunk job that never counted itself: its worker died mid-chunk more often than
+   * maxStalledCount allows ("job stalled more than allowable limit"), or an unexpected error outlived the
+   * last attempt. Uncounted, the backfill would stay RUNNING for ever (done + failed never reach total) and
+   * refuse every later start. So each invoice of the chunk QuickBooks does not hold is recorded DEAD through
+   * the transition table (the admin retries it; a stored pending create stays, so that retry looks
+   * QuickBooks up before sending: the dead worker may have sent the batch), and the chunk is counted.
+   */
+  async abandonChunk(data: BackfillChunkJobData, reason: SyncErrorInfo): Promise<void> {
+    const stored = await this.deps.backfills.stored(data.tenantId, data.backfillId);
+    if (!stored || stored.state !== 'RUNNING' || stored.chunksCounted?.includes(data.chunkIndex)) return;
+    const records = await this.records(data.tenantId, data.invoiceIds);
+    const claim = claimId(data.backfillId, data.chunkIndex);
+    const handedOff = new Set<string>();
+    await eachLimited(data.invoiceIds, ITEM_CONCURRENCY, async (invoiceId) => {
+      const key: InvoiceKey = { tenantId: data.tenantId, invoiceId };
+      const record = records.get(invoiceId);
+      // Settled already: QuickBooks holds it, or a person has a recorded reason to act on.
+      if (record && ['SYNCED', 'ACTION_REQUIRED', 'DEAD'].includes(record.state)) return;
+      if (record?.state === 'SYNCING' && record.pendingCreate && record.pendingCreate.requestId !== claim) {
+        // A single push of this invoice is mid-create: its own job records the outcome.
+        handedOff.add(invoiceId);
+        return;
+      }
+      // A planner that died before queueing this chunk left it NOT_SYNCED: STARTED needs QUEUED first.
+      if (!record || record.state === 'NOT_SYNCED')
+        await this.deps.syncStatus.transition(key, 'ENQUEUED', {});
+      const started = await this.deps.syncStatus.transition(key, 'STARTED', {});
+      if (!started.applied) return;
+      await this.deps.syncStatus.transition(key, 'EXHAUSTED', { error: reason });
+    });
+    const statuses = await this.deps.syncStatus.getMany(
+      data.invoiceIds.map((invoiceId) => ({ tenantId: data.tenantId, invoiceId })),
+    );
+    const done = statuses.filter((status) => status.state === 'SYNCED').length;
+    const handed = statuses.filter(
+      (status) => status.state !== 'SYNCED' && handedOff.has(status.invoiceId),
+    ).length;
+    await this.deps.backfills.countChunk(data.tenantId, data.backfillId, data.chunkIndex, {
+      done,
+      failed: statuses.length - done - handed,
+      handedOff: handed,
+    });
+  }
+
+  /**
+   * BullMQ gave up on a planner job (stalled past its limit, or failed on its last attempt). Before the plan
+   * was stored nothing was queued: the backfill is CANCELLED so a new start is accepted. After it, the
+   * chunks whose job never made it to the queue (or failed uncounted) are abandoned as above; the others
+   * still run and count themselves, and the last of them completes the backfill.
+   */
+  async abandonPlan(data: BackfillPlanJobData, reason: SyncErrorInfo): Promise<void> {
+    const stored = await this.deps.backfills.stored(data.tenantId, data.backfillId);
+    if (!stored) return;
+    if (stored.state === 'PLANNING') {
+      await this.deps.backfills.cancel(data.tenantId, data.backfillId);
+      return;
+    }
+    if (stored.state !== 'RUNNING') return;
+    const counted = new Set(stored.chunksCounted ?? []);
+    for (const chunk of stored.chunks ?? []) {
+      if (counted.has(chunk.index)) continue;
+      const job: BackfillChunkJobData = {
+        kind: 'chunk',
+        tenantId: data.tenantId,
+        backfillId: data.backfillId,
+        chunkIndex: chunk.index,
+        invoiceIds: chunk.invoiceIds,
+      };
+      const queued = await this.deps.queue.getJob(backfillJobId(job));
+      if (queued && (await queued.getState()) !== 'failed') continue;
+      await this.abandonChunk(job, reason);
+    }
   }
 
   /** SYNCED invoices are done, those left to a single push handed off, the rest failed (each has its reason). */

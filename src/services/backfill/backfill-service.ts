@@ -181,6 +181,16 @@ export class BackfillService {
     await this.publish(toView(doc));
   }
 
+  /** Ends a backfill that can never finish (its planner died before storing a plan): a new start is accepted. */
+  async cancel(tenantId: string, backfillId: string): Promise<void> {
+    const doc = (await this.deps.models.backfills.findOneAndUpdate(
+      { tenantId, backfillId, state: { $in: ACTIVE_BACKFILL_STATES } },
+      { $set: { state: 'CANCELLED', finishedAt: this.deps.now() } },
+      { returnDocument: 'after', lean: true },
+    )) as StoredBackfill | null;
+    if (doc) await this.publish(toView(doc));
+  }
+
   subscribe(tenantId: string) {
     return this.deps.events.subscribe([tenantId], (event) => event.tenantId === tenantId);
   }

@@ -27,6 +27,8 @@ export type BackfillJobData = BackfillPlanJobData | BackfillChunkJobData;
 /** The one thing the backfill needs of its queue (a BullMQ Queue satisfies it). */
 export interface BackfillQueue {
   add(name: string, data: BackfillJobData, opts: JobsOptions): Promise<unknown>;
+  /** A job by id (undefined once removed or never added): a dead planner's chunks are checked with it. */
+  getJob(jobId: string): Promise<{ getState(): Promise<string> } | undefined | null>;
 }
 
 export interface BackfillRetryOptions {
@@ -47,12 +49,20 @@ export function backfillJobId(data: BackfillJobData): string {
     : `backfill-${data.backfillId}-chunk-${data.chunkIndex}`;
 }
 
+/** BullMQ's highest priority number (2^21). */
+const MAX_PRIORITY = 2_097_152;
+
 export function backfillJobOptions(
   data: BackfillJobData,
   retry: BackfillRetryOptions = DEFAULT_BACKFILL_RETRY,
 ): JobsOptions {
   return {
     jobId: backfillJobId(data),
+    // Tenant-fair order: chunk n of every running backfill goes before chunk n + 1 of any (BullMQ takes the
+    // lowest priority first, FIFO within one), so a small backfill started behind a 2,000-invoice one
+    // runs at once instead of after all of its chunks; two large ones alternate. The planner has none:
+    // BullMQ runs unprioritized jobs before prioritized ones, so a new backfill is planned at once.
+    ...(data.kind === 'chunk' ? { priority: Math.min(data.chunkIndex + 1, MAX_PRIORITY) } : {}),
     attempts: retry.attempts,
     backoff: { type: 'exponential', delay: retry.backoffMs, jitter: 0.5 },
     removeOnComplete: { count: 1000 },

@@ -79,7 +79,8 @@ export function composePushCollaborators(deps: {
 /** The push service, wired as the worker runtime does (see composePushCollaborators). */
 export function composeInvoicePush(deps: {
   models: Models;
-  quickbooks: Pick<QuickBooksSide, 'clientFor'>;
+  /** With the process's vault, the push's connection read lets it reuse an opened access token. */
+  quickbooks: Pick<QuickBooksSide, 'clientFor'> & Partial<Pick<QuickBooksSide, 'vault'>>;
   host: HostInvoiceSource;
   syncStatus: SyncStatusService;
   logger: Logger;
@@ -87,6 +88,8 @@ export function composeInvoicePush(deps: {
   directory?: CustomerDirectory;
   /** Settings of a directory built for this service alone (tests); the default is a directory too. */
   customerDirectory?: Omit<CustomerDirectoryOptions, 'logger'>;
+  /** QUICKBOOKS_PUSH_CONTEXT_CACHE_MS (config.quickbooks.pushContextCacheMs); absent: no cache. */
+  contextCacheMs?: number;
 }): InvoicePushService {
   const now = deps.now ?? (() => new Date());
   return new InvoicePushService({
@@ -96,5 +99,7 @@ export function composeInvoicePush(deps: {
     ...composePushCollaborators({ ...deps, now, customerDirectory: deps.customerDirectory ?? {} }),
     now,
     logger: deps.logger.child({ component: 'invoice-push' }),
+    ...(deps.contextCacheMs !== undefined ? { contextCacheMs: deps.contextCacheMs } : {}),
+    ...(deps.quickbooks.vault ? { tokens: deps.quickbooks.vault } : {}),
   });
 }

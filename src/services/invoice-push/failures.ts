@@ -41,6 +41,21 @@ export class CreateInFlight extends Error {
   }
 }
 
+/**
+ * A refusal of what the push built from its cached mappings, settings or reference data, which changed
+ * since: the admin may have fixed it already, so the attempt is retried (with them fresh) instead of
+ * declared ACTION_REQUIRED.
+ */
+export class PushContextChanged extends Error {
+  override readonly name = 'PushContextChanged';
+  readonly retryable = true;
+  constructor(readonly refusal: unknown) {
+    super('The mappings or settings changed during the push; it is retried with the current ones', {
+      cause: refusal,
+    });
+  }
+}
+
 /** What the push does with a failure. */
 export type FailureClass =
   | { kind: 'action'; error: SyncErrorInfo; detail?: string }
@@ -182,6 +197,9 @@ export function classifyFailure(error: unknown): FailureClass {
   if (isQuickBooksError(error)) return fromQuickBooks(error);
   if (error instanceof CreateInFlight) {
     return { kind: 'retry', error: info('CREATE_IN_FLIGHT', error.message, true) };
+  }
+  if (error instanceof PushContextChanged) {
+    return { kind: 'retry', error: info('PUSH_CONTEXT_CHANGED', error.message, true) };
   }
   if (error instanceof CustomerUpsertError) {
     return {

@@ -1,9 +1,10 @@
 import type { HostInvoiceSource } from '../../host/host-invoices.js';
-import { connectedRealm } from './connected-realm.js';
+import { connectedRealm, type TokenObserver } from './connected-realm.js';
 import type { Logger } from '../../logger.js';
 import type { Models } from '../../models/index.js';
 import type { QuickBooksClient } from '../../quickbooks/client.js';
-import { isQuickBooksError } from '../../quickbooks/errors.js';
+import { isQuickBooksError, type QuickBooksError } from '../../quickbooks/errors.js';
+import { GOVERNOR_BUSY_CODE } from '../../quickbooks/http.js';
 import {
   buildQuickBooksInvoice,
   type BuildInvoiceOptions,
@@ -16,17 +17,26 @@ import type { JudgedMapping } from '../mappings/mapping-service.js';
 import type { QuickBooksSettings } from '../quickbooks-settings.js';
 import type { ReferenceSnapshot } from '../reference-data/types.js';
 import type { SyncLogError, SyncLogRecord } from '../sync-log.js';
-import type { InvoiceKey, PushRecord, SyncErrorInfo, SyncStatusService } from '../sync-status.js';
+import {
+  INVOICE_DELETED_IN_QUICKBOOKS,
+  type InvoiceKey,
+  type PushRecord,
+  type SyncErrorInfo,
+  type SyncStatusService,
+  type TransitionHint,
+} from '../sync-status.js';
 import {
   actionFromProblems,
   classifyFailure,
   CreateInFlight,
   DUPLICATE_DOC_NUMBER_FAULT,
   PushActionRequired,
+  PushContextChanged,
   underlyingFailure,
   type FailureClass,
 } from './failures.js';
 import { findCreatedInvoice, invoicesWithDocNumber, isCopyOf, type QuickBooksInvoice } from './lookup.js';
+import { PushContextCache, type PushContext } from './push-context.js';
 import { createRequestId, updateRequestId, voidRequestId } from './request-ids.js';
 
 export type PushClient = Pick<
@@ -37,8 +47,9 @@ export type PushClient = Pick<
 export interface InvoicePushDeps {
   models: Pick<Models, 'customers'>;
   host: HostInvoiceSource;
-  syncStatus: Pick<SyncStatusService, 'transition' | 'pushRecord' | 'recordPendingCreate'>;
-  syncLog: { record(entry: SyncLogRecord): Promise<unknown> };
+  syncStatus: Pick<SyncStatusService, 'transition' | 'recordPendingCreate' | 'abandonPendingCreate'>;
+  /** The attempt's entries (its customer step and the invoice) go in one write at its end. */
+  syncLog: { recordMany(entries: readonly SyncLogRecord[]): Promise<unknown> };
   clientFor(tenantId: string, realmId: string): PushClient;
   referenceData: { get(tenantId: string): Promise<ReferenceSnapshot> };
   mappings: { list(tenantId: string): Promise<JudgedMapping[]> };
@@ -51,6 +62,13 @@ export interface InvoicePushDeps {
   };
   now: () => Date;
   logger: Pick<Logger, 'info' | 'warn'>;
+  /**
+   * How long the reference snapshot, mappings and settings of a tenant are reused by this process's
+   * pushes (QUICKBOOKS_PUSH_CONTEXT_CACHE_MS); 0 or absent reads them for every push.
+   */
+  contextCacheMs?: number;
+  /** The process's vault: the push's connection read vouches for its kept access token. */
+  tokens?: TokenObserver;
 }
 
 export interface PushRequest {
@@ -92,6 +110,10 @@ interface Attempt {
   /** The requestid of the attempt's last write, for the log. */
   requestId?: string;
   intuitTid?: string;
+  /** The state and version this attempt's last transition wrote: its next one tries them first. */
+  hint?: TransitionHint;
+  /** Sync log entries written with the invoice's own at the end of the attempt. */
+  logEntries: SyncLogRecord[];
 }
 
 interface Built {
@@ -113,7 +135,11 @@ const MAX_SUFFIX = 9;
  * entity; the caller (the worker) only maps the result to BullMQ.
  */
 export class InvoicePushService {
-  constructor(private readonly deps: InvoicePushDeps) {}
+  private readonly context: PushContextCache;
+
+  constructor(private readonly deps: InvoicePushDeps) {
+    this.context = new PushContextCache(deps, deps.contextCacheMs ?? 0);
+  }
 
   async push(request: PushRequest): Promise<PushResult> {
     const key: InvoiceKey = { tenantId: request.job.tenantId, invoiceId: request.job.invoiceId };
@@ -140,14 +166,27 @@ export class InvoicePushService {
     if (!started.applied) {
       if (started.reason === 'CONTENDED') {
         const cause = new Error('the invoice status kept changing; the push is retried');
-        return this.failed({ key, realmId, request } as Attempt, classifyFailure(cause), cause, Date.now());
+        return this.failed(
+          { key, realmId, request, logEntries: [] as SyncLogRecord[] } as Attempt,
+          classifyFailure(cause),
+          cause,
+          Date.now(),
+        );
       }
       return { outcome: 'SKIPPED', reason: `the invoice is ${started.status.state}` };
     }
-    const attempt: Attempt = { key, realmId, request, client: this.deps.clientFor(key.tenantId, realmId) };
+    const attempt: Attempt = {
+      key,
+      realmId,
+      request,
+      client: this.deps.clientFor(key.tenantId, realmId),
+      hint: started.hint,
+      logEntries: [],
+    };
     const startedAt = Date.now();
     try {
-      const result = await this.attempt(attempt);
+      // The STARTED write returned the document: no second read for the push's view of it.
+      const result = await this.attempt(attempt, started.record);
       await this.log(attempt, {
         outcome: 'SUCCEEDED',
         durationMs: Date.now() - startedAt,
@@ -161,7 +200,7 @@ export class InvoicePushService {
   }
 
   private connectedRealm(tenantId: string): Promise<string> {
-    return connectedRealm(this.deps.models.customers, tenantId);
+    return connectedRealm(this.deps.models.customers, tenantId, this.deps.tokens);
   }
 
   private async failed(
@@ -173,12 +212,14 @@ export class InvoicePushService {
     const { key } = attempt;
     const { error } = failure;
     const exhausted = failure.kind === 'retry' && attempt.request.lastAttempt;
+    const hint = attempt.hint ? { hint: attempt.hint } : {};
+    if (turnedAwayByGovernor(cause)) return this.deferred(attempt, cause.retryAfterMs, cause);
     if (failure.kind === 'action') {
-      await this.deps.syncStatus.transition(key, 'NEEDS_ACTION', { error });
+      await this.deps.syncStatus.transition(key, 'NEEDS_ACTION', { error }, hint);
     } else if (exhausted) {
-      await this.deps.syncStatus.transition(key, 'EXHAUSTED', { error });
+      await this.deps.syncStatus.transition(key, 'EXHAUSTED', { error }, hint);
     } else {
-      await this.deps.syncStatus.transition(key, 'FAILED_RETRYABLE', { error });
+      await this.deps.syncStatus.transition(key, 'FAILED_RETRYABLE', { error }, hint);
     }
     const intuitTid = error.intuitTid ?? attempt.intuitTid;
     await this.log(attempt, {
@@ -203,9 +244,26 @@ export class InvoicePushService {
     }
   }
 
-  private async attempt(attempt: Attempt): Promise<PushResult> {
+  /**
+   * Our governor turned the attempt away before a QuickBooks request because the company's budget is in
+   * use (a burst of its pushes, a backfill): not a failure and not an attempt. The invoice goes back to
+   * QUEUED with its attempt count restored, no FAILED entry is logged (the entries of steps that did reach
+   * QuickBooks, such as a customer created, are kept), and the job waits for the governor's "free in".
+   */
+  private async deferred(
+    attempt: Attempt,
+    retryAfterMs: number | undefined,
+    cause: unknown,
+  ): Promise<PushResult> {
+    const hint = attempt.hint ? { hint: attempt.hint } : {};
+    await this.deps.syncStatus.transition(attempt.key, 'DEFERRED', {}, hint);
+    if (attempt.logEntries && attempt.logEntries.length > 0)
+      await this.recordEntries(attempt, attempt.logEntries);
+    return { outcome: 'THROTTLED', ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), cause };
+  }
+
+  private async attempt(attempt: Attempt, record: PushRecord): Promise<PushResult> {
     const { key } = attempt;
-    const record = await this.deps.syncStatus.pushRecord(key);
     const invoice = await this.deps.host.load(key.tenantId, key.invoiceId);
     if (!invoice || invoice.tenantId !== key.tenantId) {
       throw new PushActionRequired(
@@ -220,21 +278,46 @@ export class InvoicePushService {
         `Invoice ${invoice.number} is a draft; finalize it in the platform, then it goes to QuickBooks.`,
       );
     }
-    const [snapshot, mappings, settings] = await Promise.all([
-      this.deps.referenceData.get(key.tenantId),
-      this.deps.mappings.list(key.tenantId),
-      this.deps.settings.get(key.tenantId),
-    ]);
+    let context = await this.context.get(key.tenantId, attempt.realmId);
     // Everything but the customer first: a missing mapping or closed books must stop the push before any
     // QuickBooks write, the customer's create included.
-    const probe = buildQuickBooksInvoice({
-      invoice,
-      mappings,
-      snapshot,
-      settings,
-      customerId: NO_CUSTOMER_YET,
-    });
-    if (probe.problems.length > 0) throw actionFromProblems(probe.problems);
+    let problems = probeProblems(invoice, context);
+    if (problems.length > 0 && context.cached) {
+      // An admin who just fixed the mapping and clicked Retry must not be shown the old error.
+      context = await this.context.get(key.tenantId, attempt.realmId, { fresh: true });
+      problems = probeProblems(invoice, context);
+    }
+    if (problems.length > 0) throw actionFromProblems(problems);
+    try {
+      return await this.writeFor(attempt, invoice, context, record);
+    } catch (error) {
+      if (context.cached && classifyFailure(underlyingFailure(error)).kind === 'action') {
+        await this.unlessContextChanged(attempt, context, error);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * QuickBooks (or the build) refused what a cached context produced: if the mappings, settings or
+   * reference data changed since, the refusal may be about what the admin already fixed, so the attempt
+   * is retried with them fresh instead of declared. Unchanged, the refusal stands.
+   */
+  private async unlessContextChanged(attempt: Attempt, cached: PushContext, error: unknown): Promise<void> {
+    const fresh = await this.context.get(attempt.key.tenantId, attempt.realmId, { fresh: true });
+    if (sameContext(cached, fresh)) return;
+    throw new PushContextChanged(error);
+  }
+
+  /** The customer, then the QuickBooks writes; a refused reference checks the trusted customer link. */
+  private async writeFor(
+    attempt: Attempt,
+    invoice: PlatformInvoice,
+    context: PushContext,
+    record: PushRecord,
+  ): Promise<PushResult> {
+    const { key } = attempt;
+    const { snapshot, mappings, settings } = context;
     if (!invoice.billTo) {
       throw new PushActionRequired(
         'BILL_TO_MISSING',
@@ -298,7 +381,7 @@ export class InvoicePushService {
     };
     try {
       const id = await run();
-      await this.deps.syncLog.record({
+      attempt.logEntries.push({
         ...entry,
         outcome: 'SUCCEEDED',
         quickbooksId: id,
@@ -306,8 +389,11 @@ export class InvoicePushService {
       });
       return id;
     } catch (error) {
-      const failure = classifyFailure(underlyingFailure(error));
-      await this.deps.syncLog.record({
+      const cause = underlyingFailure(error);
+      // A turn-away by our governor sent nothing: the attempt is deferred, not failed (see `deferred`).
+      if (turnedAwayByGovernor(cause)) throw error;
+      const failure = classifyFailure(cause);
+      attempt.logEntries.push({
         ...entry,
         outcome: 'FAILED',
         durationMs: Date.now() - startedAt,
@@ -422,12 +508,18 @@ export class InvoicePushService {
           // Someone took the number between our check and the create (or 6140 guards a copy of ours).
           const found = await findCreatedInvoice(attempt.client, lookupKeys);
           if (found) return this.adopt(attempt, built, found, built.invoice.version);
+          await this.deps.syncStatus.abandonPendingCreate(attempt.key, requestId);
           throw new PushActionRequired(
             'DOC_NUMBER_EXISTS',
             `QuickBooks refused invoice number ${payload.DocNumber ?? built.invoice.number} as a duplicate (6140). Renumber the invoice or the QuickBooks one, then retry.`,
             error.intuitTid,
             error.detail,
           );
+        }
+        if (isQuickBooksError(error, 'validation') || isQuickBooksError(error, 'bad_reference')) {
+          // A definite refusal: nothing was created. Intuit keeps its answer under the requestid, so a
+          // retry with the same one would be handed this fault again even after the admin fixed the cause.
+          await this.deps.syncStatus.abandonPendingCreate(attempt.key, requestId);
         }
         throw error;
       }
@@ -469,6 +561,50 @@ export class InvoicePushService {
       built,
       built.snapshot.facts.customTxnNumbers && docNumber !== undefined ? { docNumber } : {},
     );
+    // Only the copy our record names can be "deleted in QuickBooks"; a found one (LINK, adoption) was
+    // there a moment ago and a refusal of it keeps QuickBooks's own error.
+    const recorded = operation === 'UPDATED' && record?.quickbooksInvoiceId === quickbooksInvoiceId;
+    try {
+      return await this.updateOver(attempt, built, result, quickbooksInvoiceId, current, record, operation);
+    } catch (error) {
+      if (recorded && (await this.deletedInQuickBooks(attempt, quickbooksInvoiceId, error))) {
+        throw new PushActionRequired(
+          INVOICE_DELETED_IN_QUICKBOOKS,
+          `QuickBooks invoice ${quickbooksInvoiceId} (from invoice ${built.invoice.number}) was deleted in QuickBooks, so this change could not be applied. Retry to create it in QuickBooks again, or dismiss this error to leave it deleted.`,
+          isQuickBooksError(error) ? error.intuitTid : undefined,
+          isQuickBooksError(error) ? error.detail : undefined,
+        );
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * QuickBooks answers a read of a deleted transaction with 610 Object Not Found (`not_found`), and an
+   * update of one with 610 too (`bad_reference`, the same code it uses for an inactive customer or item
+   * in the invoice). A read settles which: only "not found" on our own invoice's id means it was deleted.
+   */
+  private async deletedInQuickBooks(attempt: Attempt, quickbooksInvoiceId: string, error: unknown) {
+    if (isQuickBooksError(error, 'not_found')) return true;
+    if (!isQuickBooksError(error, 'bad_reference')) return false;
+    try {
+      await this.read(attempt, quickbooksInvoiceId);
+      return false;
+    } catch (readError) {
+      if (isQuickBooksError(readError, 'not_found')) return true;
+      throw readError;
+    }
+  }
+
+  private async updateOver(
+    attempt: Attempt,
+    built: Built,
+    result: BuildInvoiceResult,
+    quickbooksInvoiceId: string,
+    current: QuickBooksInvoice | undefined,
+    record: PushRecord | undefined,
+    operation: PushOperation,
+  ): Promise<PushResult> {
     let syncToken = current?.SyncToken ?? record?.quickbooksSyncToken;
     if (syncToken === undefined) syncToken = (await this.read(attempt, quickbooksInvoiceId)).SyncToken;
     for (let round = 1; ; round++) {
@@ -532,7 +668,12 @@ export class InvoicePushService {
       });
     }
     if (!target) {
-      const voided = await this.deps.syncStatus.transition(attempt.key, 'VOIDED', {});
+      const voided = await this.deps.syncStatus.transition(
+        attempt.key,
+        'VOIDED',
+        {},
+        attempt.hint ? { hint: attempt.hint } : {},
+      );
       if (!voided.applied) return { outcome: 'SKIPPED', reason: `the invoice is ${voided.status.state}` };
       return { outcome: 'NOT_IN_QUICKBOOKS' };
     }
@@ -554,11 +695,16 @@ export class InvoicePushService {
     entity: QuickBooksInvoice,
     operation: PushOperation,
   ): Promise<PushResult> {
-    await this.deps.syncStatus.transition(attempt.key, 'SUCCEEDED', {
-      quickbooksInvoiceId: entity.Id,
-      quickbooksSyncToken: entity.SyncToken,
-      ...(entity.DocNumber ? { quickbooksDocNumber: entity.DocNumber } : {}),
-    });
+    await this.deps.syncStatus.transition(
+      attempt.key,
+      'SUCCEEDED',
+      {
+        quickbooksInvoiceId: entity.Id,
+        quickbooksSyncToken: entity.SyncToken,
+        ...(entity.DocNumber ? { quickbooksDocNumber: entity.DocNumber } : {}),
+      },
+      attempt.hint ? { hint: attempt.hint } : {},
+    );
     return {
       outcome: 'SYNCED',
       operation,
@@ -574,19 +720,28 @@ export class InvoicePushService {
   ): Promise<void> {
     const { key, request } = attempt;
     const intuitTid = entry.intuitTid ?? attempt.intuitTid;
-    try {
-      await this.deps.syncLog.record({
+    const entries = [
+      ...(attempt.logEntries ?? []),
+      {
         tenantId: key.tenantId,
-        entityType: 'INVOICE',
+        entityType: 'INVOICE' as const,
         entityId: key.invoiceId,
-        operation: 'INVOICE_PUSH',
+        operation: 'INVOICE_PUSH' as const,
         attempt: request.attempt,
         trigger: request.job.trigger,
         realmId: attempt.realmId,
         ...(attempt.requestId ? { requestId: attempt.requestId } : {}),
         ...entry,
         ...(intuitTid ? { intuitTid } : {}),
-      });
+      },
+    ];
+    await this.recordEntries(attempt, entries);
+  }
+
+  private async recordEntries(attempt: Attempt, entries: SyncLogRecord[]): Promise<void> {
+    const { key } = attempt;
+    try {
+      await this.deps.syncLog.recordMany(entries);
     } catch (error) {
       // The push's outcome is recorded in the sync state already; a lost log line must not redo the push.
       this.deps.logger.warn(
@@ -597,11 +752,27 @@ export class InvoicePushService {
   }
 }
 
+/** Our own governor refused to send (the company's request budget is in use); QuickBooks saw nothing. */
+function turnedAwayByGovernor(error: unknown): error is QuickBooksError {
+  return isQuickBooksError(error, 'throttled') && error.code === GOVERNOR_BUSY_CODE;
+}
+
 /**
  * A write QuickBooks refused over a reference: 2500 (no such object) or 610 (inactive), both
  * `bad_reference`; or a business-validation fault (6000 range) whose text names an inactive or deleted
  * record, the form Intuit's catch-all uses for name-list references (§5.4).
  */
+function probeProblems(invoice: PlatformInvoice, context: PushContext) {
+  const { snapshot, mappings, settings } = context;
+  return buildQuickBooksInvoice({ invoice, mappings, snapshot, settings, customerId: NO_CUSTOMER_YET })
+    .problems;
+}
+
+function sameContext(a: PushContext, b: PushContext): boolean {
+  const view = (c: PushContext) => JSON.stringify([c.snapshot, c.mappings, c.settings]);
+  return view(a) === view(b);
+}
+
 function refusesAReference(error: unknown): boolean {
   if (isQuickBooksError(error, 'bad_reference')) return true;
   if (!isQuickBooksError(error, 'validation') || !/^6\d{3}$/u.test(error.code ?? '')) return false;

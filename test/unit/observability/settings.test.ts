@@ -12,7 +12,25 @@ describe('governor settings', () => {
     expect(loadConfig(valid).quickbooks.governor).toEqual({
       limits: INTUIT_LIMITS,
       acquireTimeoutMs: 30_000,
+      workerAcquireTimeoutMs: 1500,
     });
+  });
+
+  it("give background work a shorter wait for a busy company than a person's request, never a longer one", () => {
+    expect(
+      loadConfig({ ...valid, QUICKBOOKS_GOVERNOR_WORKER_ACQUIRE_TIMEOUT_MS: '800' }).quickbooks.governor
+        .workerAcquireTimeoutMs,
+    ).toBe(800);
+    expect(
+      problemsOf({
+        ...valid,
+        QUICKBOOKS_GOVERNOR_ACQUIRE_TIMEOUT_MS: '2000',
+        QUICKBOOKS_GOVERNOR_WORKER_ACQUIRE_TIMEOUT_MS: '5000',
+      }),
+    ).toEqual([expect.stringContaining('must not exceed QUICKBOOKS_GOVERNOR_ACQUIRE_TIMEOUT_MS')]);
+    expect(problemsOf({ ...valid, QUICKBOOKS_GOVERNOR_WORKER_ACQUIRE_TIMEOUT_MS: '50' })).toEqual([
+      expect.stringContaining('QUICKBOOKS_GOVERNOR_WORKER_ACQUIRE_TIMEOUT_MS'),
+    ]);
   });
 
   it('take overrides to match an emulator, with scaled windows and the per-second window off', () => {

@@ -2,7 +2,11 @@ import { describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { QuickBooksError } from '../../../src/quickbooks/errors.js';
+import { GovernorTimeoutError, type GovernorWaitReason } from '../../../src/quickbooks/governor.js';
 import {
+  BUSY_RETRY_SPREAD_MS,
+  GOVERNOR_BUSY_CODE,
+  IN_FLIGHT_RETRY_MIN_MS,
   MINOR_VERSION,
   QuickBooksHttp,
   failedBeforeSending,
@@ -232,5 +236,64 @@ describe('the request sender', () => {
     for (const leak of [token.slice(0, 8), 'Nordlys', 'requestid=', 'Bearer'])
       expect(logged).not.toContain(leak);
     expect(JSON.stringify({ ...(failure as QuickBooksError) })).not.toContain(token.slice(0, 8));
+  });
+});
+
+describe('a request the rate governor turned away', () => {
+  /** The sender over a governor that refuses every request for `reason`, with a scripted jitter. */
+  function turnedAway(reason: GovernorWaitReason, retryAfterMs: number | undefined, random: number) {
+    const fetched: string[] = [];
+    const http = new QuickBooksHttp({
+      apiBaseUrl: 'https://qbo.example',
+      timeoutMs: 1000,
+      fetch: async (input) => {
+        fetched.push(String(input));
+        return json(200, {});
+      },
+      now: () => 0,
+      sleep: async () => undefined,
+      random: () => random,
+      logger: pino({ level: 'silent' }),
+      governor: {
+        acquire: async (realmId) => {
+          throw new GovernorTimeoutError(realmId, reason, 1500, retryAfterMs);
+        },
+        pauseRealm: async () => undefined,
+        costOfBatch: (items) => items,
+      },
+    });
+    return { failure: http.send(create).catch((e: unknown) => e), fetched };
+  }
+
+  it("comes back when the company's window has room, spread so a burst does not return at once", async () => {
+    const early = turnedAway('rate', 700, 0);
+    const late = turnedAway('rate', 700, 0.999);
+    expect(await early.failure).toMatchObject({
+      kind: 'throttled',
+      code: GOVERNOR_BUSY_CODE,
+      retryAfterMs: 700,
+    });
+    expect(await late.failure).toMatchObject({
+      retryAfterMs: 700 + Math.round(0.999 * BUSY_RETRY_SPREAD_MS),
+    });
+    expect([...early.fetched, ...late.fetched]).toEqual([]);
+  });
+
+  it('comes back after a short random wait when all in-flight slots were taken (no Intuit default of 60 s)', async () => {
+    const { failure } = turnedAway('in_flight', undefined, 0.5);
+    expect(await failure).toMatchObject({
+      kind: 'throttled',
+      code: GOVERNOR_BUSY_CODE,
+      retryAfterMs: IN_FLIGHT_RETRY_MIN_MS + BUSY_RETRY_SPREAD_MS / 2,
+    });
+  });
+
+  it("honours a pause after Intuit's 429 as it is", async () => {
+    const { failure } = turnedAway('paused', 42_000, 0.9);
+    expect(await failure).toMatchObject({
+      kind: 'throttled',
+      code: GOVERNOR_BUSY_CODE,
+      retryAfterMs: 42_000,
+    });
   });
 });

@@ -35,6 +35,7 @@ const EXPECTED: Record<SyncEvent, readonly Cell[]> = {
   DISMISSED: /*    */ [X, X, X, X, N, N, N],
   RETRY_REQUESTED: [Q, X, X, X, Q, Q, Q],
   VOIDED: /*       */ [X, N, N, X, N, N, N],
+  DEFERRED: /*     */ [X, Q, Q, X, X, X, X],
 };
 
 const cells = SYNC_EVENTS.flatMap((event) =>
