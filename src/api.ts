@@ -52,10 +52,10 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   await createIndexes();
 
   const redisOptions = { commandTimeout: config.redis.commandTimeoutMs };
-  const publishClient = createRedis(config.redis.url, 'pubsub', redisOptions);
-  const subscribeClient = createRedis(config.redis.url, 'pubsub', redisOptions);
+  const publishClient = createRedis(config.redis.url, 'pubsub', redisOptions, logger);
+  const subscribeClient = createRedis(config.redis.url, 'pubsub', redisOptions, logger);
   // Adding and removing jobs while a request waits: fails fast when Redis is down.
-  const producerClient = createRedis(config.redis.url, 'producer', redisOptions);
+  const producerClient = createRedis(config.redis.url, 'producer', redisOptions, logger);
   const tenantQueues = TENANT_SCOPED_QUEUES.map(
     (name) => new Queue(name, { connection: producerClient, prefix: config.redis.prefix }),
   );

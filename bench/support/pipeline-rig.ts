@@ -381,21 +381,8 @@ export class PipelineRig {
 
   /** The maintenance sweep (`requeue-orphaned-pushes`) on demand, with the bench's own age threshold. */
   sweepOrphans(olderThanMs: number): Promise<ReconcileResult> {
-    // FerretDB refuses `distinct` with the maxTimeMS every query carries (src/models/index.ts):
-    // "distinct: unknown field maxTimeMS", so the sweep as shipped fails on the dev store. The same
-    // question through find, for the bench only; the finding is in the bench's report.
-    const backfills = {
-      distinct: async (field: 'tenantId', filter: Record<string, unknown>) =>
-        (await models.backfills.find(filter, { [field]: 1 }).lean<{ tenantId: string }[]>()).map(
-          (row) => row.tenantId,
-        ),
-    } as unknown as typeof models.backfills;
     return requeueOrphanedPushes(
-      {
-        models: { invoiceSyncStates: models.invoiceSyncStates, backfills },
-        queue: this.queue,
-        now: () => new Date(),
-      },
+      { models, queue: this.queue, now: () => new Date() },
       { olderThanMs, limit: 100_000 },
     );
   }

@@ -62,8 +62,8 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
   if (config.host.credentials.kind === 'none') throw new ConfigError([config.host.credentials.reason]);
   await connectDatabase(config.mongo.uri, config.mongo.dbName);
   await createIndexes();
-  const connection = createRedis(config.redis.url, 'worker');
-  const queueConnection = createRedis(config.redis.url, 'worker');
+  const connection = createRedis(config.redis.url, 'worker', {}, logger);
+  const queueConnection = createRedis(config.redis.url, 'worker', {}, logger);
 
   const maintenanceQueue = new Queue(QueueName.maintenance, {
     connection: queueConnection,
@@ -82,9 +82,12 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
   });
 
   // Locks and events: commands with a deadline, never a blocking BullMQ connection.
-  const commandClient = createRedis(config.redis.url, 'pubsub', {
-    commandTimeout: config.redis.commandTimeoutMs,
-  });
+  const commandClient = createRedis(
+    config.redis.url,
+    'pubsub',
+    { commandTimeout: config.redis.commandTimeoutMs },
+    logger,
+  );
   const auditLog = new AuditLogService({ models });
   const connectionEvents = createConnectionEvents({
     publishClient: commandClient,

@@ -28,7 +28,9 @@ const DAY = 86_400_000;
 const now = new Date('2026-11-25T12:00:00Z');
 
 beforeAll(async () => {
-  await connectDatabase(config.mongo.uri, config.mongo.dbName);
+  // With the production timeouts: every query then carries maxTimeMS, which FerretDB refuses on some
+  // commands (distinct), and the sweep must work there.
+  await connectDatabase(config.mongo.uri, config.mongo.dbName, config.mongo.timeouts);
   await createIndexes();
 });
 
@@ -113,17 +115,28 @@ async function slowJobInFlight(jobMs: number) {
 }
 
 describe('the orphaned-push sweep', () => {
-  it('queues the push of a QUEUED invoice without a live job, through the maintenance worker, and only that one', async () => {
+  it('queues the push of an invoice left QUEUED, SYNCING or FAILED without a live job, through the maintenance worker, and only those', async () => {
     const prefix = uniqueName('qbs-test');
     const tenantId = uniqueName('tenant');
     const pushes = new Queue<InvoicePushJobData>(QueueName.invoicePush, { connection: redis(), prefix });
     const maintenance = new Queue(QueueName.maintenance, { connection: redis(), prefix });
     const events = new QueueEvents(QueueName.maintenance, { connection: redis(), prefix });
-    const state = (invoiceId: string, value: 'QUEUED' | 'SYNCED') =>
+    const state = (invoiceId: string, value: 'QUEUED' | 'SYNCING' | 'FAILED' | 'DEAD' | 'SYNCED') =>
       models.invoiceSyncStates.create({ tenantId, invoiceId, state: value, attempts: 0, version: 1 });
     await state('inv-orphan', 'QUEUED');
     await state('inv-live', 'QUEUED');
     await state('inv-done', 'SYNCED');
+    // Redis lost the running job, or the delayed retry: nothing would move these again.
+    await state('inv-lost-running', 'SYNCING');
+    await state('inv-lost-retry', 'FAILED');
+    // A FAILED invoice whose retry is delayed in the queue is not stranded; a DEAD one waits for a person.
+    await state('inv-retry-pending', 'FAILED');
+    await state('inv-dead', 'DEAD');
+    await pushes.add(
+      INVOICE_PUSH_JOB_NAME,
+      { tenantId, invoiceId: 'inv-retry-pending', trigger: 'NOTIFIED', notifiedAt: new Date().toISOString() },
+      invoicePushJobOptions(tenantId, 'inv-retry-pending', 600_000),
+    );
     // Another tenant's backfill is running: its QUEUED invoices wait for their chunk, not for a push job.
     const backfilling = uniqueName('tenant');
     await models.backfills.create({
@@ -170,7 +183,10 @@ describe('the orphaned-push sweep', () => {
       const ours = pending.filter((job) => job.data.tenantId === tenantId);
       expect(ours.map((job) => [job.data.invoiceId, job.data.trigger]).sort()).toEqual([
         ['inv-live', 'NOTIFIED'],
+        ['inv-lost-retry', 'RECONCILED'],
+        ['inv-lost-running', 'RECONCILED'],
         ['inv-orphan', 'RECONCILED'],
+        ['inv-retry-pending', 'NOTIFIED'],
       ]);
 
       // A second sweep finds the requeued job live and adds nothing.
