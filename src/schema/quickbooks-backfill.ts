@@ -15,7 +15,8 @@ registerEnumType(QuickBooksBackfillState, {
         'Every planned invoice is SYNCED (`done`), has a recorded reason (`failed`), or was taken over by a push of its own (`handedOff`)',
     },
     CANCELLED: {
-      description: 'QuickBooks was disconnected while it ran: its remaining invoices were not sent',
+      description:
+        'Ended before its invoices were sent: QuickBooks was disconnected while it ran, or its planning job was lost before any invoice was queued; a new backfill may be started',
     },
   },
 });
