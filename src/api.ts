@@ -59,6 +59,11 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   const tenantQueues = TENANT_SCOPED_QUEUES.map(
     (name) => new Queue(name, { connection: producerClient, prefix: config.redis.prefix }),
   );
+  // BullMQ prints a queue's 'error' event to stderr when nothing listens (every failed reconnect while
+  // Redis is away); the connection's own listener (createRedis) reports the outage once.
+  for (const queue of tenantQueues) {
+    queue.on('error', (error) => logger.debug({ queue: queue.name, err: error }, 'queue error'));
+  }
   const redisChannels = { publishClient, subscribeClient, prefix: config.redis.prefix };
   const events = createSyncStatusEvents(redisChannels);
   const connectionEvents = createConnectionEvents(redisChannels);

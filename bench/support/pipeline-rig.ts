@@ -144,6 +144,8 @@ export class PipelineRig {
       connection: producer,
       prefix: connect.config.redis.prefix,
     });
+    // Refused adds reach intake's caller; without a listener BullMQ prints each reconnect failure.
+    queue.on('error', () => undefined);
     // Intake's job options with the bench's retry policy when one is set: the worker honours what the job
     // carries, so a bench can shorten the 10 s backoff without a product switch.
     const holder: { rig?: PipelineRig } = {};

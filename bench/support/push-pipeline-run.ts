@@ -725,7 +725,7 @@ async function faults(rig: PipelineRig) {
   );
   say(`  ours, states when the pipeline went quiet: ${beforeSweep}`);
   say(
-    `  orphaned-push sweep (requeue-orphaned-pushes, on demand): ${sweep.checked} QUEUED checked, ` +
+    `  orphaned-push sweep (requeue-orphaned-pushes, on demand): ${sweep.checked} QUEUED, SYNCING or FAILED without a change for the threshold checked, ` +
       `${sweep.requeued.length} requeued; states after: ${afterSweep}`,
   );
   say(`  DEAD replayed: ${dead.length}; states after the replay: ${afterReplay}`);

@@ -219,6 +219,11 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
     );
     worker.on('error', (error) => logger.error({ queue: worker.name, err: error }, 'worker error'));
   }
+  // BullMQ prints a queue's 'error' event to stderr when nothing listens (every failed reconnect while
+  // Redis is away); the connection's own listener (createRedis) reports the outage once.
+  for (const queue of [pushQueue, backfillQueue, maintenanceQueue, tokenQueue]) {
+    queue.on('error', (error) => logger.debug({ queue: queue.name, err: error }, 'queue error'));
+  }
   metrics.watchQueues([pushQueue, backfillQueue, maintenanceQueue, tokenQueue]);
   const metricsServer = await startWorkerMetricsServer(
     config.metrics,
