@@ -212,8 +212,8 @@ export class InvoicePushService {
     const { key } = attempt;
     const { error } = failure;
     const exhausted = failure.kind === 'retry' && attempt.request.lastAttempt;
-    const hint = attempt.hint ? { hint: attempt.hint } : {};
     if (turnedAwayByGovernor(cause)) return this.deferred(attempt, cause.retryAfterMs, cause);
+    const hint = attempt.hint ? { hint: attempt.hint } : {};
     if (failure.kind === 'action') {
       await this.deps.syncStatus.transition(key, 'NEEDS_ACTION', { error }, hint);
     } else if (exhausted) {
@@ -257,8 +257,7 @@ export class InvoicePushService {
   ): Promise<PushResult> {
     const hint = attempt.hint ? { hint: attempt.hint } : {};
     await this.deps.syncStatus.transition(attempt.key, 'DEFERRED', {}, hint);
-    if (attempt.logEntries && attempt.logEntries.length > 0)
-      await this.recordEntries(attempt, attempt.logEntries);
+    if (attempt.logEntries.length > 0) await this.recordEntries(attempt, attempt.logEntries);
     return { outcome: 'THROTTLED', ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), cause };
   }
 
