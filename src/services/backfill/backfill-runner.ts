@@ -216,13 +216,7 @@ export class BackfillRunner {
         if (record && (LEFT_ALONE.has(record.state) || record.quickbooksInvoiceId)) return;
         await this.deps.syncStatus.transition({ tenantId: data.tenantId, invoiceId }, 'ENQUEUED', {});
       });
-      const job: BackfillChunkJobData = {
-        kind: 'chunk',
-        tenantId: data.tenantId,
-        backfillId: data.backfillId,
-        chunkIndex: chunk.index,
-        invoiceIds: chunk.invoiceIds,
-      };
+      const job = chunkJobOf(data, chunk);
       await this.deps.queue.add(BACKFILL_CHUNK_JOB, job, backfillJobOptions(job, this.deps.retry));
       total += chunk.invoiceIds.length;
     }
@@ -361,13 +355,7 @@ export class BackfillRunner {
     const counted = new Set(stored.chunksCounted ?? []);
     for (const chunk of stored.chunks ?? []) {
       if (counted.has(chunk.index)) continue;
-      const job: BackfillChunkJobData = {
-        kind: 'chunk',
-        tenantId: data.tenantId,
-        backfillId: data.backfillId,
-        chunkIndex: chunk.index,
-        invoiceIds: chunk.invoiceIds,
-      };
+      const job = chunkJobOf(data, chunk);
       const queued = await this.deps.queue.getJob(backfillJobId(job));
       if (queued && (await queued.getState()) !== 'failed') continue;
       await this.abandonChunk(job, reason);
@@ -799,6 +787,20 @@ export class BackfillRunner {
   private connectedRealm(tenantId: string): Promise<string> {
     return connectedRealm(this.deps.models.customers, tenantId);
   }
+}
+
+/** The job of one planned chunk of a backfill. */
+function chunkJobOf(
+  plan: { tenantId: string; backfillId: string },
+  chunk: { index: number; invoiceIds: string[] },
+): BackfillChunkJobData {
+  return {
+    kind: 'chunk',
+    tenantId: plan.tenantId,
+    backfillId: plan.backfillId,
+    chunkIndex: chunk.index,
+    invoiceIds: chunk.invoiceIds,
+  };
 }
 
 /**
