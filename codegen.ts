@@ -3,7 +3,8 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 /**
  * `npm run codegen` first runs scripts/emit-schema.ts, which writes the committed Federation SDL
  * (schema.graphql) and the executable schema this config reads; then this types the operations the
- * tests send (test/operations/*.graphql) as TypedDocumentNodes for graphql-request and graphql-ws.
+ * tests send (test/operations) and the web panel sends (web/src, every .graphql file) as
+ * TypedDocumentNodes for graphql-request, graphql-ws and urql.
  */
 const config: CodegenConfig = {
   generates: {
@@ -16,6 +17,23 @@ const config: CodegenConfig = {
         useTypeImports: true,
         enumsAsTypes: true,
         scalars: { DateTimeISO: 'string', DateTime: 'string', Date: 'string', Decimal: 'string' },
+      },
+    },
+    // The web panel's operations (web/src/**/*.graphql), typed against the supergraph it talks to.
+    'web/src/generated/graphql.ts': {
+      schema: 'supergraph.graphql',
+      documents: ['web/src/**/*.graphql'],
+      plugins: ['typescript-operations', 'typed-document-node'],
+      config: {
+        useTypeImports: true,
+        enumsAsTypes: true,
+        scalars: {
+          DateTimeISO: 'string',
+          DateTime: 'string',
+          Date: 'string',
+          Decimal: 'string',
+          JSONObject: 'Record<string, unknown>',
+        },
       },
     },
     'test/generated/graphql.ts': {

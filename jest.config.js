@@ -23,9 +23,10 @@ const common = {
 };
 
 /**
- * Two projects, so pure logic runs without backing services: `npm run test:unit` (or `npm test --
+ * Three projects, so pure logic runs without backing services: `npm run test:unit` (or `npm test --
  * test/unit/x.test.ts`) selects only `unit`, whose files may not need Redis or MongoDB, and Jest runs a
- * project's global setup only when one of its files runs. `npm test` runs both.
+ * project's global setup only when one of its files runs. `browser` (test/browser: the web panel in
+ * Chromium) also builds the panel and installs Chromium first. `npm test` runs all three.
  */
 export default {
   testTimeout: common.testTimeout,
@@ -43,8 +44,16 @@ export default {
         '<rootDir>/sandbox/test/**/*.test.ts',
         '<rootDir>/examples/*/test/**/*.test.ts',
       ],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/unit/'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/unit/', '<rootDir>/test/browser/'],
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
+      globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
+    },
+    {
+      ...common,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/browser/support/timeouts.ts'],
+      globalSetup: '<rootDir>/test/support/browser-global-setup.mjs',
       globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
     },
   ],

@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole graph on one machine with embedded defaults. Starts (or reuses) Redis and a
- * MongoDB-compatible store, builds the TypeScript, then runs as separate processes, one log prefix each:
- * the QuickBooks Online emulator, the demo host subgraph, this subgraph, its worker, and Hive Gateway.
+ * MongoDB-compatible store, builds the TypeScript and the web panel, then runs as separate processes, one
+ * log prefix each: the QuickBooks Online emulator, the demo host subgraph, this subgraph, its worker, Hive
+ * Gateway and the web panel.
  * Ctrl-C stops everything it started.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -9,6 +10,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { mintToken } from '../src/auth/dev-tokens.js';
+import { buildWeb } from '../web/server/build.js';
 import { DEV_INSECURE_JWT_SECRET } from '../src/config.js';
 import { canConnect, ensureBackingServices, stopChild, waitForPort } from './services/index.js';
 
@@ -32,6 +34,7 @@ const ports = {
   subgraph: { port: portFrom('PORT', 4001), variable: 'PORT' },
   host: { port: portFrom('HOST_SUBGRAPH_PORT', 4002), variable: 'HOST_SUBGRAPH_PORT' },
   sandbox: { port: portFrom('SANDBOX_PORT', 4010), variable: 'SANDBOX_PORT' },
+  web: { port: portFrom('WEB_PORT', 3000), variable: 'WEB_PORT' },
 };
 for (const [name, { port, variable }] of Object.entries(ports)) {
   if (await canConnect('127.0.0.1', port)) {
@@ -52,6 +55,8 @@ execFileSync(
     stdio: 'inherit',
   },
 );
+log('building the web panel…');
+await buildWeb({ quiet: true });
 
 const usesOwnAuth = Boolean(process.env.AUTH_JWT_SECRET || process.env.AUTH_JWKS_URL);
 const subgraphUrl = `http://127.0.0.1:${ports.subgraph.port}/graphql`;
@@ -60,6 +65,11 @@ const env: NodeJS.ProcessEnv = {
   NODE_ENV: 'development',
   MONGODB_DB_NAME: 'quickbooks_subgraph',
   AUTH_MODE: usesOwnAuth ? 'jwt' : 'dev-insecure',
+  // The panel's pages, where the OAuth callback may send the browser back to.
+  QUICKBOOKS_RETURN_TO_ORIGINS: [
+    `http://localhost:${ports.web.port}`,
+    `http://127.0.0.1:${ports.web.port}`,
+  ].join(','),
   ...process.env,
   PORT: String(ports.subgraph.port),
   HOST_SUBGRAPH_PORT: String(ports.host.port),
@@ -135,7 +145,11 @@ run('gateway', ['gateway/server.ts']);
 await waitForPort('127.0.0.1', ports.gateway.port, 60_000, 'gateway');
 
 const gatewayUrl = `http://127.0.0.1:${ports.gateway.port}/graphql`;
+run('web', ['dist/web/server/main.js'], { WEB_PORT: String(ports.web.port), GATEWAY_PUBLIC_URL: gatewayUrl });
+await waitForPort('127.0.0.1', ports.web.port, 30_000, 'web panel');
+const webUrl = `http://127.0.0.1:${ports.web.port}`;
 log('');
+log(`web panel (sign in, Settings -> Integrations -> QuickBooks, invoices): ${webUrl}`);
 log(`gateway (GraphQL, GraphiQL in a browser, graphql-ws and SSE): ${gatewayUrl}`);
 log(`QuickBooks subgraph: ${subgraphUrl}   health: http://127.0.0.1:${ports.subgraph.port}/health`);
 log(`demo host subgraph:  ${hostUrl}`);

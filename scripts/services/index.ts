@@ -4,6 +4,7 @@ import { ensureRedis, type RedisService } from './redis.js';
 export { freePort, canConnect, waitForPort } from './ports.js';
 export { buildFerretDB } from './mongo.js';
 export { stopChild } from './process.js';
+export { ensureChromium, CHROMIUM_ARGS } from './chromium.js';
 
 export interface BackingServices {
   mongo: MongoService;

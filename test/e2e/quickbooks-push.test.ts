@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { gql } from 'graphql-request';
 import type { Client } from 'graphql-ws';
 import type { Sandbox } from '../../sandbox/src/index.js';
-import { Browser, choose, readForm } from '../support/connect-browser.js';
 import { startEntry, workerEnv, type EntryProcess } from '../support/entry-process.js';
 import { eventually } from '../support/harness.js';
 import { startGraphWithEmulator, type Graph } from './support/graph.js';
+import { connectThroughGateway, createDraftInvoice, mapDemoCompany } from './support/quickbooks.js';
 
 const TENANT = 'cust-acme-us';
 const REALM = '9341455130166501';
@@ -42,50 +42,6 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-async function connectThroughGateway(): Promise<void> {
-  const client = await graph.client(admin);
-  const { connectQuickBooks } = await client.request<{ connectQuickBooks: { authorizeUrl: string } }>(
-    gql`
-      mutation Connect($customerId: ID!) {
-        connectQuickBooks(customerId: $customerId) {
-          authorizeUrl
-        }
-      }
-    `,
-    { customerId: TENANT },
-  );
-  const browser = new Browser();
-  const consent = await browser.get(connectQuickBooks.authorizeUrl);
-  const form = readForm(consent.text, consent.url);
-  const toCallback = await browser.submit(form, choose(form, REALM, 'Connect'));
-  const back = await browser.get(toCallback.location!);
-  expect(back.status).toBe(303);
-}
-
-async function mapThroughGateway(): Promise<void> {
-  const items = sandbox.control.listEntities(REALM, 'Item') as { Id: string; Name: string }[];
-  const taxCodes = sandbox.control.listEntities(REALM, 'TaxCode') as { Id: string; Name: string }[];
-  const id = (rows: { Id: string; Name: string }[], name: string) => rows.find((r) => r.Name === name)!.Id;
-  const client = await graph.client(admin);
-  await client.request(
-    gql`
-      mutation Map($customerId: ID!, $entries: [QuickBooksMappingInput!]!) {
-        setQuickBooksMappings(customerId: $customerId, entries: $entries) {
-          sourceKey
-        }
-      }
-    `,
-    {
-      customerId: TENANT,
-      entries: [
-        { kind: 'ITEM', sourceKey: 'ITEM_KIND:LABOR', targetId: id(items, 'Hours') },
-        { kind: 'ITEM', sourceKey: 'ITEM_KIND:MATERIAL', targetId: id(items, 'Soil') },
-        { kind: 'TAX_CODE', sourceKey: 'TAX_RATE:0.0825', targetId: id(taxCodes, 'San Pablo') },
-      ],
-    },
-  );
-}
-
 /** Every state the invoice's subscription delivers, from the moment the gateway confirms it. */
 function follow(ws: Client, invoiceId: string) {
   const states: string[] = [];
@@ -110,41 +66,10 @@ function follow(ws: Client, invoiceId: string) {
 
 describe('an invoice finalized in the platform reaches QuickBooks through the whole graph', () => {
   it('QUEUED -> SYNCING -> SYNCED live, then read back through the gateway and from the emulator', async () => {
-    await connectThroughGateway();
-    await mapThroughGateway();
+    await connectThroughGateway(graph, admin, TENANT, REALM);
+    await mapDemoCompany(graph, sandbox, admin, TENANT, REALM);
     const client = await graph.client(admin);
-    const { createInvoice } = await client.request<{ createInvoice: { id: string; number: string } }>(
-      gql`
-        mutation Create($input: CreateInvoiceInput!) {
-          createInvoice(input: $input) {
-            id
-            number
-          }
-        }
-      `,
-      {
-        input: {
-          customerId: TENANT,
-          billTo: { name: 'Dana Whitfield', email: 'dana.whitfield@example.com' },
-          lines: [
-            {
-              description: 'Repair labor',
-              itemKind: 'LABOR',
-              quantity: '2.5',
-              unitPrice: '96',
-              taxRate: '8.25',
-            },
-            {
-              description: 'Copper fittings',
-              itemKind: 'MATERIAL',
-              quantity: '3',
-              unitPrice: '4.99',
-              taxRate: '8.25',
-            },
-          ],
-        },
-      },
-    );
+    const createInvoice = await createDraftInvoice(graph, admin, TENANT);
     const ws = await graph.wsClient(member);
     const live = follow(ws, createInvoice.id);
     // The subscription reaches Redis through the gateway before the change happens.

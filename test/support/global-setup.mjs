@@ -1,8 +1,12 @@
 // Plain ESM so Jest loads it natively; tsx imports the TypeScript service bootstrap that `npm start` uses.
 import { tsImport } from 'tsx/esm/api';
 
-/** Starts (or reuses) Redis and the MongoDB-compatible store once for the whole run. */
+/**
+ * Starts (or reuses) Redis and the MongoDB-compatible store once for the whole run. Both Jest projects that
+ * need them (services, browser) name this setup; the second call finds the first's services.
+ */
 export default async function globalSetup() {
+  if (globalThis.__qbsServices) return;
   const { ensureBackingServices } = await tsImport('../../scripts/services/index.ts', import.meta.url);
   const services = await ensureBackingServices((line) => process.stdout.write(`[test services] ${line}\n`));
   globalThis.__qbsServices = services;

@@ -1,3 +1,6 @@
 export default async function globalTeardown() {
-  await globalThis.__qbsServices?.stop();
+  // Both projects that started services name this teardown; the first call stops them.
+  const services = globalThis.__qbsServices;
+  globalThis.__qbsServices = undefined;
+  await services?.stop();
 }

@@ -1,0 +1,126 @@
+import { useEffect, useMemo } from 'react';
+import { Navigate, NavLink, Route, Routes, useLocation } from 'react-router';
+import { Provider, useQuery } from 'urql';
+import { SignedInCustomerDocument } from './generated/graphql';
+import { createGraphqlClient } from './graphql/client';
+import { InvoiceListPage } from './pages/invoices/InvoiceListPage';
+import { InvoicePage } from './pages/invoices/InvoicePage';
+import { MappingPage } from './pages/quickbooks/MappingPage';
+import { OverviewPage } from './pages/quickbooks/OverviewPage';
+import { SyncLogPage } from './pages/quickbooks/SyncLogPage';
+import { SignInPage } from './pages/SignInPage';
+import type { RuntimeConfig } from './runtime-config';
+import { useSession, useSessionControls } from './session';
+
+export const QUICKBOOKS_PATH = '/settings/integrations/quickbooks';
+
+export function App({ config }: { config: RuntimeConfig }) {
+  const { session } = useSessionControls();
+  const location = useLocation();
+  const graphql = useMemo(
+    () => (session ? createGraphqlClient(config.gatewayUrl, session.token) : null),
+    [config.gatewayUrl, session],
+  );
+  useEffect(() => () => graphql?.dispose(), [graphql]);
+
+  if (!session || !graphql) {
+    return (
+      <Routes>
+        <Route path="/sign-in" element={<SignInPage config={config} />} />
+        <Route
+          path="*"
+          element={
+            <Navigate
+              to={`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`}
+              replace
+            />
+          }
+        />
+      </Routes>
+    );
+  }
+  return (
+    <Provider value={graphql.client}>
+      <Layout>
+        <Routes>
+          <Route path="/" element={<Navigate to={QUICKBOOKS_PATH} replace />} />
+          <Route path="/sign-in" element={<Navigate to={QUICKBOOKS_PATH} replace />} />
+          <Route path={QUICKBOOKS_PATH} element={<OverviewPage />} />
+          <Route path={`${QUICKBOOKS_PATH}/mapping`} element={<MappingPage />} />
+          <Route path={`${QUICKBOOKS_PATH}/log`} element={<SyncLogPage />} />
+          <Route path="/invoices" element={<InvoiceListPage />} />
+          <Route path="/invoices/:invoiceId" element={<InvoicePage />} />
+          <Route path="*" element={<NotFound />} />
+        </Routes>
+      </Layout>
+    </Provider>
+  );
+}
+
+function Layout({ children }: { children: React.ReactNode }) {
+  const session = useSession();
+  const { signOut } = useSessionControls();
+  const [{ data }] = useQuery({
+    query: SignedInCustomerDocument,
+    variables: { customerId: session.tenantId },
+  });
+  const tenantName = data?.customer?.name ?? session.tenantId;
+  const needsAttention = (data?.customer?.quickbooksConnection?.syncSummary?.counts ?? [])
+    .filter((c) => c.state === 'ACTION_REQUIRED' || c.state === 'DEAD')
+    .reduce((sum, c) => sum + c.count, 0);
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="app-header">
+        <span className="brand">Field service</span>
+        <span className="who" data-testid="signed-in-as">
+          {tenantName} · {session.userId} ({session.isAdmin ? 'admin' : 'member, read-only'})
+        </span>
+        <button type="button" className="link-button" onClick={signOut}>
+          Sign out
+        </button>
+      </header>
+      <nav aria-label="Main" className="app-nav">
+        <p className="nav-heading">Settings → Integrations</p>
+        <ul>
+          <li>
+            <NavLink to={QUICKBOOKS_PATH} end>
+              QuickBooks
+            </NavLink>
+          </li>
+          <li>
+            <NavLink to={`${QUICKBOOKS_PATH}/mapping`}>Mapping</NavLink>
+          </li>
+          <li>
+            <NavLink to={`${QUICKBOOKS_PATH}/log`}>
+              Sync log
+              {needsAttention > 0 ? <span className="badge"> ({needsAttention} need attention)</span> : null}
+            </NavLink>
+          </li>
+        </ul>
+        <p className="nav-heading">Billing</p>
+        <ul>
+          <li>
+            <NavLink to="/invoices">Invoices</NavLink>
+          </li>
+        </ul>
+      </nav>
+      <main id="main" className="page" tabIndex={-1}>
+        {children}
+      </main>
+    </>
+  );
+}
+
+function NotFound() {
+  return (
+    <>
+      <h1>Page not found</h1>
+      <p>
+        <NavLink to={QUICKBOOKS_PATH}>Go to the QuickBooks settings</NavLink>
+      </p>
+    </>
+  );
+}

@@ -1,0 +1,3 @@
+export function InvoiceListPage() {
+  return <h1>Invoices</h1>;
+}

@@ -1,0 +1,3 @@
+export function MappingPage() {
+  return <h1>Mapping</h1>;
+}

@@ -1,0 +1,3 @@
+export function SyncLogPage() {
+  return <h1>Sync log</h1>;
+}
