@@ -6,6 +6,7 @@ import {
   QuickBooksItemList,
   QuickBooksTaxCodeList,
   QuickBooksTaxModel,
+  QuickBooksTermList,
   RefreshQuickBooksReferenceDataPayload,
 } from '../schema/quickbooks-reference.js';
 import type { ReferenceSnapshot } from '../services/reference-data/types.js';
@@ -103,6 +104,18 @@ export class QuickBooksReferenceResolver {
     return { asOf: snapshot.asOf, nodes: snapshot.classes };
   }
 
+  @Query(() => QuickBooksTermList, {
+    nullable: true,
+    description: `The connected company's payment terms, to choose the default terms from (\`updateQuickBooksSettings\` takes an active one's id as \`defaultTermsId\`). Any member. ${NULL_ON_ERROR}`,
+  })
+  async quickbooksTerms(
+    @Arg('customerId', () => ID) customerId: string,
+    @Ctx() context: GraphQLContext,
+  ): Promise<QuickBooksTermList> {
+    const snapshot = await readSnapshot(context, customerId);
+    return { asOf: snapshot.asOf, nodes: snapshot.terms };
+  }
+
   @Query(() => QuickBooksCompanyFacts, {
     nullable: true,
     description: `The connected company's settings that matter to sync: tax model, Automated Sales Tax, custom transaction numbers, home currency, closing date. Any member. ${NULL_ON_ERROR}`,
@@ -129,7 +142,7 @@ export class QuickBooksReferenceResolver {
 
   @Mutation(() => RefreshQuickBooksReferenceDataPayload, {
     description:
-      "Reads the connected company's accounts, items, tax codes, classes and settings from QuickBooks again and replaces the cached copy (a handful of QuickBooks requests). Admins of the customer only (FORBIDDEN otherwise); QUICKBOOKS_NOT_CONNECTED, QUICKBOOKS_REAUTH_REQUIRED or QUICKBOOKS_UNAVAILABLE when the company cannot be read (the cached copy is then kept)",
+      "Reads the connected company's accounts, items, tax codes, classes, payment terms and settings from QuickBooks again and replaces the cached copy (a handful of QuickBooks requests). Admins of the customer only (FORBIDDEN otherwise); QUICKBOOKS_NOT_CONNECTED, QUICKBOOKS_REAUTH_REQUIRED or QUICKBOOKS_UNAVAILABLE when the company cannot be read (the cached copy is then kept)",
   })
   async refreshQuickBooksReferenceData(
     @Arg('customerId', () => ID) customerId: string,
@@ -143,6 +156,7 @@ export class QuickBooksReferenceResolver {
       itemCount: snapshot.items.length,
       taxCodeCount: snapshot.taxCodes.length,
       classCount: snapshot.classes.length,
+      termCount: snapshot.terms.length,
     };
   }
 }

@@ -47,12 +47,17 @@ export function toSyncLogFilter(filter: QuickBooksSyncLogFilter | null | undefin
   return result;
 }
 
-/** Field by field, like the connection: nothing the service adds later reaches clients unmapped. */
-function toGraphQLEntry(entry: SyncLogEntry): QuickBooksSyncLogEntry {
+/**
+ * Field by field, like the connection: nothing the service adds later reaches clients unmapped. The
+ * invoice reference carries its tenant, as a subscription event's does, so `quickbooksSyncStatus` on it
+ * reads within this customer.
+ */
+function toGraphQLEntry(entry: SyncLogEntry, customerId: string): QuickBooksSyncLogEntry {
   return {
     id: entry.id,
     entityType: QuickBooksSyncEntityType[entry.entityType],
     entityId: entry.entityId,
+    invoice: entry.entityType === 'INVOICE' ? { id: entry.entityId, customer: { id: customerId } } : null,
     operation: QuickBooksSyncOperation[entry.operation],
     outcome: QuickBooksSyncAttemptOutcome[entry.outcome],
     attempt: entry.attempt,
@@ -68,19 +73,22 @@ function toGraphQLEntry(entry: SyncLogEntry): QuickBooksSyncLogEntry {
           message: entry.error.message,
           retryable: entry.error.retryable,
           detail: entry.error.detail,
+          // Stored once on the entry; the error a client reads carries it too, as lastError's does.
+          intuitTid: entry.intuitTid,
         }
       : undefined,
     createdAt: entry.createdAt,
   };
 }
 
-function toGraphQLSummary(summary: SyncSummary): QuickBooksSyncSummary {
+function toGraphQLSummary(summary: SyncSummary, customerId: string): QuickBooksSyncSummary {
   return {
     counts: summary.counts.map(({ state, count }) => ({ state: QuickBooksSyncState[state], count })),
     lastSucceededAt: summary.lastSucceededAt,
     oldestPendingSince: summary.oldestPendingSince,
     recentErrors: summary.recentErrors.map((item) => ({
       invoiceId: item.invoiceId,
+      invoice: { id: item.invoiceId, customer: { id: customerId } },
       state: QuickBooksSyncState[item.state],
       at: item.at,
       error: {
@@ -116,10 +124,14 @@ export class QuickBooksSyncLogResolver {
       limit,
       after ? toSyncLogPosition(after) : undefined,
     );
-    return toConnection(rows.map(toGraphQLEntry), limit, (entry) => ({
-      at: entry.createdAt.toISOString(),
-      id: entry.id,
-    }));
+    return toConnection(
+      rows.map((row) => toGraphQLEntry(row, customerId)),
+      limit,
+      (entry) => ({
+        at: entry.createdAt.toISOString(),
+        id: entry.id,
+      }),
+    );
   }
 
   // A field resolver so the two queries run only when a client selects the field.
@@ -130,6 +142,9 @@ export class QuickBooksSyncLogResolver {
   ): Promise<QuickBooksSyncSummary> {
     // The parent already checked membership; checked again so the field stays safe wherever the type is returned.
     authorizeTenant(context, connection.customerId, 'member');
-    return toGraphQLSummary(await context.services.syncSummary.summarize(connection.customerId));
+    return toGraphQLSummary(
+      await context.services.syncSummary.summarize(connection.customerId),
+      connection.customerId,
+    );
   }
 }

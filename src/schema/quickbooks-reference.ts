@@ -2,8 +2,8 @@ import { Field, Float, ID, Int, ObjectType, registerEnumType, type ClassType } f
 
 /**
  * What the settings panel shows of the connected QuickBooks company. Lists are plain lists, not Relay
- * connections: they are bounded by the company (its chart of accounts, items, tax codes and classes), read
- * whole from QuickBooks and cached whole, and the mapping pickers need all of them at once.
+ * connections: they are bounded by the company (its chart of accounts, items, tax codes, classes and payment
+ * terms), read whole from QuickBooks and cached whole, and the mapping pickers need all of them at once.
  */
 const WHOLE_LIST =
   'The whole list, inactive entries included (see `active`), as of the cached read: a list bounded by the QuickBooks company, so it is not paged';
@@ -133,6 +133,28 @@ export class QuickBooksClass {
   active!: boolean;
 }
 
+@ObjectType({
+  description:
+    "A QuickBooks payment term (e.g. `Net 30`): how an invoice's due date is set. `updateQuickBooksSettings` takes an active one's id as `defaultTermsId`",
+})
+export class QuickBooksTerm {
+  @Field(() => ID, { description: "QuickBooks's Id: the value of `defaultTermsId`" })
+  id!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => Boolean, { description: 'False when made inactive in QuickBooks: it cannot be the default' })
+  active!: boolean;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Days from the invoice date to the due date (`Net 30`: 30); null for a term due on a day of the month',
+  })
+  dueDays!: number | null;
+}
+
 @ObjectType({ description: 'The company settings that change how invoices are built in QuickBooks' })
 export class QuickBooksCompanyFacts {
   @Field(() => String, { description: "Intuit's company id" })
@@ -202,6 +224,9 @@ export class QuickBooksTaxCodeList extends ReferenceList(QuickBooksTaxCode) {}
 @ObjectType({ description: `QuickBooks classes. ${WHOLE_LIST}` })
 export class QuickBooksClassList extends ReferenceList(QuickBooksClass) {}
 
+@ObjectType({ description: `QuickBooks payment terms. ${WHOLE_LIST}` })
+export class QuickBooksTermList extends ReferenceList(QuickBooksTerm) {}
+
 @ObjectType({ description: 'What a fresh read of the QuickBooks company found' })
 export class RefreshQuickBooksReferenceDataPayload {
   @Field(() => Date, { description: 'When the company was read; every reference list now shows this `asOf`' })
@@ -218,4 +243,7 @@ export class RefreshQuickBooksReferenceDataPayload {
 
   @Field(() => Int)
   classCount!: number;
+
+  @Field(() => Int)
+  termCount!: number;
 }

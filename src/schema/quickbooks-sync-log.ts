@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Connection } from './connection.js';
+import { Invoice } from './entities.js';
 import { QuickBooksSyncState } from './enums.js';
 import { QuickBooksSyncError } from './quickbooks-sync-status.js';
 
@@ -50,6 +51,13 @@ export class QuickBooksSyncLogEntry {
 
   @Field(() => String, { description: 'The host id of the entity (an invoice id, a party id)' })
   entityId!: string;
+
+  @Field(() => Invoice, {
+    nullable: true,
+    description:
+      'The invoice of an INVOICE entry, with fields from every subgraph (its number, status…), so a log page needs no second query; null for other entities, and when the platform no longer has the invoice',
+  })
+  invoice?: Invoice | null;
 
   @Field(() => QuickBooksSyncOperation)
   operation!: QuickBooksSyncOperation;
@@ -125,6 +133,11 @@ export class QuickBooksSyncStateCount {
 export class QuickBooksSyncSummaryError {
   @Field(() => ID, { description: 'The host invoice id' })
   invoiceId!: string;
+
+  @Field(() => Invoice, {
+    description: 'The invoice, with fields from every subgraph (its number, bill-to…)',
+  })
+  invoice!: Invoice;
 
   @Field(() => QuickBooksSyncState)
   state!: QuickBooksSyncState;

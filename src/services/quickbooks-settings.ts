@@ -159,9 +159,11 @@ export class QuickBooksSettingsService {
 }
 
 /**
- * Terms read from the company on demand (not cached: choosing default terms is rare, and a stale list
- * would accept a term deleted a minute ago). Name lists answer active rows only unless `Active` is in the
- * WHERE clause, which is what this wants.
+ * Terms read from the company on demand. The panel offers the cached list (`quickbooksTerms`, as of its
+ * last read), but the choice is checked here against QuickBooks itself, not that cache: choosing default
+ * terms is rare (one request), and the cached list would accept a term made inactive or deleted since the
+ * last refresh, which every later invoice would then carry. Name lists answer active rows only unless
+ * `Active` is in the WHERE clause, which is what this wants.
  */
 export function createTermLookup(deps: {
   connections: Pick<ConnectionService, 'getMany'>;

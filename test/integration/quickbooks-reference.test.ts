@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { CustomerModel, models } from '../../src/models/index.js';
+import { CustomerModel, models, ReferenceCacheModel } from '../../src/models/index.js';
 import { readReferenceSnapshot } from '../../src/services/reference-data/reader.js';
 import { ReferenceDataService } from '../../src/services/reference-data/service.js';
 import { codesOf } from '../support/connect-graphql.js';
@@ -27,6 +27,9 @@ const TAX_CODES = `query TaxCodes($customerId: ID!) {
 const CLASSES = `query Classes($customerId: ID!) {
   quickbooksClasses(customerId: $customerId) { asOf nodes { id name active } }
 }`;
+const TERMS = `query Terms($customerId: ID!) {
+  quickbooksTerms(customerId: $customerId) { asOf nodes { id name active dueDays } }
+}`;
 const FACTS = `query Facts($customerId: ID!) {
   quickbooksCompanyFacts(customerId: $customerId) {
     realmId asOf companyName country taxModel automatedSalesTax customTxnNumbers homeCurrency
@@ -38,10 +41,13 @@ const EVERYTHING = `query Everything($customerId: ID!) {
   quickbooksItems(customerId: $customerId) { asOf }
   quickbooksTaxCodes(customerId: $customerId) { asOf }
   quickbooksClasses(customerId: $customerId) { asOf }
+  quickbooksTerms(customerId: $customerId) { asOf }
   quickbooksCompanyFacts(customerId: $customerId) { asOf }
 }`;
 const REFRESH = `mutation Refresh($customerId: ID!) {
-  refreshQuickBooksReferenceData(customerId: $customerId) { asOf accountCount itemCount taxCodeCount classCount }
+  refreshQuickBooksReferenceData(customerId: $customerId) {
+    asOf accountCount itemCount taxCodeCount classCount termCount
+  }
 }`;
 
 interface Listed<T> {
@@ -64,6 +70,12 @@ interface TaxCodeNode {
   taxable: boolean;
   salesRates: { id: string; name: string; ratePercent: number }[];
 }
+interface TermNode {
+  id: string;
+  name: string;
+  active: boolean;
+  dueDays: number | null;
+}
 interface Facts {
   realmId: string;
   asOf: string;
@@ -82,6 +94,7 @@ interface RefreshPayload {
   itemCount: number;
   taxCodeCount: number;
   classCount: number;
+  termCount: number;
 }
 
 type Country = 'US' | 'CA' | 'GB';
@@ -303,7 +316,7 @@ describe('reading the company', () => {
 });
 
 describe('the cache', () => {
-  it('the first page view reads the company once for all five lists; later views make no QuickBooks request', async () => {
+  it('the first page view reads the company once for all six lists; later views make no QuickBooks request', async () => {
     const rig = rigOf();
     const { tenant, realmId } = await connectedTenant(rig);
     const first = rig.mark();
@@ -315,9 +328,9 @@ describe('the cache', () => {
     const asOfs = new Set(Object.values(everything.data ?? {}).map((list) => list.asOf));
     expect(asOfs.size).toBe(1);
     const firstRead = companyRequests(rig, first, realmId);
-    // Five name-list queries, Preferences, CompanyInfo: the five fields shared one read.
+    // Six name-list queries, Preferences, CompanyInfo: the six fields shared one read.
     expect(firstRead.filter((entry) => /FROM Item/i.test(decodeURIComponent(entry.query)))).toHaveLength(1);
-    expect(firstRead).toHaveLength(7);
+    expect(firstRead).toHaveLength(8);
 
     const second = rig.mark();
     const again = await rig.graphql<Record<string, { asOf: string }>>(memberOf(tenant), EVERYTHING, {
@@ -326,7 +339,7 @@ describe('the cache', () => {
     const items = await data<Listed<ItemNode>>(rig, ITEMS, tenant);
     const classes = await data<Listed<{ name: string }>>(rig, CLASSES, tenant);
     expect(companyRequests(rig, second, realmId)).toEqual([]);
-    expect(Object.values(again.data ?? {}).map((list) => list.asOf)).toEqual(Array(5).fill([...asOfs][0]));
+    expect(Object.values(again.data ?? {}).map((list) => list.asOf)).toEqual(Array(6).fill([...asOfs][0]));
     expect(items.asOf).toBe([...asOfs][0]);
     expect(classes.nodes.length).toBe(3);
   });
@@ -346,11 +359,12 @@ describe('the cache', () => {
 
     const mark = rig.mark();
     const refreshed = await data<RefreshPayload>(rig, REFRESH, tenant, adminOf(tenant));
-    expect(companyRequests(rig, mark, realmId).length).toBeGreaterThanOrEqual(7);
+    expect(companyRequests(rig, mark, realmId).length).toBeGreaterThanOrEqual(8);
     expect(Date.parse(refreshed.asOf)).toBeGreaterThan(Date.parse(before.asOf));
     expect(refreshed).toMatchObject({
       itemCount: before.nodes.length + 1,
       classCount: 3,
+      termCount: 5,
       taxCodeCount: 5,
       accountCount: rig.sandbox.control.listEntities(realmId, 'Account').length,
     });
@@ -406,8 +420,8 @@ describe('the cache', () => {
     const loads = await Promise.all([service.get(tenant), service.get(tenant), service.refresh(tenant)]);
 
     expect(new Set(loads.map((snapshot) => snapshot.asOf.getTime())).size).toBe(1);
-    // One read is 7 requests (5 name-list queries, Preferences, CompanyInfo); three unshared reads are 21.
-    expect(companyRequests(rig, mark, realmId)).toHaveLength(7);
+    // One read is 8 requests (6 name-list queries, Preferences, CompanyInfo); three unshared reads are 24.
+    expect(companyRequests(rig, mark, realmId)).toHaveLength(8);
   });
 
   it('an older read finishing last does not replace a newer cached one (two processes racing)', async () => {
@@ -433,8 +447,87 @@ describe('the cache', () => {
   });
 });
 
+describe('payment terms', () => {
+  const byName = (terms: Listed<TermNode>) =>
+    Object.fromEntries(terms.nodes.map(({ name, active, dueDays }) => [name, { active, dueDays }]));
+
+  it('every term is read with its due days, an inactive one as active: false; cached, and a refresh shows what changed', async () => {
+    const rig = rigOf();
+    const { tenant, realmId } = await connectedTenant(rig);
+    const seeded = rig.sandbox.control.listEntities(realmId, 'Term') as { Id: string; Name: string }[];
+    const idOf = (name: string) => seeded.find((term) => term.Name === name)!.Id;
+    rig.sandbox.control.editEntity(realmId, 'Term', idOf('Net 60'), { Active: false });
+    const mark = rig.mark();
+
+    const terms = await data<Listed<TermNode>>(rig, TERMS, tenant);
+
+    expect(terms.nodes).toHaveLength(seeded.length);
+    expect(byName(terms)).toEqual({
+      'Due on receipt': { active: true, dueDays: 0 },
+      'Net 10': { active: true, dueDays: 10 },
+      'Net 15': { active: true, dueDays: 15 },
+      'Net 30': { active: true, dueDays: 30 },
+      'Net 60': { active: false, dueDays: 60 },
+    });
+    expect(terms.nodes.find((term) => term.name === 'Net 30')?.id).toBe(idOf('Net 30'));
+    const termQueries = companyRequests(rig, mark, realmId)
+      .map((entry) => decodeURIComponent(entry.query))
+      .filter((query) => /FROM Term\b/i.test(query));
+    expect(termQueries).toHaveLength(1);
+
+    // Cached: no QuickBooks request, and a change made in QuickBooks since is not seen until a refresh.
+    rig.sandbox.control.editEntity(realmId, 'Term', idOf('Net 10'), { Active: false });
+    const cachedMark = rig.mark();
+    const cached = await data<Listed<TermNode>>(rig, TERMS, tenant);
+    expect(companyRequests(rig, cachedMark, realmId)).toEqual([]);
+    expect(cached.asOf).toBe(terms.asOf);
+    expect(byName(cached)['Net 10']).toEqual({ active: true, dueDays: 10 });
+
+    const refreshed = await data<RefreshPayload>(rig, REFRESH, tenant, adminOf(tenant));
+    expect(refreshed.termCount).toBe(seeded.length);
+    const after = await data<Listed<TermNode>>(rig, TERMS, tenant);
+    expect(after.asOf).toBe(refreshed.asOf);
+    expect(byName(after)['Net 10']).toEqual({ active: false, dueDays: 10 });
+    expect(byName(after)['Net 30']).toEqual({ active: true, dueDays: 30 });
+  });
+
+  it('a copy cached before terms were read is read again once; the next view costs nothing', async () => {
+    const rig = rigOf();
+    const { tenant, realmId } = await connectedTenant(rig);
+    const before = await data<Listed<ItemNode>>(rig, ITEMS, tenant);
+    await ReferenceCacheModel.updateOne({ _id: realmId }, { $unset: { terms: '' } });
+    const mark = rig.mark();
+
+    const terms = await data<Listed<TermNode>>(rig, TERMS, tenant);
+
+    expect(terms.nodes.map((term) => term.name)).toContain('Net 30');
+    expect(Date.parse(terms.asOf)).toBeGreaterThan(Date.parse(before.asOf));
+    expect(companyRequests(rig, mark, realmId)).toHaveLength(8);
+    const again = rig.mark();
+    expect((await data<Listed<ItemNode>>(rig, ITEMS, tenant)).asOf).toBe(terms.asOf);
+    expect((await data<Listed<TermNode>>(rig, TERMS, tenant)).nodes).toHaveLength(terms.nodes.length);
+    expect(companyRequests(rig, again, realmId)).toEqual([]);
+  });
+
+  it('a copy cached before terms were read, and QuickBooks not answering: the lists still show, without terms', async () => {
+    const rig = rigOf();
+    const { tenant, realmId } = await connectedTenant(rig);
+    const items = await data<Listed<ItemNode>>(rig, ITEMS, tenant);
+    await ReferenceCacheModel.updateOne({ _id: realmId }, { $unset: { terms: '' } });
+    rig.sandbox.control.injectFault({
+      match: { realmId, operation: 'query' },
+      times: null,
+      action: { type: 'status', status: 503 },
+    });
+
+    const terms = await data<Listed<TermNode>>(rig, TERMS, tenant);
+    expect(terms).toEqual({ asOf: items.asOf, nodes: [] });
+    expect(await data<Listed<ItemNode>>(rig, ITEMS, tenant)).toEqual(items);
+  });
+});
+
 describe('connection and access', () => {
-  const ALL = [ACCOUNTS, ITEMS, TAX_CODES, CLASSES, FACTS];
+  const ALL = [ACCOUNTS, ITEMS, TAX_CODES, CLASSES, TERMS, FACTS];
 
   it('a customer without QuickBooks gets QUICKBOOKS_NOT_CONNECTED and null on every list', async () => {
     const rig = rigOf();

@@ -238,6 +238,40 @@ describe('quickbooksSyncLog', () => {
     expect(positioned.quickbooksSyncLog!.edges.map((edge) => edge.node.id)).toEqual([entryA]);
   });
 
+  it("names an invoice entry's invoice as an entity (the gateway joins its number) and a failed one's intuit_tid in its error", async () => {
+    const tenant = uniqueName('tenant');
+    await recordAt('2026-11-08T08:00:00.000Z', [
+      attempt(tenant, {
+        entityId: 'inv-42',
+        outcome: 'FAILED',
+        intuitTid: '1-failed-tid',
+        error: { code: 'QUICKBOOKS_VALIDATION', message: 'Refused', retryable: false },
+      }),
+      attempt(tenant, {
+        entityType: 'QUICKBOOKS_CUSTOMER',
+        entityId: 'party-7',
+        operation: 'QUICKBOOKS_CUSTOMER_UPSERT',
+      }),
+    ]);
+    const client = await api.client(memberOf(tenant));
+    const data = await client.request<{
+      quickbooksSyncLog: {
+        nodes: {
+          entityId: string;
+          invoice: { id: string } | null;
+          error: { intuitTid: string | null } | null;
+        }[];
+      };
+    }>(
+      `query ($c: ID!) { quickbooksSyncLog(customerId: $c) { nodes { entityId invoice { id } error { intuitTid } } } }`,
+      { c: tenant },
+    );
+    expect(data.quickbooksSyncLog.nodes).toEqual([
+      { entityId: 'party-7', invoice: null, error: null },
+      { entityId: 'inv-42', invoice: { id: 'inv-42' }, error: { intuitTid: '1-failed-tid' } },
+    ]);
+  });
+
   it('answers UNAUTHENTICATED without a caller and BAD_USER_INPUT for a cursor it did not issue', async () => {
     const tenant = uniqueName('tenant');
     const anonymous = await api.client();

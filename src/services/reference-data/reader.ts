@@ -10,6 +10,7 @@ import type {
   QuickBooksItemRef,
   QuickBooksTaxCodeRef,
   QuickBooksTaxRateRef,
+  QuickBooksTermRef,
   ReferenceSnapshot,
 } from './types.js';
 
@@ -75,6 +76,18 @@ const ClassRow = z
   })
   .loose();
 
+// Intuit's Term: a STANDARD term counts DueDays from the invoice date; a DATE_DRIVEN one is due on a day of
+// the month (DayOfMonthDue) and has no DueDays.
+const TermRow = z
+  .object({
+    Id: z.string(),
+    Name: name,
+    Active: z.boolean().optional(),
+    Type: z.string().optional(),
+    DueDays: z.number().int().nonnegative().optional(),
+  })
+  .loose();
+
 const TaxRateDetail = z.object({ TaxRateRef: ref }).loose();
 const TaxCodeRow = z
   .object({
@@ -123,7 +136,7 @@ const PreferencesRow = z
   .loose();
 
 /**
- * Reads a realm's reference data: seven reads at best (five paged name-list queries, CompanyInfo,
+ * Reads a realm's reference data: eight reads at best (six paged name-list queries, CompanyInfo,
  * Preferences), run side by side (well under Intuit's 10 concurrent requests per realm), plus one read per
  * TaxRate a TaxCode names that the TaxRate query did not return (none in practice: inactive rates are
  * queried too). Rows whose shape is not what is read are skipped and logged, never guessed at.
@@ -138,15 +151,17 @@ export async function readReferenceSnapshot(
   const list = <S extends z.ZodType>(entity: string, schema: S) =>
     readList(client, entity, schema, pageSize, logger);
 
-  const [companyInfo, preferences, accounts, items, classes, taxCodes, taxRates] = await allOrFirstFailure([
-    client.companyInfo().then(({ entity }) => CompanyInfoRow.parse(entity)),
-    readPreferences(client),
-    list('Account', AccountRow),
-    list('Item', ItemRow),
-    list('Class', ClassRow),
-    list('TaxCode', TaxCodeRow),
-    list('TaxRate', TaxRateRow),
-  ] as const);
+  const [companyInfo, preferences, accounts, items, classes, taxCodes, taxRates, terms] =
+    await allOrFirstFailure([
+      client.companyInfo().then(({ entity }) => CompanyInfoRow.parse(entity)),
+      readPreferences(client),
+      list('Account', AccountRow),
+      list('Item', ItemRow),
+      list('Class', ClassRow),
+      list('TaxCode', TaxCodeRow),
+      list('TaxRate', TaxRateRow),
+      list('Term', TermRow),
+    ] as const);
 
   const facts = companyFacts(companyInfo, preferences);
   const rates = new Map(taxRates.flatMap((row) => taxRateOf(row, logger)).map((rate) => [rate.id, rate]));
@@ -160,6 +175,7 @@ export async function readReferenceSnapshot(
     items: items.map(itemOf),
     taxCodes: taxCodes.map((row) => taxCodeOf(row, facts, rates)),
     classes: classes.map(classOf),
+    terms: terms.map(termOf),
   };
 }
 
@@ -258,6 +274,15 @@ function classOf(row: z.infer<typeof ClassRow>): QuickBooksClassRef {
     name: row.Name,
     fullyQualifiedName: row.FullyQualifiedName ?? row.Name,
     active: row.Active !== false,
+  };
+}
+
+function termOf(row: z.infer<typeof TermRow>): QuickBooksTermRef {
+  return {
+    id: row.Id,
+    name: row.Name,
+    active: row.Active !== false,
+    dueDays: row.Type !== 'DATE_DRIVEN' && row.DueDays !== undefined ? row.DueDays : null,
   };
 }
 

@@ -2,7 +2,7 @@ import type { Logger } from '../../logger.js';
 import type { Models } from '../../models/index.js';
 import type { QuickBooksSide } from '../../quickbooks/setup.js';
 import { connectionView, type StoredIntegration } from '../connections.js';
-import { fromQuickBooksFailure, ReferenceDataError } from './errors.js';
+import { fromQuickBooksFailure, isReferenceDataError, ReferenceDataError } from './errors.js';
 import { readReferenceSnapshot } from './reader.js';
 import type {
   QuickBooksAccountRef,
@@ -10,6 +10,7 @@ import type {
   QuickBooksCompanyFacts,
   QuickBooksItemRef,
   QuickBooksTaxCodeRef,
+  QuickBooksTermRef,
   ReferenceData,
   ReferenceSnapshot,
 } from './types.js';
@@ -23,7 +24,10 @@ export interface ReferenceDataServiceDeps {
   pageSize?: number;
 }
 
-/** The cache document as stored (src/models/reference-cache.ts); only this service writes it. */
+/**
+ * The cache document as stored (src/models/reference-cache.ts); only this service writes it. `terms` is
+ * absent on documents written before payment terms were read (see `get`).
+ */
 interface CachedSnapshot {
   _id: string;
   asOf: Date;
@@ -32,6 +36,7 @@ interface CachedSnapshot {
   items: QuickBooksItemRef[];
   taxCodes: QuickBooksTaxCodeRef[];
   classes: QuickBooksClassRef[];
+  terms?: QuickBooksTermRef[] | null;
 }
 
 /** MongoDB's duplicate key error: here, a newer snapshot is stored already (see store). */
@@ -43,7 +48,7 @@ const DUPLICATE_KEY = 11000;
  * only when nothing is cached; `refresh` reads the company again and replaces the cache.
  *
  * Concurrent loads of one realm within this process share one read (an in-process promise per realm):
- * the panel's five lists ask at once on a first visit, and one read serves them all. Across API processes
+ * the panel's lists ask at once on a first visit, and one read serves them all. Across API processes
  * two first loads may both read; the cache write keeps the newer `asOf`, so the result is the same.
  */
 export class ReferenceDataService implements ReferenceData {
@@ -51,11 +56,28 @@ export class ReferenceDataService implements ReferenceData {
 
   constructor(private readonly deps: ReferenceDataServiceDeps) {}
 
+  /**
+   * A document cached before terms were read is stale, not "no terms": a company always has some, and an
+   * empty list would leave the default-terms picker empty until an admin thought to refresh. It is read
+   * again once (what a first visit costs); if QuickBooks cannot answer that read, the old copy is served
+   * with no terms, as it would have been served before, rather than failing every list (and the next view
+   * tries again, as a view with nothing cached does). Only documents written before this field existed.
+   */
   async get(tenantId: string): Promise<ReferenceSnapshot> {
     const realmId = await this.connectedRealm(tenantId);
     const cached = await this.deps.models.referenceCache.findById(realmId).lean<CachedSnapshot>();
-    if (cached) return snapshotOf(cached);
-    return this.load(tenantId, realmId);
+    if (!cached) return this.load(tenantId, realmId);
+    if (Array.isArray(cached.terms)) return snapshotOf(cached, cached.terms);
+    try {
+      return await this.load(tenantId, realmId);
+    } catch (error) {
+      if (!isReferenceDataError(error)) throw error;
+      this.deps.logger.warn(
+        { tenantId, realmId, failure: error.failure },
+        'cached QuickBooks reference data has no terms and could not be read again; serving it without terms',
+      );
+      return snapshotOf(cached, []);
+    }
   }
 
   async refresh(tenantId: string): Promise<ReferenceSnapshot> {
@@ -120,6 +142,7 @@ export class ReferenceDataService implements ReferenceData {
         items: snapshot.items.length,
         taxCodes: snapshot.taxCodes.length,
         classes: snapshot.classes.length,
+        terms: snapshot.terms.length,
       },
       'QuickBooks reference data read',
     );
@@ -132,11 +155,11 @@ export class ReferenceDataService implements ReferenceData {
    * collides on `_id`, which means exactly that and is not an error.
    */
   private async store(tenantId: string, snapshot: ReferenceSnapshot): Promise<void> {
-    const { realmId, asOf, facts, accounts, items, taxCodes, classes } = snapshot;
+    const { realmId, asOf, facts, accounts, items, taxCodes, classes, terms } = snapshot;
     try {
       await this.deps.models.referenceCache.updateOne(
         { _id: realmId, asOf: { $lt: asOf } },
-        { $set: { tenantId, asOf, facts, accounts, items, taxCodes, classes } },
+        { $set: { tenantId, asOf, facts, accounts, items, taxCodes, classes, terms } },
         { upsert: true },
       );
     } catch (error) {
@@ -145,7 +168,7 @@ export class ReferenceDataService implements ReferenceData {
   }
 }
 
-function snapshotOf(cached: CachedSnapshot): ReferenceSnapshot {
+function snapshotOf(cached: CachedSnapshot, terms: QuickBooksTermRef[]): ReferenceSnapshot {
   return {
     realmId: cached._id,
     asOf: cached.asOf,
@@ -154,5 +177,6 @@ function snapshotOf(cached: CachedSnapshot): ReferenceSnapshot {
     items: cached.items,
     taxCodes: cached.taxCodes,
     classes: cached.classes,
+    terms,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * What the sync needs to know of a connected QuickBooks company: its name lists (accounts, items, tax codes
- * with their rates, classes) and the company facts that change how invoices are built. Read through the
- * QuickBooks client, cached per realm (reads count against Intuit's limits), refreshed on request.
+ * with their rates, classes, payment terms) and the company facts that change how invoices are built. Read
+ * through the QuickBooks client, cached per realm (reads count against Intuit's limits), refreshed on request.
  * Intuit's field names are kept where these mirror Intuit's objects.
  */
 export interface QuickBooksAccountRef {
@@ -54,6 +54,18 @@ export interface QuickBooksClassRef {
   active: boolean;
 }
 
+/** A QuickBooks payment term (Intuit's Term): what an invoice's due date is computed from. */
+export interface QuickBooksTermRef {
+  id: string;
+  name: string;
+  active: boolean;
+  /**
+   * Days from the invoice date to its due date for a STANDARD term (`Net 30`: 30); null for a DATE_DRIVEN
+   * term (due on a day of the month) or when QuickBooks does not say.
+   */
+  dueDays: number | null;
+}
+
 export interface QuickBooksCompanyFacts {
   companyName: string;
   country: string;
@@ -78,6 +90,7 @@ export interface ReferenceSnapshot {
   items: QuickBooksItemRef[];
   taxCodes: QuickBooksTaxCodeRef[];
   classes: QuickBooksClassRef[];
+  terms: QuickBooksTermRef[];
 }
 
 /** The reference data of a tenant's connected company. Throws QUICKBOOKS_NOT_CONNECTED-style errors upstream. */

@@ -26,6 +26,7 @@ const company: ReferenceSnapshot = {
   ],
   taxCodes: [],
   classes: [],
+  terms: [],
 };
 
 const storedSet = {

@@ -124,6 +124,7 @@ function snapshot(
       { id: '1', name: 'North', fullyQualifiedName: 'North', active: true },
       { id: '2', name: 'South', fullyQualifiedName: 'South', active: false },
     ],
+    terms: [],
     ...rest,
   };
 }

@@ -51,6 +51,7 @@ function snapshot(parts: Partial<ReferenceSnapshot>): ReferenceSnapshot {
     items: [],
     taxCodes: [],
     classes: [],
+    terms: [],
     ...parts,
   };
 }

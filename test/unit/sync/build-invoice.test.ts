@@ -32,6 +32,7 @@ function snapshot(facts: Partial<QuickBooksCompanyFacts> = {}): ReferenceSnapsho
     items: [],
     taxCodes: [],
     classes: [],
+    terms: [],
   };
 }
 
