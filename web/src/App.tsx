@@ -1,18 +1,18 @@
 import { useEffect, useMemo } from 'react';
 import { Navigate, NavLink, Route, Routes, useLocation } from 'react-router';
 import { Provider, useQuery } from 'urql';
-import { SignedInCustomerDocument } from './generated/graphql';
+import { LayoutSyncActivityDocument, SignedInCustomerDocument } from './generated/graphql';
 import { createGraphqlClient } from './graphql/client';
+import { useSubscriptionEvents, useThrottled } from './live';
 import { InvoiceListPage } from './pages/invoices/InvoiceListPage';
 import { InvoicePage } from './pages/invoices/InvoicePage';
 import { MappingPage } from './pages/quickbooks/MappingPage';
 import { OverviewPage } from './pages/quickbooks/OverviewPage';
 import { SyncLogPage } from './pages/quickbooks/SyncLogPage';
 import { SignInPage } from './pages/SignInPage';
+import { MAPPING_PATH, QUICKBOOKS_PATH, SYNC_LOG_PATH } from './routes';
 import type { RuntimeConfig } from './runtime-config';
 import { useSession, useSessionControls } from './session';
-
-export const QUICKBOOKS_PATH = '/settings/integrations/quickbooks';
 
 export function App({ config }: { config: RuntimeConfig }) {
   const { session } = useSessionControls();
@@ -46,8 +46,8 @@ export function App({ config }: { config: RuntimeConfig }) {
           <Route path="/" element={<Navigate to={QUICKBOOKS_PATH} replace />} />
           <Route path="/sign-in" element={<Navigate to={QUICKBOOKS_PATH} replace />} />
           <Route path={QUICKBOOKS_PATH} element={<OverviewPage />} />
-          <Route path={`${QUICKBOOKS_PATH}/mapping`} element={<MappingPage />} />
-          <Route path={`${QUICKBOOKS_PATH}/log`} element={<SyncLogPage />} />
+          <Route path={MAPPING_PATH} element={<MappingPage />} />
+          <Route path={SYNC_LOG_PATH} element={<SyncLogPage />} />
           <Route path="/invoices" element={<InvoiceListPage />} />
           <Route path="/invoices/:invoiceId" element={<InvoicePage />} />
           <Route path="*" element={<NotFound />} />
@@ -60,10 +60,10 @@ export function App({ config }: { config: RuntimeConfig }) {
 function Layout({ children }: { children: React.ReactNode }) {
   const session = useSession();
   const { signOut } = useSessionControls();
-  const [{ data }] = useQuery({
-    query: SignedInCustomerDocument,
-    variables: { customerId: session.tenantId },
-  });
+  const variables = { customerId: session.tenantId };
+  const [{ data }, reexecute] = useQuery({ query: SignedInCustomerDocument, variables });
+  const refresh = useThrottled(() => reexecute({ requestPolicy: 'network-only' }), 2000);
+  useSubscriptionEvents(LayoutSyncActivityDocument, variables, refresh);
   const tenantName = data?.customer?.name ?? session.tenantId;
   const needsAttention = (data?.customer?.quickbooksConnection?.syncSummary?.counts ?? [])
     .filter((c) => c.state === 'ACTION_REQUIRED' || c.state === 'DEAD')
@@ -91,12 +91,17 @@ function Layout({ children }: { children: React.ReactNode }) {
             </NavLink>
           </li>
           <li>
-            <NavLink to={`${QUICKBOOKS_PATH}/mapping`}>Mapping</NavLink>
+            <NavLink to={MAPPING_PATH}>Mapping</NavLink>
           </li>
           <li>
-            <NavLink to={`${QUICKBOOKS_PATH}/log`}>
+            <NavLink to={SYNC_LOG_PATH}>
               Sync log
-              {needsAttention > 0 ? <span className="badge"> ({needsAttention} need attention)</span> : null}
+              {needsAttention > 0 ? (
+                <span className="badge" data-testid="needs-attention">
+                  {' '}
+                  ({needsAttention} {needsAttention === 1 ? 'needs' : 'need'} attention)
+                </span>
+              ) : null}
             </NavLink>
           </li>
         </ul>

@@ -34,7 +34,7 @@ export function consentPage(input: {
         )
         .join('\n')
     : '';
-  return `<!doctype html><html><head><meta charset="utf-8"><title>Connect to QuickBooks (sandbox emulator)</title><style>${STYLE}</style></head>
+  return `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Connect to QuickBooks (sandbox emulator)</title><style>${STYLE}</style></head>
 <body><main>
 <h1>${escapeHtml(input.app.name)} wants to connect to your QuickBooks company</h1>
 <p class="muted">Local QuickBooks Online sandbox emulator. Requested scopes: ${input.scopes.map((s) => `<code>${escapeHtml(s)}</code>`).join(' ')}</p>
@@ -48,6 +48,6 @@ ${input.needsCompany ? `<p><strong>Choose a company</strong></p>\n${companies}` 
 
 /** Intuit shows its own page for a bad client or redirect_uri and never redirects (§1.2). */
 export function errorPage(title: string, detail: string): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+  return `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(detail)}</p></main></body></html>`;
 }

@@ -20,6 +20,27 @@ export const REALM = '9341455130166501';
 /** Where screenshots go: test output, never committed (see .gitignore). */
 export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '../../../test-output/browser');
 
+/**
+ * From now on the emulator refuses every invoice create the way Intuit refuses a business rule (400, fault
+ * 6000), until `sandbox.control.clearFaults()`. The emulator calls a create (POST without ?operation=)
+ * `write`. Returns the rule, whose id marks the refused requests in the emulator's request log.
+ */
+export function refuseInvoiceCreates(sandbox: Sandbox) {
+  return sandbox.control.injectFault({
+    match: { entity: 'invoice', operation: 'write' },
+    times: null,
+    action: {
+      type: 'status',
+      status: 400,
+      fault: {
+        code: '6000',
+        message: 'A business validation error has occurred while processing your request',
+        detail: 'Business Validation Error: Unexpected Error. Please contact support.',
+      },
+    },
+  });
+}
+
 export interface PanelRig {
   sandbox: Sandbox;
   graph: Graph;
@@ -67,7 +88,8 @@ export async function startPanel(options: { api?: Record<string, string> } = {})
     web = await startWebServer({
       port: webPort,
       gatewayUrl: graph.gatewayUrl,
-      distDir: WEB_DIST,
+      // This run's build (browser-global-setup.mjs); web/dist when a file runs outside Jest's setup.
+      distDir: process.env.PANEL_DIST ?? WEB_DIST,
       devSignIn: {
         secret: TEST_JWT_SECRET,
         tenants: [
@@ -109,7 +131,9 @@ export async function startPanel(options: { api?: Record<string, string> } = {})
       const page = await ctx.newPage();
       page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
       page.on('console', (message) => {
-        if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+        if (message.type() === 'error') {
+          errors.push(`console: ${message.text()} (${message.location().url || 'no source'})`);
+        }
       });
       return page;
     },

@@ -46,13 +46,14 @@ export async function startGraph(
     notifyQuickBooks?: boolean;
   } = {},
 ): Promise<Graph> {
-  const api = await startTestApi(options.api);
+  const port = await freePort();
+  // The API reads invoices (mapping status, suggestions) through the gateway, as in production.
+  const api = await startTestApi({ HOST_GRAPHQL_URL: `http://127.0.0.1:${port}/graphql`, ...options.api });
   const host = await startHostSubgraph({
     port: 0,
     auth: { secret: TEST_JWT_SECRET },
     ...(options.notifyQuickBooks ? { quickbooksNotify: { url: api.url } } : {}),
   });
-  const port = await freePort();
   const { child: gateway, output } = spawnGateway(
     gatewayEnv(port, { HOST_SUBGRAPH_URL: host.url, QUICKBOOKS_SUBGRAPH_URL: api.url }),
   );

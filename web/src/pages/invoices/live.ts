@@ -1,0 +1,47 @@
+import type { InvoiceSyncStatusFieldsFragment, QuickBooksSyncState } from '../../generated/graphql';
+import { SYNC_STATE_LABEL } from '../../components/StatusPill';
+import { syncErrorWords } from '../../sync-errors';
+
+export type SyncStatus = InvoiceSyncStatusFieldsFragment;
+
+/** The states in which a push stopped and an admin may retry or dismiss it. */
+export const ERROR_STATES: ReadonlySet<QuickBooksSyncState> = new Set(['FAILED', 'DEAD', 'ACTION_REQUIRED']);
+
+export function isErrorState(state: QuickBooksSyncState | null | undefined): boolean {
+  return state != null && ERROR_STATES.has(state);
+}
+
+/**
+ * Of two readings of one invoice's status (a query result and a pushed change, or a mutation's answer),
+ * the later one by `updatedAt`; on a tie the second (the pushed or mutated one), which arrived later.
+ */
+export function newerStatus(
+  a: SyncStatus | null | undefined,
+  b: SyncStatus | null | undefined,
+): SyncStatus | null {
+  if (!a) return b ?? null;
+  if (!b) return a;
+  const at = a.updatedAt ? Date.parse(a.updatedAt) : 0;
+  const bt = b.updatedAt ? Date.parse(b.updatedAt) : 0;
+  return at > bt ? a : b;
+}
+
+/** What a screen reader hears when an invoice's state changes by itself; null when not worth saying. */
+export function announcement(number: string, status: SyncStatus): string | null {
+  switch (status.state) {
+    case 'SYNCED':
+      return `Invoice ${number} is now in QuickBooks.`;
+    case 'ACTION_REQUIRED':
+    case 'DEAD':
+    case 'FAILED': {
+      const words = status.lastError
+        ? syncErrorWords(status.lastError.code, status.lastError.message).title
+        : '';
+      return `Invoice ${number}: ${SYNC_STATE_LABEL[status.state].label}. ${words}`.trim();
+    }
+    case 'NOT_SYNCED':
+      return `Invoice ${number} is not in QuickBooks.`;
+    default:
+      return null;
+  }
+}

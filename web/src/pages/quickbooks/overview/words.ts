@@ -1,0 +1,50 @@
+import type { QuickBooksBackfillState, QuickBooksConnectionStatus } from '../../../generated/graphql';
+
+/** This page's own address: where QuickBooks' consent page sends the browser back to. */
+export { QUICKBOOKS_PATH as OVERVIEW_PATH } from '../../../routes';
+
+/**
+ * The `code` the API's OAuth callback puts on the return URL (`?quickbooks=error&code=…`), in words. The
+ * API has the same sentences (CALLBACK_ERRORS in src/services/connect/connect-service.ts); the code stays
+ * visible next to them for support.
+ */
+export const CALLBACK_ERROR_WORDS: Record<string, string> = {
+  ACCESS_DENIED: 'QuickBooks access was not granted: the connection was cancelled on the QuickBooks page.',
+  STATE_INVALID: 'The connect link was not valid. Start again with "Connect to QuickBooks".',
+  STATE_EXPIRED: 'The connect link expired (it lasts 10 minutes). Start again with "Connect to QuickBooks".',
+  STATE_USED: 'This connect link was already used. Start again with "Connect to QuickBooks".',
+  INVALID_CALLBACK: 'QuickBooks sent an incomplete answer. Start again with "Connect to QuickBooks".',
+  REALM_IN_USE:
+    'This QuickBooks company is already connected to another account. Disconnect it there first, or choose another company.',
+  QUICKBOOKS_CONFIGURATION:
+    'The QuickBooks app is misconfigured (client id, secret or redirect address). Contact support.',
+  QUICKBOOKS_UNAVAILABLE: 'QuickBooks could not be reached. Try again in a few minutes.',
+};
+
+export function callbackErrorWords(code: string | null): string {
+  return (code && CALLBACK_ERROR_WORDS[code]) ?? 'Connecting to QuickBooks did not finish.';
+}
+
+/** What to say (aria-live) when the connection changes under the person's eyes. */
+export function connectionChangeWords(status: QuickBooksConnectionStatus, isAdmin: boolean): string {
+  switch (status) {
+    case 'CONNECTED':
+      return 'QuickBooks is now connected';
+    case 'DISCONNECTED':
+      return 'QuickBooks is now disconnected';
+    case 'NEEDS_REAUTH':
+      return isAdmin ? 'QuickBooks needs you to reconnect' : 'QuickBooks needs an admin to reconnect';
+    case 'ERROR':
+      return 'QuickBooks is refusing calls for this company';
+  }
+}
+
+export const BACKFILL_STATE_WORDS: Record<QuickBooksBackfillState, string> = {
+  PLANNING: 'Listing the invoices to send',
+  RUNNING: 'Sending invoices to QuickBooks',
+  COMPLETED: 'Finished',
+  CANCELLED: 'Stopped before its invoices were sent',
+};
+
+/** Five-year limit: warn when fewer days than this remain. */
+export const HARD_EXPIRY_WARNING_DAYS = 30;
