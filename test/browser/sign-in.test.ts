@@ -3,7 +3,8 @@
  * signed in (read through the gateway), and the page passes axe.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startPanel, type PanelRig } from './support/panel.js';
+import { tokenFor } from '../support/harness.js';
+import { startPanel, TENANT, type PanelRig } from './support/panel.js';
 
 let rig: PanelRig;
 
@@ -28,5 +29,29 @@ describe('signing in to the panel', () => {
     expect(await page.getByTestId('signed-in-as').textContent()).toContain('member, read-only');
     await rig.expectAccessible(page);
     expect(rig.browserErrors()).toEqual([]);
+  });
+
+  it('a token the gateway no longer accepts sends the person back to sign in, saying why', async () => {
+    const token = await tokenFor({
+      userId: 'admin-1',
+      tenants: [TENANT],
+      adminOf: [TENANT],
+      expiresIn: '1s',
+    });
+    const page = await rig.newPage();
+    await page.goto('/sign-in');
+    await page.evaluate(
+      (session) => localStorage.setItem('quickbooks-panel.session', JSON.stringify(session)),
+      { token, userId: 'admin-1', tenantId: TENANT, role: 'admin' },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // past the token's exp
+    await page.goto('/settings/integrations/quickbooks/log');
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByText('Your sign-in has expired').waitFor();
+    expect(await page.evaluate(() => localStorage.getItem('quickbooks-panel.session'))).toBeNull();
+    // Signing in again goes back to where the person was.
+    await page.getByRole('radio', { name: /Admin/ }).check();
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sync log' }).waitFor();
   });
 });

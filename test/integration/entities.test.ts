@@ -271,13 +271,21 @@ describe('Customer entity resolution', () => {
 });
 
 describe('token material', () => {
-  /** Every field QuickBooksConnection offers, read from the schema, so a field added later is covered. */
-  function selectionOf(type: GraphQLObjectType): string {
+  /**
+   * Every field QuickBooksConnection offers, read from the schema, so a field added later is covered. A type
+   * already on the path is not entered again (an error's Invoice leads back to its Customer's connection):
+   * its fields are read where it first appears.
+   */
+  function selectionOf(type: GraphQLObjectType, path: ReadonlySet<string> = new Set([type.name])): string {
     return Object.values(type.getFields())
       .map((field) => {
         const named = getNamedType(field.type);
-        return isObjectType(named) ? `${field.name} { ${selectionOf(named)} }` : field.name;
+        if (!isObjectType(named)) return field.name;
+        if (path.has(named.name)) return '';
+        const inner = selectionOf(named, new Set([...path, named.name]));
+        return inner ? `${field.name} { ${inner} }` : '';
       })
+      .filter(Boolean)
       .join(' ');
   }
 

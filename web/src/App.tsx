@@ -1,5 +1,5 @@
 import { useEffect, useMemo } from 'react';
-import { Navigate, NavLink, Route, Routes, useLocation } from 'react-router';
+import { Navigate, NavLink, Route, Routes, useLocation, useSearchParams } from 'react-router';
 import { Provider, useQuery } from 'urql';
 import { LayoutSyncActivityDocument, SignedInCustomerDocument } from './generated/graphql';
 import { createGraphqlClient } from './graphql/client';
@@ -9,17 +9,17 @@ import { InvoicePage } from './pages/invoices/InvoicePage';
 import { MappingPage } from './pages/quickbooks/MappingPage';
 import { OverviewPage } from './pages/quickbooks/OverviewPage';
 import { SyncLogPage } from './pages/quickbooks/SyncLogPage';
-import { SignInPage } from './pages/SignInPage';
+import { afterSignIn, SignInPage } from './pages/SignInPage';
 import { MAPPING_PATH, QUICKBOOKS_PATH, SYNC_LOG_PATH } from './routes';
 import type { RuntimeConfig } from './runtime-config';
 import { useSession, useSessionControls } from './session';
 
 export function App({ config }: { config: RuntimeConfig }) {
-  const { session } = useSessionControls();
+  const { session, signOut } = useSessionControls();
   const location = useLocation();
   const graphql = useMemo(
-    () => (session ? createGraphqlClient(config.gatewayUrl, session.token) : null),
-    [config.gatewayUrl, session],
+    () => (session ? createGraphqlClient(config.gatewayUrl, session.token, () => signOut('expired')) : null),
+    [config.gatewayUrl, session, signOut],
   );
   useEffect(() => () => graphql?.dispose(), [graphql]);
 
@@ -44,7 +44,7 @@ export function App({ config }: { config: RuntimeConfig }) {
       <Layout>
         <Routes>
           <Route path="/" element={<Navigate to={QUICKBOOKS_PATH} replace />} />
-          <Route path="/sign-in" element={<Navigate to={QUICKBOOKS_PATH} replace />} />
+          <Route path="/sign-in" element={<SignedIn />} />
           <Route path={QUICKBOOKS_PATH} element={<OverviewPage />} />
           <Route path={MAPPING_PATH} element={<MappingPage />} />
           <Route path={SYNC_LOG_PATH} element={<SyncLogPage />} />
@@ -78,7 +78,7 @@ function Layout({ children }: { children: React.ReactNode }) {
         <span className="who" data-testid="signed-in-as">
           {tenantName} · {session.userId} ({session.isAdmin ? 'admin' : 'member, read-only'})
         </span>
-        <button type="button" className="link-button" onClick={signOut}>
+        <button type="button" className="link-button" onClick={() => signOut()}>
           Sign out
         </button>
       </header>
@@ -117,6 +117,12 @@ function Layout({ children }: { children: React.ReactNode }) {
       </main>
     </>
   );
+}
+
+/** The sign-in page once signed in: on to where the person was going. */
+function SignedIn() {
+  const [params] = useSearchParams();
+  return <Navigate to={afterSignIn(params)} replace />;
 }
 
 function NotFound() {

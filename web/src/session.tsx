@@ -64,23 +64,28 @@ export function readTokenClaims(
 
 interface SessionContextValue {
   session: Session | null;
+  /** Why the last session ended when the person did not sign out themselves. */
+  ended: 'expired' | null;
   signIn(session: Session): void;
-  signOut(): void;
+  signOut(reason?: 'expired'): void;
 }
 
 const SessionContext = createContext<SessionContextValue | null>(null);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<Session | null>(readStored);
+  const [ended, setEnded] = useState<'expired' | null>(null);
   const signIn = useCallback((next: Session) => {
     localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
+    setEnded(null);
     setSession(next);
   }, []);
-  const signOut = useCallback(() => {
+  const signOut = useCallback((reason?: 'expired') => {
     localStorage.removeItem(STORAGE_KEY);
+    setEnded(reason ?? null);
     setSession(null);
   }, []);
-  const value = useMemo(() => ({ session, signIn, signOut }), [session, signIn, signOut]);
+  const value = useMemo(() => ({ session, ended, signIn, signOut }), [session, ended, signIn, signOut]);
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 

@@ -3,19 +3,23 @@ import { useNavigate, useSearchParams } from 'react-router';
 import type { RuntimeConfig } from '../runtime-config';
 import { readTokenClaims, useSessionControls, type Session } from '../session';
 
+/** Where to go once signed in: the `next` path the person was sent here from, only ever a path on this site. */
+export function afterSignIn(params: URLSearchParams): string {
+  const next = params.get('next');
+  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+}
+
 /**
  * Development sign-in: pick a demo tenant and a role, and web/server mints a dev token for them (the graph
  * must run in dev token mode). Without it, paste a token from your identity provider.
  */
 export function SignInPage({ config }: { config: RuntimeConfig }) {
-  const { signIn } = useSessionControls();
+  const { signIn, ended } = useSessionControls();
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const next = params.get('next');
-  // Only a path on this site: never an open redirect.
-  const destination = next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+  const destination = afterSignIn(params);
 
   const finish = (session: Session) => {
     signIn(session);
@@ -67,6 +71,11 @@ export function SignInPage({ config }: { config: RuntimeConfig }) {
   return (
     <main id="main" className="page sign-in">
       <h1>Sign in</h1>
+      {ended === 'expired' ? (
+        <p className="notice notice-warn" role="status">
+          Your sign-in has expired. Sign in again to go on where you were.
+        </p>
+      ) : null}
       {config.devSignIn ? (
         <form onSubmit={submitDev} aria-describedby="dev-sign-in-help">
           <p id="dev-sign-in-help" className="muted">
