@@ -18,6 +18,7 @@ import { createMetrics } from './observability/metrics.js';
 import { createContextFactory } from './server/context.js';
 import { createHttpServer } from './server/http-server.js';
 import { createQuickBooksRoutes } from './server/quickbooks-routes.js';
+import { createWebhookRoutes, QUICKBOOKS_WEBHOOK_PATH } from './server/webhook-routes.js';
 import { AuditLogService } from './services/audit-log.js';
 import { BackfillService, createBackfillProgressEvents } from './services/backfill/index.js';
 import { ConnectService } from './services/connect/connect-service.js';
@@ -37,6 +38,8 @@ import { ReferenceDataService } from './services/reference-data/service.js';
 import { SyncLogService } from './services/sync-log.js';
 import { SyncStatusService } from './services/sync-status.js';
 import { SyncSummaryService } from './services/sync-summary.js';
+import { WebhookIntake } from './services/webhooks/intake.js';
+import { createRealmDirectory } from './services/webhooks/realm-routing.js';
 import { QueueName, TENANT_SCOPED_QUEUES } from './workers/queues.js';
 import { cancelPendingJobs, resumeTenantJobs } from './workers/tenant-jobs.js';
 
@@ -150,10 +153,33 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     quickbooksLinks: appLinksFor(quickbooks.endpoints),
   };
 
+  // Producer only: no worker reads this queue yet (the payment apply slice of issue 13 adds it).
+  const { webhookVerifierToken } = config.quickbooks;
+  const webhookQueue = webhookVerifierToken
+    ? new Queue(QueueName.webhookEvents, { connection: producerClient, prefix: config.redis.prefix })
+    : undefined;
+  webhookQueue?.on('error', (error) => logger.debug({ queue: webhookQueue.name, err: error }, 'queue error'));
+  if (webhookQueue) metrics.watchQueues([webhookQueue]);
+  const routes = [createQuickBooksRoutes(connect, logger)];
+  if (webhookQueue && webhookVerifierToken) {
+    const intake = new WebhookIntake({
+      verifierToken: webhookVerifierToken,
+      realms: createRealmDirectory({ models, connections }),
+      queue: webhookQueue,
+      logger: logger.child({ component: 'quickbooks-webhooks' }),
+    });
+    routes.push(createWebhookRoutes(intake, logger.child({ component: 'quickbooks-webhooks' })));
+  } else {
+    logger.info(
+      { path: QUICKBOOKS_WEBHOOK_PATH },
+      'QuickBooks webhooks are off (QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN is not set): the endpoint answers 404',
+    );
+  }
+
   const server = createHttpServer({
     schema: await buildFederatedSchema(),
     createContext: createContextFactory(createTokenVerifier(config.auth), services, logger),
-    routes: [createQuickBooksRoutes(connect, logger)],
+    routes,
     introspection: config.http.introspection,
     landingPage: config.env !== 'production',
     limits: config.limits,
@@ -183,7 +209,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     port,
     async close() {
       await server.stop();
-      await Promise.all(tenantQueues.map((queue) => queue.close()));
+      await Promise.all([...tenantQueues, ...(webhookQueue ? [webhookQueue] : [])].map((q) => q.close()));
       await Promise.all([closeRedis(subscribeClient), closeRedis(publishClient), closeRedis(producerClient)]);
       await disconnectDatabase();
     },

@@ -29,9 +29,20 @@ export const EMULATOR_DEFAULT_CLIENT = {
   clientSecret: 'sandboxDevClientSecret000000000000000000',
 } as const;
 
+/** The emulator default app's webhook verifier token (sandbox/src/apps.ts): public, like the emulator. */
+export const EMULATOR_DEFAULT_VERIFIER_TOKEN = 'sandbox-default-verifier-token';
+
 /** Every setting that holds a secret: in production none may contain a public dev secret. */
-const SECRET_SETTINGS = ['AUTH_JWT_SECRET', 'QUICKBOOKS_STATE_SECRET'] as const;
-const PUBLIC_DEV_SECRETS = [DEV_INSECURE_JWT_SECRET, DEV_INSECURE_STATE_SECRET] as const;
+const SECRET_SETTINGS = [
+  'AUTH_JWT_SECRET',
+  'QUICKBOOKS_STATE_SECRET',
+  'QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN',
+] as const;
+const PUBLIC_DEV_SECRETS = [
+  DEV_INSECURE_JWT_SECRET,
+  DEV_INSECURE_STATE_SECRET,
+  EMULATOR_DEFAULT_VERIFIER_TOKEN,
+] as const;
 
 export const QUICKBOOKS_ENVIRONMENTS = ['emulator', 'sandbox', 'production'] as const;
 export type QuickBooksEnvironment = (typeof QUICKBOOKS_ENVIRONMENTS)[number];
@@ -164,6 +175,14 @@ const EnvSchema = z
       'http://127.0.0.1:4000',
     ]),
     QUICKBOOKS_HTTP_TIMEOUT_MS: intSetting(1000, 300_000, 60_000),
+    /**
+     * The Intuit app's webhook verifier token (developer portal, Webhooks): the key of the HMAC in each
+     * delivery's `intuit-signature`. Unset: POST /integrations/quickbooks/webhooks is not served.
+     */
+    QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN: z
+      .string()
+      .min(16, 'QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN must be at least 16 characters')
+      .optional(),
     /**
      * The refresh scheduler's period, and how close to expiry an access token must be to be refreshed
      * (the issue's 45 and 20). With a 60-minute access token a connection can be found just outside the
@@ -394,6 +413,8 @@ export interface QuickBooksSettings {
   /** Absolute origins `returnTo` may point at. */
   returnToOrigins: string[];
   httpTimeoutMs: number;
+  /** QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN (secret); undefined: the webhook endpoint is off. */
+  webhookVerifierToken?: string;
   refresh: { everyMinutes: number; withinMinutes: number };
   /** QUICKBOOKS_PUSH_DEBOUNCE_MS: the quiet time after an invoice's last change before it is pushed. */
   pushDebounceMs: number;
@@ -620,6 +641,7 @@ function quickbooksSettings(env: Env): QuickBooksSettings {
       ]),
     ],
     httpTimeoutMs: env.QUICKBOOKS_HTTP_TIMEOUT_MS,
+    webhookVerifierToken: env.QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN,
     refresh: {
       everyMinutes: env.QUICKBOOKS_REFRESH_EVERY_MINUTES,
       withinMinutes: env.QUICKBOOKS_REFRESH_WITHIN_MINUTES,

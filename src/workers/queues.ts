@@ -9,12 +9,16 @@
  * - `qbo-backfill`: a tenant's backfill (syncExistingQuickBooksInvoices): one planner job, then one job per
  *   chunk of up to 30 invoices sent as one batch create (backfill.worker.ts). A queue of its own so one
  *   tenant's thousands of invoices never sit in front of another tenant's single push.
+ * - `quickbooks-webhook-events`: one job per QuickBooks webhook event (Payment, Invoice, CreditMemo) routed
+ *   to its tenant, job id derived from the event id so a redelivered event is not queued twice
+ *   (src/services/webhooks/intake.ts). Its worker comes with the payment apply slice.
  */
 export const QueueName = {
   maintenance: 'qbo-maintenance',
   tokenRefresh: 'qbo-token-refresh',
   invoicePush: 'qbo-invoice-push',
   backfill: 'qbo-backfill',
+  webhookEvents: 'quickbooks-webhook-events',
 } as const;
 
 /** Queues whose jobs belong to one tenant (`data.tenantId`): a disconnect cancels that tenant's waiting jobs. */
