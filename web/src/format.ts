@@ -9,10 +9,13 @@ export function formatDate(iso: string | null | undefined): string {
   return new Date(iso).toLocaleDateString(undefined, { dateStyle: 'medium' });
 }
 
-/** "3 minutes ago", for "last successful sync" and "oldest pending". */
+/**
+ * "3 minutes ago", for "last successful sync" and "oldest pending". A time newer than `now` (a page clock
+ * that ticks, a server a little ahead) reads "now", never "in 2 seconds".
+ */
 export function formatAgo(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return 'never';
-  const seconds = Math.round((now - new Date(iso).getTime()) / 1000);
+  const seconds = Math.max(0, Math.round((now - new Date(iso).getTime()) / 1000));
   const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
   if (Math.abs(seconds) < 60) return rtf.format(-seconds, 'second');
   const minutes = Math.round(seconds / 60);

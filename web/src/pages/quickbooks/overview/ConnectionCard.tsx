@@ -10,7 +10,8 @@ import {
   type OverviewConnectionFragment,
 } from '../../../generated/graphql';
 import { useSession } from '../../../session';
-import { HARD_EXPIRY_WARNING_DAYS, OVERVIEW_PATH } from './words';
+import { MAPPING_PATH, QUICKBOOKS_PATH } from '../../../routes';
+import { HARD_EXPIRY_WARNING_DAYS } from './words';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -120,8 +121,7 @@ function Connected({
         </dd>
         <dt>Sync settings</dt>
         <dd>
-          {settingsWords(connection.settings)}{' '}
-          <Link to={`${OVERVIEW_PATH}/mapping`}>Mapping and settings</Link>
+          {settingsWords(connection.settings)} <Link to={MAPPING_PATH}>Mapping and settings</Link>
         </dd>
         <dt>Authorization</dt>
         <dd>
@@ -179,7 +179,7 @@ function ConnectButton({ label }: { label: string }) {
     setError(null);
     const result = await connect({
       customerId: tenantId,
-      returnTo: `${window.location.origin}${OVERVIEW_PATH}`,
+      returnTo: `${window.location.origin}${QUICKBOOKS_PATH}`,
     });
     const url = result.data?.connectQuickBooks.authorizeUrl;
     if (result.error || !url) {

@@ -62,11 +62,6 @@ export function SyncSummaryCard({ summary, now }: { summary: Summary; now: numbe
   );
 }
 
-/** "3 minutes ago"; a time newer than the page's clock (it ticks every 15 s) reads "now", never "in 2 seconds". */
-function ago(iso: string, now: number): string {
-  return formatAgo(iso, Math.max(now, new Date(iso).getTime()));
-}
-
 function When({
   iso,
   now,
@@ -83,7 +78,7 @@ function When({
     <>
       {prefix}
       <time dateTime={iso} title={formatDateTime(iso)}>
-        {ago(iso, now)}
+        {formatAgo(iso, now)}
       </time>{' '}
       <span className="muted">({formatDateTime(iso)})</span>
     </>
@@ -108,7 +103,7 @@ function RecentErrors({ errors, now }: { errors: Summary['recentErrors']; now: n
                 <SyncStatePill state={item.state} />{' '}
                 <span className="muted">
                   <time dateTime={item.at} title={formatDateTime(item.at)}>
-                    {ago(item.at, now)}
+                    {formatAgo(item.at, now)}
                   </time>
                 </span>
                 <br />

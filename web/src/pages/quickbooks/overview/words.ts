@@ -1,8 +1,5 @@
 import type { QuickBooksBackfillState, QuickBooksConnectionStatus } from '../../../generated/graphql';
 
-/** This page's own address: where QuickBooks' consent page sends the browser back to. */
-export { QUICKBOOKS_PATH as OVERVIEW_PATH } from '../../../routes';
-
 /**
  * The `code` the API's OAuth callback puts on the return URL (`?quickbooks=error&code=…`), in words. The
  * API has the same sentences (CALLBACK_ERRORS in src/services/connect/connect-service.ts); the code stays
