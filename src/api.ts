@@ -38,9 +38,12 @@ import { ReferenceDataService } from './services/reference-data/service.js';
 import { SyncLogService } from './services/sync-log.js';
 import { SyncStatusService } from './services/sync-status.js';
 import { SyncSummaryService } from './services/sync-summary.js';
+import { PaymentViewService } from './services/payments/payment-views.js';
+import { createPaymentEvents } from './events/payment-events.js';
 import { WebhookIntake } from './services/webhooks/intake.js';
 import { createRealmDirectory } from './services/webhooks/realm-routing.js';
 import { QueueName, TENANT_SCOPED_QUEUES } from './workers/queues.js';
+import { requestPaymentSweep } from './workers/payment-pull.worker.js';
 import { cancelPendingJobs, resumeTenantJobs } from './workers/tenant-jobs.js';
 
 export interface RunningApi {
@@ -105,10 +108,14 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     now,
     logger: logger.child({ component: 'sync-status' }),
   });
-  const invoicePushQueue = tenantQueues.find((queue) => queue.name === QueueName.invoicePush);
-  if (!invoicePushQueue) throw new Error(`${QueueName.invoicePush} is not among the tenant-scoped queues`);
-  const backfillQueue = tenantQueues.find((queue) => queue.name === QueueName.backfill);
-  if (!backfillQueue) throw new Error(`${QueueName.backfill} is not among the tenant-scoped queues`);
+  function queueNamed(name: QueueName): Queue {
+    const queue = tenantQueues.find((candidate) => candidate.name === name);
+    if (!queue) throw new Error(`${name} is not among the tenant-scoped queues`);
+    return queue;
+  }
+  const invoicePushQueue = queueNamed(QueueName.invoicePush);
+  const backfillQueue = queueNamed(QueueName.backfill);
+  const paymentSweepQueue = queueNamed(QueueName.paymentSweep);
   const services = {
     backfills: new BackfillService({
       models,
@@ -133,6 +140,13 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
       models,
       terms: createTermLookup({ connections, quickbooks }),
       auditLog,
+      onPullPaymentsEnabled: (tenantId) =>
+        requestPaymentSweep(paymentSweepQueue, tenantId).catch((error: unknown) =>
+          logger.warn(
+            { tenantId, err: error },
+            'catch-up payment sweep not queued; the scheduled sweep will run it',
+          ),
+        ),
     }),
     invoiceIntake: new InvoiceIntakeService({
       syncStatus,
@@ -151,15 +165,12 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
       models,
     }),
     quickbooksLinks: appLinksFor(quickbooks.endpoints),
+    paymentViews: new PaymentViewService({ models, events: createPaymentEvents(redisChannels) }),
   };
 
-  // Producer only: no worker reads this queue yet (the payment apply slice of issue 13 adds it).
+  // Producer only: the worker process drains it (payment-pull.worker.ts).
   const { webhookVerifierToken } = config.quickbooks;
-  const webhookQueue = webhookVerifierToken
-    ? new Queue(QueueName.webhookEvents, { connection: producerClient, prefix: config.redis.prefix })
-    : undefined;
-  webhookQueue?.on('error', (error) => logger.debug({ queue: webhookQueue.name, err: error }, 'queue error'));
-  if (webhookQueue) metrics.watchQueues([webhookQueue]);
+  const webhookQueue = webhookVerifierToken ? queueNamed(QueueName.webhookEvents) : undefined;
   const routes = [createQuickBooksRoutes(connect, logger)];
   if (webhookQueue && webhookVerifierToken) {
     const intake = new WebhookIntake({
@@ -209,7 +220,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     port,
     async close() {
       await server.stop();
-      await Promise.all([...tenantQueues, ...(webhookQueue ? [webhookQueue] : [])].map((q) => q.close()));
+      await Promise.all(tenantQueues.map((q) => q.close()));
       await Promise.all([closeRedis(subscribeClient), closeRedis(publishClient), closeRedis(producerClient)]);
       await disconnectDatabase();
     },

@@ -208,6 +208,14 @@ const EnvSchema = z
      * creates within this window may be missed by e-mail (QuickBooks' 6240 still guards the name).
      */
     QUICKBOOKS_CUSTOMER_DIRECTORY_FRESH_MS: intSetting(0, 600_000, 5000),
+    /**
+     * How often each connected company's change-data-capture backstop runs (issue 13): a payment whose
+     * webhook was dropped shows within about this long. Intuit advises CDC to back-fill missed events; one
+     * CDC call per company per period costs little of its 500 requests a minute.
+     */
+    QUICKBOOKS_PAYMENT_SWEEP_SECONDS: intSetting(1, 86_400, 900),
+    /** How far each CDC sweep reaches back before its checkpoint, for clock skew and late commits. */
+    QUICKBOOKS_PAYMENT_SWEEP_OVERLAP_SECONDS: intSetting(0, 3600, 300),
 
     /**
      * The platform's GraphQL API this service reads invoices from, with the caller's own token (the
@@ -422,6 +430,8 @@ export interface QuickBooksSettings {
   pushContextCacheMs: number;
   /** QUICKBOOKS_CUSTOMER_DIRECTORY_FRESH_MS: how old the customer directory may be before a create. */
   customerDirectoryFreshMs: number;
+  /** QUICKBOOKS_PAYMENT_SWEEP_*: the payment pull's CDC backstop. */
+  paymentSweep: { everyMs: number; overlapMs: number };
   /** QUICKBOOKS_GOVERNOR_*: the per-realm budget every process shares. */
   governor: {
     limits: GovernorLimits;
@@ -649,6 +659,10 @@ function quickbooksSettings(env: Env): QuickBooksSettings {
     pushDebounceMs: env.QUICKBOOKS_PUSH_DEBOUNCE_MS,
     pushContextCacheMs: env.QUICKBOOKS_PUSH_CONTEXT_CACHE_MS,
     customerDirectoryFreshMs: env.QUICKBOOKS_CUSTOMER_DIRECTORY_FRESH_MS,
+    paymentSweep: {
+      everyMs: env.QUICKBOOKS_PAYMENT_SWEEP_SECONDS * 1000,
+      overlapMs: env.QUICKBOOKS_PAYMENT_SWEEP_OVERLAP_SECONDS * 1000,
+    },
     governor: {
       limits: governorLimits(env),
       acquireTimeoutMs: env.QUICKBOOKS_GOVERNOR_ACQUIRE_TIMEOUT_MS,

@@ -1,9 +1,8 @@
 import { ClientError, GraphQLClient } from 'graphql-request';
-import { SignJWT } from 'jose';
 import type { HostCredentials } from '../config.js';
-import { SERVICE_CLAIM } from '../auth/token-verifier.js';
 import type { PlatformInvoice, PlatformInvoiceLine } from '../sync/platform-invoice.js';
 import type { HostInvoiceLister, HostInvoiceSource, HostInvoiceSummary } from './host-invoices.js';
+import { createServiceBearer } from './service-token.js';
 
 /**
  * The host could not answer an invoice read. `retryable` when the same read may work later (host down,
@@ -21,9 +20,6 @@ export class HostInvoiceError extends Error {
     super(message, options);
   }
 }
-
-/** How long a minted service token lives: long enough for one read, short enough that a leak expires. */
-const SERVICE_TOKEN_SECONDS = 300;
 
 const INVOICE_QUERY = /* GraphQL */ `
   query QuickBooksPushInvoice($id: ID!) {
@@ -140,20 +136,7 @@ export function createGraphQLHostInvoiceSource(
   const { credentials } = options;
   if (credentials.kind === 'none') throw new HostInvoiceError(credentials.reason, false);
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const secretKey = credentials.kind === 'mint' ? new TextEncoder().encode(credentials.secret) : undefined;
-
-  async function bearerFor(tenantId: string): Promise<string> {
-    if (credentials.kind === 'static') return credentials.token;
-    if (credentials.kind !== 'mint' || !secretKey) throw new HostInvoiceError('no host credentials', false);
-    let jwt = new SignJWT({ tenants: [tenantId], [SERVICE_CLAIM]: credentials.serviceName })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(`service:${credentials.serviceName}`)
-      .setIssuedAt()
-      .setExpirationTime(`${SERVICE_TOKEN_SECONDS}s`);
-    if (credentials.issuer) jwt = jwt.setIssuer(credentials.issuer);
-    if (credentials.audience) jwt = jwt.setAudience(credentials.audience);
-    return jwt.sign(secretKey);
-  }
+  const bearerFor = createServiceBearer(credentials);
 
   async function request<T>(tenantId: string, query: string, variables: Record<string, unknown>) {
     const client = new GraphQLClient(options.url, {

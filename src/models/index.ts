@@ -6,6 +6,11 @@ import { CustomerModel } from './customer.js';
 import { CustomerLinkModel } from './customer-link.js';
 import { InvoiceSyncStateModel } from './invoice-sync-state.js';
 import { MappingSetModel } from './mapping-set.js';
+import {
+  PaymentCheckpointModel,
+  QuickBooksInvoiceBalanceModel,
+  QuickBooksPaymentModel,
+} from './quickbooks-payment.js';
 import { RealmOwnerModel } from './realm-owner.js';
 import { ReferenceCacheModel } from './reference-cache.js';
 import { QuickBooksSyncLogModel } from './sync-log.js';
@@ -20,7 +25,7 @@ export {
   RealmOwnerModel,
   ReferenceCacheModel,
 };
-export { MappingSetModel };
+export { MappingSetModel, PaymentCheckpointModel, QuickBooksInvoiceBalanceModel, QuickBooksPaymentModel };
 
 /**
  * The registered models. Composition roots (src/api.ts, src/workers/runtime.ts, test harnesses) pass this
@@ -37,6 +42,9 @@ export const models = {
   referenceCache: ReferenceCacheModel,
   customerLinks: CustomerLinkModel,
   backfills: QuickBooksBackfillModel,
+  payments: QuickBooksPaymentModel,
+  invoiceBalances: QuickBooksInvoiceBalanceModel,
+  paymentCheckpoints: PaymentCheckpointModel,
 } as const;
 
 export type Models = typeof models;

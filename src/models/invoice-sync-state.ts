@@ -69,6 +69,8 @@ const InvoiceSyncStateSchema = new Schema(
 
 InvoiceSyncStateSchema.index({ tenantId: 1, invoiceId: 1 }, { unique: true });
 InvoiceSyncStateSchema.index({ tenantId: 1, state: 1, updatedAt: -1 });
+// The payment pull finds our invoice from the QuickBooks invoice a payment links.
+InvoiceSyncStateSchema.index({ tenantId: 1, quickbooksInvoiceId: 1 });
 // Operators' sweeps across tenants: QUEUED invoices left without a job, dead letters to replay.
 InvoiceSyncStateSchema.index({ state: 1, updatedAt: 1 });
 

@@ -11,6 +11,11 @@ import type { InvoiceIntakeService } from '../services/invoice-intake.js';
 import type { InvoicePreviewService } from '../services/invoice-preview.js';
 import type { MappingService } from '../services/mappings/mapping-service.js';
 import type { MappingStatusService } from '../services/mappings/status.js';
+import type {
+  InvoiceBalanceView,
+  InvoicePaymentView,
+  PaymentViewService,
+} from '../services/payments/payment-views.js';
 import type { QuickBooksSettingsService } from '../services/quickbooks-settings.js';
 import type { ReferenceData } from '../services/reference-data/types.js';
 import type { SyncLogService } from '../services/sync-log.js';
@@ -32,6 +37,7 @@ export interface Services {
   syncSummary: SyncSummaryService;
   invoicePreview: InvoicePreviewService;
   backfills: BackfillService;
+  paymentViews: PaymentViewService;
   /** Links for people into the QuickBooks web app (Invoice.quickbooksSyncStatus.quickbooksUrl). */
   quickbooksLinks: QuickBooksAppLinks;
 }
@@ -40,6 +46,8 @@ export interface Loaders {
   /** Keyed by tenant id (the host Customer id). */
   connection: DataLoader<string, QuickBooksConnectionView>;
   syncStatus: DataLoader<InvoiceKey, InvoiceSyncStatus, string>;
+  invoicePayments: DataLoader<InvoiceKey, InvoicePaymentView[], string>;
+  invoiceBalance: DataLoader<InvoiceKey, InvoiceBalanceView | null, string>;
 }
 
 /** Per request (or per subscription operation): who is calling, and batched readers for this request. */
@@ -60,8 +68,16 @@ export interface GraphQLContext {
 export function createLoaders(services: Services): Loaders {
   return {
     connection: new DataLoader((ids) => services.connections.getMany(ids)),
-    syncStatus: new DataLoader((keys) => services.syncStatus.getMany(keys), {
-      cacheKeyFn: (key) => `${key.tenantId}\u0000${key.invoiceId}`,
+    syncStatus: new DataLoader((keys) => services.syncStatus.getMany(keys), { cacheKeyFn: invoiceKeyOf }),
+    invoicePayments: new DataLoader((keys) => services.paymentViews.paymentsOf(keys), {
+      cacheKeyFn: invoiceKeyOf,
+    }),
+    invoiceBalance: new DataLoader((keys) => services.paymentViews.balancesOf(keys), {
+      cacheKeyFn: invoiceKeyOf,
     }),
   };
+}
+
+function invoiceKeyOf(key: InvoiceKey): string {
+  return `${key.tenantId}\u0000${key.invoiceId}`;
 }

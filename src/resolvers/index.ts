@@ -3,6 +3,7 @@ import { InvoiceResolver, QuickBooksSyncStatusResolver } from './invoice.resolve
 import { QuickBooksBackfillResolver } from './quickbooks-backfill.resolver.js';
 import { QuickBooksConnectResolver } from './quickbooks-connect.resolver.js';
 import { QuickBooksMappingsResolver } from './quickbooks-mappings.resolver.js';
+import { InvoicePaymentsResolver, QuickBooksPaymentsResolver } from './quickbooks-payments.resolver.js';
 import { QuickBooksPreviewResolver } from './quickbooks-preview.resolver.js';
 import { QuickBooksReferenceResolver } from './quickbooks-reference.resolver.js';
 import { QuickBooksSuggestionsResolver } from './quickbooks-suggestions.resolver.js';
@@ -26,4 +27,6 @@ export const resolverClasses = [
   QuickBooksSyncLogResolver,
   QuickBooksPreviewResolver,
   QuickBooksBackfillResolver,
+  InvoicePaymentsResolver,
+  QuickBooksPaymentsResolver,
 ] as const;

@@ -12,6 +12,20 @@ export function toGraphQLStatus(status: InvoiceSyncStatus, tenantId: string): Qu
   return { ...status, state: QuickBooksSyncState[status.state], tenantId };
 }
 
+/**
+ * The invoice's tenant from the gateway's representation (`@requires(fields: "customer { id }")`),
+ * authorized for the caller as a member: every Invoice field of this subgraph reads within it.
+ */
+export function invoiceTenant(invoice: Invoice, context: GraphQLContext): string {
+  const tenantId = invoice.customer?.id;
+  if (!tenantId) {
+    requireViewer(context); // an anonymous caller learns only that a caller is needed
+    throw badUserInput('Invoice representation lacks customer { id }');
+  }
+  authorizeTenant(context, tenantId, 'member');
+  return tenantId;
+}
+
 @Resolver(() => Invoice)
 export class InvoiceResolver {
   // Nullable: a FORBIDDEN or TIMEOUT on one invoice must leave the rest of an invoice list intact.
@@ -25,12 +39,7 @@ export class InvoiceResolver {
     @Root() invoice: Invoice,
     @Ctx() context: GraphQLContext,
   ): Promise<QuickBooksSyncStatus | null> {
-    const tenantId = invoice.customer?.id;
-    if (!tenantId) {
-      requireViewer(context); // an anonymous caller learns only that a caller is needed
-      throw badUserInput('Invoice representation lacks customer { id }');
-    }
-    authorizeTenant(context, tenantId, 'member');
+    const tenantId = invoiceTenant(invoice, context);
     return toGraphQLStatus(
       await context.loaders.syncStatus.load({ tenantId, invoiceId: invoice.id }),
       tenantId,

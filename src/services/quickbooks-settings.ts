@@ -77,6 +77,12 @@ export interface QuickBooksSettingsServiceDeps {
   models: Pick<Models, 'customers'>;
   terms: TermLookup;
   auditLog: { record(entry: AuditRecord): Promise<void> };
+  /**
+   * Told when "pull payments" is turned on, after it is saved: the API asks for a sweep at once, so what
+   * was paid while it was off is caught up from CDC without waiting for the next scheduled sweep. A failure
+   * here is logged by the caller's hook, not the admin's problem: the scheduled sweep catches up anyway.
+   */
+  onPullPaymentsEnabled?: (tenantId: string) => Promise<void>;
 }
 
 /**
@@ -142,6 +148,8 @@ export class QuickBooksSettingsService {
       outcome: 'SUCCEEDED',
       reason: changes.join('; '),
     });
+    if (input.pullPayments === true && !current.pullPayments)
+      await this.deps.onPullPaymentsEnabled?.(tenantId);
     return this.get(tenantId);
   }
 

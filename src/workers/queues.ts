@@ -11,7 +11,9 @@
  *   tenant's thousands of invoices never sit in front of another tenant's single push.
  * - `quickbooks-webhook-events`: one job per QuickBooks webhook event (Payment, Invoice, CreditMemo) routed
  *   to its tenant, job id derived from the event id so a redelivered event is not queued twice
- *   (src/services/webhooks/intake.ts). Its worker comes with the payment apply slice.
+ *   (src/services/webhooks/intake.ts), drained by the payment pull (payment-pull.worker.ts).
+ * - `qbo-payment-sweep`: the change-data-capture backstop of the payment pull: a scheduled planner job
+ *   adds one sweep job per connected customer that pulls payments (deduplicated while one is pending).
  */
 export const QueueName = {
   maintenance: 'qbo-maintenance',
@@ -19,10 +21,16 @@ export const QueueName = {
   invoicePush: 'qbo-invoice-push',
   backfill: 'qbo-backfill',
   webhookEvents: 'quickbooks-webhook-events',
+  paymentSweep: 'qbo-payment-sweep',
 } as const;
 
 /** Queues whose jobs belong to one tenant (`data.tenantId`): a disconnect cancels that tenant's waiting jobs. */
-export const TENANT_SCOPED_QUEUES = [QueueName.invoicePush, QueueName.backfill] as const;
+export const TENANT_SCOPED_QUEUES = [
+  QueueName.invoicePush,
+  QueueName.backfill,
+  QueueName.webhookEvents,
+  QueueName.paymentSweep,
+] as const;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 

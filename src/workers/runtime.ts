@@ -26,6 +26,15 @@ import { createMaintenanceWorker, ORPHAN_AFTER_MS, scheduleMaintenance } from '.
 import { requeueOrphanedPushes } from '../services/push-reconciliation.js';
 import { QueueName } from './queues.js';
 import { createTokenRefreshWorker, scheduleTokenRefresh } from './token-refresh.worker.js';
+import { createPaymentEvents } from '../events/payment-events.js';
+import { createGraphQLHostPaymentSink } from '../host/graphql-host-payments.js';
+import { PaymentPullService } from '../services/payments/payment-pull.js';
+import { SyncLogService } from '../services/sync-log.js';
+import {
+  createPaymentSweepWorker,
+  createWebhookEventWorker,
+  schedulePaymentSweeps,
+} from './payment-pull.worker.js';
 
 export interface RunningWorkers {
   workers: Worker[];
@@ -143,6 +152,33 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
     connection: queueConnection,
     prefix: config.redis.prefix,
   });
+  const paymentSweepQueue = new Queue(QueueName.paymentSweep, {
+    connection: queueConnection,
+    prefix: config.redis.prefix,
+  });
+  await schedulePaymentSweeps(paymentSweepQueue, config.quickbooks.paymentSweep.everyMs);
+  const paymentPull = new PaymentPullService({
+    models,
+    clientFor: (tenantId, realmId) => quickbooks.clientFor(tenantId, realmId),
+    host: createGraphQLHostPaymentSink({ url: config.host.graphqlUrl, credentials: config.host.credentials }),
+    events: createPaymentEvents({
+      publishClient: commandClient,
+      subscribeClient: commandClient,
+      prefix: config.redis.prefix,
+    }),
+    syncLog: new SyncLogService({ models, now }),
+    now,
+    logger: logger.child({ component: 'payment-pull' }),
+    options: { overlapMs: config.quickbooks.paymentSweep.overlapMs },
+  });
+  const paymentWorkerDeps = {
+    connection,
+    prefix: config.redis.prefix,
+    pull: paymentPull,
+    sweepQueue: paymentSweepQueue,
+    customers: models.customers,
+    now,
+  };
   const backfillRunner = composeBackfillRunner({
     models,
     quickbooks,
@@ -180,6 +216,14 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
       runner: backfillRunner,
       logger: logger.child({ queue: QueueName.backfill }),
       now,
+    }),
+    createWebhookEventWorker({
+      ...paymentWorkerDeps,
+      logger: logger.child({ queue: QueueName.webhookEvents }),
+    }),
+    createPaymentSweepWorker({
+      ...paymentWorkerDeps,
+      logger: logger.child({ queue: QueueName.paymentSweep }),
     }),
     createMaintenanceWorker({
       connection,
@@ -221,10 +265,10 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
   }
   // BullMQ prints a queue's 'error' event to stderr when nothing listens (every failed reconnect while
   // Redis is away); the connection's own listener (createRedis) reports the outage once.
-  for (const queue of [pushQueue, backfillQueue, maintenanceQueue, tokenQueue]) {
+  for (const queue of [pushQueue, backfillQueue, maintenanceQueue, tokenQueue, paymentSweepQueue]) {
     queue.on('error', (error) => logger.debug({ queue: queue.name, err: error }, 'queue error'));
   }
-  metrics.watchQueues([pushQueue, backfillQueue, maintenanceQueue, tokenQueue]);
+  metrics.watchQueues([pushQueue, backfillQueue, maintenanceQueue, tokenQueue, paymentSweepQueue]);
   const metricsServer = await startWorkerMetricsServer(
     config.metrics,
     metrics,
@@ -242,6 +286,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
         tokenQueue.close(),
         pushQueue.close(),
         backfillQueue.close(),
+        paymentSweepQueue.close(),
       ]);
       await Promise.all([closeRedis(connection), closeRedis(queueConnection), closeRedis(commandClient)]);
       await disconnectDatabase();

@@ -22,12 +22,15 @@ export interface HostAuthOptions {
 /**
  * The caller, from the JWT: `sub`, `tenants` (Customer ids it may act for) and, from `tenant_roles`
  * (`{ "<customerId>": ["admin"] }`, as the product subgraph reads it), the tenants it administers:
- * informational here, the host enforces no role. A global `roles` claim is ignored.
+ * informational here, the host enforces no role. A global `roles` claim is ignored. `service` marks a
+ * service token (the QuickBooks subgraph's): only those may record payments.
  */
 export interface Viewer {
   userId: string;
   tenants: ReadonlySet<string>;
   adminOf: ReadonlySet<string>;
+  /** The calling service's name (the `service` claim), only on service tokens such as the product's */
+  service: string | null;
 }
 
 export class InvalidTokenError extends Error {
@@ -54,7 +57,12 @@ function toViewer(payload: JWTPayload): Viewer {
         adminOf.add(customerId);
     }
   }
-  return { userId: payload.sub, tenants: new Set(tenants), adminOf };
+  // Refused rather than ignored when malformed, as the product subgraph does: it was meant to grant something.
+  const service = payload.service;
+  if (service !== undefined && (typeof service !== 'string' || service.length === 0)) {
+    throw new InvalidTokenError('service claim must be a non-empty string');
+  }
+  return { userId: payload.sub, tenants: new Set(tenants), adminOf, service: service ?? null };
 }
 
 export function createTokenVerifier(options: HostAuthOptions): (token: string) => Promise<Viewer> {
@@ -94,6 +102,8 @@ export interface DevTokenClaims {
   tenants: string[];
   /** Customers the user administers (`tenant_roles`); none unless given. */
   adminOf?: string[];
+  /** Makes it a service token (the `service` claim), as the product mints to record payments. */
+  service?: string;
   issuer?: string;
   audience?: string;
   /** jose duration, default '12h' */
@@ -105,7 +115,8 @@ export async function mintDevToken(secret: string, claims: DevTokenClaims): Prom
   const tenantRoles = claims.adminOf?.length
     ? { tenant_roles: Object.fromEntries(claims.adminOf.map((id) => [id, ['admin']])) }
     : {};
-  let jwt = new SignJWT({ tenants: claims.tenants, ...tenantRoles })
+  const service = claims.service ? { service: claims.service } : {};
+  let jwt = new SignJWT({ tenants: claims.tenants, ...tenantRoles, ...service })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(claims.userId)
     .setIssuedAt()

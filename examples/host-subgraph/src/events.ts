@@ -1,13 +1,14 @@
 import { EventEmitter } from 'node:events';
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
-import type { InvoiceRecord, InvoiceStatus } from './model.js';
+import type { InvoicePaymentRecord, InvoiceRecord, InvoiceStatus } from './model.js';
 
 export const INVOICE_EVENT_TYPES = [
   'invoice.created',
   'invoice.updated',
   'invoice.finalized',
   'invoice.voided',
+  'invoice.payment_recorded',
 ] as const;
 export type InvoiceEventType = (typeof INVOICE_EVENT_TYPES)[number];
 
@@ -27,10 +28,23 @@ export interface InvoiceEvent {
   invoiceNumber: string;
   /** The invoice's status after the change */
   status: InvoiceStatus;
-  /** The invoice's version after the change; grows by one per change */
+  /**
+   * The invoice's version after the change; grows by one per invoice change. A payment is not an invoice
+   * change: `invoice.payment_recorded` carries the version unchanged (dedupe those by `payment`).
+   */
   version: number;
   /** The invoice's updatedAt after the change */
   updatedAt: string;
+  /** Only on `invoice.payment_recorded`: which payment, at which revision, applies how much now */
+  payment?: InvoicePaymentEventDetail;
+}
+
+export interface InvoicePaymentEventDetail {
+  source: string;
+  externalId: string;
+  revision: number;
+  /** What the payment applies to the invoice now; "0.00" when it no longer applies */
+  amount: string;
 }
 
 type InvoiceEventMap = { [K in InvoiceEventType]: [event: InvoiceEvent] };
@@ -53,17 +67,28 @@ export class InvoiceEvents extends EventEmitter<InvoiceEventMap> {
     };
   }
 
-  publish(type: InvoiceEventType, invoice: InvoiceRecord): InvoiceEvent {
+  publish(type: InvoiceEventType, invoice: InvoiceRecord, payment?: InvoicePaymentRecord): InvoiceEvent {
     const event: InvoiceEvent = {
       eventId: crypto.randomUUID(),
       type,
-      occurredAt: invoice.updatedAt,
+      // A payment leaves updatedAt alone, so its event happened when the payment was recorded.
+      occurredAt: payment?.recordedAt ?? invoice.updatedAt,
       tenantId: invoice.customerId,
       invoiceId: invoice.id,
       invoiceNumber: invoice.number,
       status: invoice.status,
       version: invoice.version,
       updatedAt: invoice.updatedAt,
+      ...(payment
+        ? {
+            payment: {
+              source: payment.source,
+              externalId: payment.externalId,
+              revision: payment.revision,
+              amount: payment.amount,
+            },
+          }
+        : {}),
     };
     // rawListeners keeps `once` semantics; each listener is isolated from the others.
     for (const listener of this.rawListeners(type)) {

@@ -31,7 +31,13 @@ export {
   type HostAuthOptions,
   type Viewer,
 } from './auth.js';
-export { InvoiceEvents, INVOICE_EVENT_TYPES, type InvoiceEvent, type InvoiceEventType } from './events.js';
+export {
+  InvoiceEvents,
+  INVOICE_EVENT_TYPES,
+  type InvoiceEvent,
+  type InvoiceEventType,
+  type InvoicePaymentEventDetail,
+} from './events.js';
 export { HostStore } from './store.js';
 export { TENANT_IDS } from './seed.js';
 export {
@@ -85,7 +91,7 @@ export interface HostSubgraph {
   /** The GraphQL endpoint, e.g. http://127.0.0.1:4002/graphql */
   url: string;
   port: number;
-  /** Typed invoice notifications (invoice.created / updated / finalized / voided) */
+  /** Typed invoice notifications (invoice.created / updated / finalized / voided / payment_recorded) */
   events: InvoiceEvents;
   /** The in-memory data; `store.reset()` reseeds it */
   store: HostStore;

@@ -71,3 +71,27 @@ export interface InvoiceRecord {
   /** The number the next new line id takes (<invoice id>-L<n>) */
   nextLineNumber: number;
 }
+
+export const PAYMENT_STATUSES = ['UNPAID', 'PARTIALLY_PAID', 'PAID'] as const;
+export type InvoicePaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+/**
+ * What one external payment applies to one invoice, as its source last reported it. Kept per
+ * (invoice, source, externalId); a later report replaces it only with a higher `revision`.
+ */
+export interface InvoicePaymentRecord {
+  invoiceId: string;
+  /** The system the payment comes from, e.g. quickbooks */
+  source: string;
+  /** The payment's id in that system, stable for its life */
+  externalId: string;
+  /** The highest revision recorded so far */
+  revision: number;
+  /** Money, 2 decimals: what the payment applies to the invoice now ("0.00" = no longer applies) */
+  amount: string;
+  receivedOn: string | null;
+  method: string | null;
+  reference: string | null;
+  /** When the current revision was recorded */
+  recordedAt: string;
+}

@@ -10,7 +10,8 @@ import type { InvoiceEvent, InvoiceEvents } from './events.js';
  *
  * Which events are announced: `invoice.finalized` → FINALIZED, `invoice.updated` of a FINALIZED invoice →
  * UPDATED, `invoice.voided` → VOIDED. Drafts are never in QuickBooks, so creating or editing one is not
- * announced. The product debounces per invoice, so a burst of edits gives one push of the latest version.
+ * announced; nor is `invoice.payment_recorded` (a payment QuickBooks itself reported, through the product).
+ * The product debounces per invoice, so a burst of edits gives one push of the latest version.
  *
  * Each announcement carries a fresh service token (the `service` claim, `tenants` naming only the
  * invoice's tenant, five minutes to live) signed with the host's own HS256 secret, which the product
@@ -69,6 +70,10 @@ export function quickbooksChangeOf(event: InvoiceEvent): QuickBooksInvoiceChange
     case 'invoice.voided':
       return 'VOIDED';
     case 'invoice.created':
+      return undefined;
+    // The product records QuickBooks' payments here: announcing one back would have it push the invoice
+    // again for a change QuickBooks already holds.
+    case 'invoice.payment_recorded':
       return undefined;
   }
 }

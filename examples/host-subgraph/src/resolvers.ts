@@ -5,7 +5,13 @@ import { invoiceTotals, lineAmounts } from './decimal.js';
 import { badUserInput, unauthenticated } from './errors.js';
 import type { CustomerRecord, InvoiceLine, InvoiceRecord, InvoiceStatus } from './model.js';
 import { DateScalar, DateTimeScalar, DecimalScalar } from './scalars.js';
-import type { CreateInvoiceInput, InvoiceService, UpdateInvoiceInput } from './service.js';
+import { paymentSummary, type InvoicePaymentSummary } from './payments.js';
+import type {
+  CreateInvoiceInput,
+  InvoiceService,
+  RecordInvoicePaymentInput,
+  UpdateInvoiceInput,
+} from './service.js';
 import type { HostStore } from './store.js';
 
 export interface HostContext {
@@ -48,6 +54,10 @@ function visibleInvoices(
 
 type StatusArgs = { status?: InvoiceStatus | null };
 
+function paymentsOf(invoice: InvoiceRecord, ctx: HostContext): InvoicePaymentSummary {
+  return paymentSummary(invoiceTotals(invoice.lines).total, ctx.store.listPayments(invoice.id));
+}
+
 export const resolvers: GraphQLResolverMap<HostContext> = {
   Decimal: DecimalScalar,
   Date: DateScalar,
@@ -67,6 +77,8 @@ export const resolvers: GraphQLResolverMap<HostContext> = {
       ctx.service.finalizeInvoice(requireViewer(ctx), args.id),
     voidInvoice: (_: unknown, args: { id: string; reason?: string | null }, ctx: HostContext) =>
       ctx.service.voidInvoice(requireViewer(ctx), args.id, args.reason),
+    recordInvoicePayment: (_: unknown, args: { input: RecordInvoicePaymentInput }, ctx: HostContext) =>
+      ctx.service.recordInvoicePayment(requireViewer(ctx), args.input),
   },
   Customer: {
     // Entity references from the gateway honour the same tenant rule as queries.
@@ -79,6 +91,11 @@ export const resolvers: GraphQLResolverMap<HostContext> = {
     customer: (invoice: InvoiceRecord, _: unknown, ctx: HostContext) =>
       ctx.store.getCustomer(invoice.customerId),
     totals: (invoice: InvoiceRecord) => invoiceTotals(invoice.lines),
+    paymentStatus: (invoice: InvoiceRecord, _: unknown, ctx: HostContext) =>
+      paymentsOf(invoice, ctx).paymentStatus,
+    amountPaid: (invoice: InvoiceRecord, _: unknown, ctx: HostContext) => paymentsOf(invoice, ctx).amountPaid,
+    balance: (invoice: InvoiceRecord, _: unknown, ctx: HostContext) => paymentsOf(invoice, ctx).balance,
+    payments: (invoice: InvoiceRecord, _: unknown, ctx: HostContext) => paymentsOf(invoice, ctx).payments,
   },
   InvoiceLine: {
     amount: (line: InvoiceLine) => lineAmounts(line).amount,

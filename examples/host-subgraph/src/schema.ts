@@ -118,6 +118,73 @@ export const HOST_SUBGRAPH_SDL = /* GraphQL */ `
     finalizedAt: DateTime
     voidedAt: DateTime
     voidReason: String
+    """
+    Where the invoice stands on payment, from the payments recorded against it; independent of status
+    (a VOID invoice keeps status VOID and still shows what was paid on it)
+    """
+    paymentStatus: InvoicePaymentStatus!
+    """
+    Sum of what the recorded payments apply to this invoice now, 2 decimals
+    """
+    amountPaid: Decimal!
+    """
+    totals.total - amountPaid, 2 decimals; negative when the payments exceed the total
+    """
+    balance: Decimal!
+    """
+    The recorded payments that apply something now (amount 0 is left out), in the order first recorded
+    """
+    payments: [InvoicePayment!]!
+  }
+
+  enum InvoicePaymentStatus {
+    """
+    Nothing paid yet (or the total is 0)
+    """
+    UNPAID
+    """
+    Something paid, less than the total
+    """
+    PARTIALLY_PAID
+    """
+    The payments cover the total (which is above 0)
+    """
+    PAID
+  }
+
+  """
+  What one external payment (e.g. a QuickBooks Payment) applies to one invoice, as its source last reported it.
+  """
+  type InvoicePayment {
+    """
+    The system the payment comes from, e.g. quickbooks
+    """
+    source: String!
+    """
+    The payment's id in that system, stable for its life
+    """
+    externalId: String!
+    """
+    What the payment applies to this invoice now, 2 decimals
+    """
+    amount: Decimal!
+    receivedOn: Date
+    """
+    Payment method as the source names it (Check, Credit Card...)
+    """
+    method: String
+    """
+    Check number or processor reference
+    """
+    reference: String
+    """
+    The highest revision recorded for this payment
+    """
+    revision: Int!
+    """
+    When that revision was recorded
+    """
+    recordedAt: DateTime!
   }
 
   """
@@ -266,6 +333,46 @@ export const HOST_SUBGRAPH_SDL = /* GraphQL */ `
     memo: String
   }
 
+  """
+  One external payment's application to one invoice. Idempotent per (invoiceId, source, externalId) by revision.
+  """
+  input RecordInvoicePaymentInput {
+    """
+    A FINALIZED or VOID invoice of one of the caller's tenants
+    """
+    invoiceId: ID!
+    """
+    The system the payment comes from, e.g. quickbooks
+    """
+    source: String!
+    """
+    The payment's id in that system, stable for its life
+    """
+    externalId: String!
+    """
+    At least 1; grows with every change the source reports. A call not above the stored revision changes nothing
+    """
+    revision: Int!
+    """
+    ABSOLUTE, not a delta: what the payment applies to this invoice now, at least 0, at most 2 decimals; 0 = no longer applies
+    """
+    amount: Decimal!
+    receivedOn: Date
+    method: String
+    reference: String
+  }
+
+  type RecordInvoicePaymentResult {
+    """
+    False when this revision or a newer one was already recorded: nothing changed
+    """
+    applied: Boolean!
+    """
+    The invoice after the call
+    """
+    invoice: Invoice!
+  }
+
   type Mutation {
     """
     Creates a DRAFT invoice numbered from the tenant's sequence
@@ -283,6 +390,11 @@ export const HOST_SUBGRAPH_SDL = /* GraphQL */ `
     FINALIZED -> VOID
     """
     voidInvoice(id: ID!, reason: String): Invoice!
+    """
+    Records what an external payment applies to an invoice now. Service tokens only (FORBIDDEN otherwise); another
+    tenant's invoice is NOT_FOUND; a DRAFT is BAD_USER_INPUT. Never changes the invoice's version or status
+    """
+    recordInvoicePayment(input: RecordInvoicePaymentInput!): RecordInvoicePaymentResult!
   }
 `;
 

@@ -1,4 +1,14 @@
-import { compare, decimal, formatDecimal, integerDigits, parseDecimal, type Fixed } from './decimal.js';
+import {
+  compare,
+  decimal,
+  formatDecimal,
+  formatMoney,
+  integerDigits,
+  MONEY_SCALE,
+  parseDecimal,
+  roundTo,
+  type Fixed,
+} from './decimal.js';
 import { badUserInput, forbidden, invalidTransition, notFound } from './errors.js';
 import type { InvoiceEvents } from './events.js';
 import {
@@ -7,6 +17,7 @@ import {
   type CustomerRecord,
   type InvoiceLine,
   type InvoiceLineKind,
+  type InvoicePaymentRecord,
   type InvoiceRecord,
 } from './model.js';
 import { isIsoDate } from './scalars.js';
@@ -48,6 +59,24 @@ export interface CreateInvoiceInput {
   memo?: string | null;
 }
 
+/** One external payment's application to one invoice, as its source reports it now (absolute, not a delta). */
+export interface RecordInvoicePaymentInput {
+  invoiceId: string;
+  source: string;
+  externalId: string;
+  revision: number;
+  amount: string;
+  receivedOn?: string | null;
+  method?: string | null;
+  reference?: string | null;
+}
+
+export interface RecordInvoicePaymentResult {
+  /** False when this revision (or a newer one) was already recorded: nothing changed */
+  applied: boolean;
+  invoice: InvoiceRecord;
+}
+
 /** Omitted keys stay unchanged; null clears dueDate, billTo and memo. */
 export interface UpdateInvoiceInput {
   issueDate?: string | null;
@@ -67,6 +96,10 @@ export const LIMITS = {
   addressLine: 200,
   memo: 2000,
   voidReason: 500,
+  paymentSource: 50,
+  paymentExternalId: 200,
+  paymentMethod: 100,
+  paymentReference: 100,
   /** Digits before the decimal point of quantities and prices */
   integerDigits: 9,
   /** Digits after the decimal point of quantities, prices and tax rates */
@@ -116,6 +149,20 @@ function boundedDecimal(
 
 const ZERO = decimal('0');
 const HUNDRED = decimal('100');
+
+/** Money to 2 decimals, at least 0; more decimals only when they are zeros (nothing is rounded away). */
+function paymentAmount(text: string, field: string): string {
+  const value = parseDecimal(text);
+  if (!value) throw badUserInput(`${field} must be a decimal number`, field);
+  if (compare(value, ZERO) < 0) throw badUserInput(`${field} must be at least 0`, field);
+  if (compare(roundTo(value, MONEY_SCALE), value) !== 0) {
+    throw badUserInput(`${field} may have at most ${MONEY_SCALE} decimals`, field);
+  }
+  if (integerDigits(value) > LIMITS.integerDigits) {
+    throw badUserInput(`${field} may have at most ${LIMITS.integerDigits} digits before the point`, field);
+  }
+  return formatMoney(value);
+}
 
 function billTo(input: BillToPartyInput, field: string): BillToParty {
   const email = optionalText(input.email, `${field}.email`, LIMITS.email);
@@ -224,8 +271,9 @@ const describe = (problems: readonly FinalizeProblem[]) =>
 
 /**
  * The host's invoice rules. Mutations may act only for the caller's tenants: another tenant's customer
- * or invoice answers FORBIDDEN, an id that exists nowhere NOT_FOUND. Every committed change bumps
- * `version`, sets `updatedAt` and publishes one event.
+ * or invoice answers FORBIDDEN, an id that exists nowhere NOT_FOUND. Every committed invoice change bumps
+ * `version`, sets `updatedAt` and publishes one event; a recorded payment is not an invoice change
+ * (see `recordInvoicePayment`).
  */
 export class InvoiceService {
   constructor(
@@ -333,6 +381,55 @@ export class InvoiceService {
     next.status = 'VOID';
     next.voidReason = optionalText(reason, 'reason', LIMITS.voidReason);
     return this.commit(next, 'invoice.voided', (now) => (next.voidedAt = now));
+  }
+
+  /**
+   * Records what one external payment applies to an invoice now. Only service tokens may: payments come
+   * from integrations (the QuickBooks subgraph), not from people. Idempotent per (invoice, source,
+   * externalId) by `revision`: a call that is not newer than what is stored changes nothing, so retries,
+   * duplicates and calls that arrive out of order cannot apply twice or bring an older amount back.
+   * The invoice's `version` and `updatedAt` stay as they are and no `invoice.updated` is published: the
+   * QuickBooks hook would announce it and the product would push the invoice again, in a loop.
+   */
+  recordInvoicePayment(viewer: Viewer, input: RecordInvoicePaymentInput): RecordInvoicePaymentResult {
+    if (viewer.service === null) throw forbidden('Only a service token may record payments');
+    const source = requiredText(input.source, 'input.source', LIMITS.paymentSource);
+    const externalId = requiredText(input.externalId, 'input.externalId', LIMITS.paymentExternalId);
+    if (!Number.isInteger(input.revision) || input.revision < 1) {
+      throw badUserInput('input.revision must be an integer of at least 1', 'input.revision');
+    }
+    const amount = paymentAmount(input.amount, 'input.amount');
+    const receivedOn = input.receivedOn ? date(input.receivedOn, 'input.receivedOn') : null;
+    const method = optionalText(input.method, 'input.method', LIMITS.paymentMethod);
+    const reference = optionalText(input.reference, 'input.reference', LIMITS.paymentReference);
+
+    const invoice = this.store.getInvoice(input.invoiceId);
+    // Unlike the other mutations, another tenant's invoice reads as missing: the caller is a service
+    // scoped to one tenant, and nothing it could do with "exists elsewhere" would be legitimate.
+    if (!invoice || !viewer.tenants.has(invoice.customerId)) throw notFound('Invoice', input.invoiceId);
+    if (invoice.status === 'DRAFT') {
+      throw badUserInput(
+        `Invoice ${invoice.id} is a DRAFT: it was never issued, so nothing can be paid on it`,
+        'input.invoiceId',
+        { invoiceId: invoice.id, status: invoice.status },
+      );
+    }
+    const stored = this.store.getPayment(invoice.id, source, externalId);
+    if (stored && input.revision <= stored.revision) return { applied: false, invoice };
+    const payment: InvoicePaymentRecord = {
+      invoiceId: invoice.id,
+      source,
+      externalId,
+      revision: input.revision,
+      amount,
+      receivedOn,
+      method,
+      reference,
+      recordedAt: this.clock().toISOString(),
+    };
+    this.store.putPayment(payment);
+    this.events.publish('invoice.payment_recorded', invoice, payment);
+    return { applied: true, invoice };
   }
 
   private invoiceForChange(viewer: Viewer, id: string): InvoiceRecord {

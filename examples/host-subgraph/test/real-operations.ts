@@ -26,4 +26,5 @@ export const REAL_OPERATIONS: readonly string[] = [
   '{ drafts: invoices(customerId: "cust-acme-us", status: DRAFT) { id status } voided: invoices(customerId: "cust-acme-us", status: VOID) { id voidReason voidedAt } }',
   '{ customer(id: "cust-acme-us") { id } invoice(id: "inv-acme-1001") { id } invoices(customerId: "cust-acme-us") { id } missing: invoice(id: "inv-acme-9999") { id } }',
   '{ a: invoice(id: "inv-acme-1002") { customer { id } } n: invoice(id: "inv-nordlys-2002") { customer { id } } }',
+  'mutation ($input: RecordInvoicePaymentInput!) { recordInvoicePayment(input: $input) { applied invoice { id status version updatedAt totals { total } paymentStatus amountPaid balance payments { source externalId amount receivedOn method reference revision recordedAt } } } }',
 ];

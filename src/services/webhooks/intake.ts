@@ -25,6 +25,7 @@ export const WEBHOOK_EVENT_JOB = 'webhook-event';
  * and an older duplicate is harmless because the worker re-reads the entity from QuickBooks.
  */
 const DEDUPE_WINDOW_SECONDS = 7 * 24 * 3600;
+const EVENT_ATTEMPTS = 6;
 
 /** The queue as the intake uses it (a BullMQ Queue fits). */
 export interface WebhookEventQueue {
@@ -110,6 +111,9 @@ export class WebhookIntake {
         },
         opts: {
           jobId: webhookJobId(event.eventId),
+          // A platform or QuickBooks outage fails the apply; the CDC sweep is the backstop past these.
+          attempts: EVENT_ATTEMPTS,
+          backoff: { type: 'exponential', delay: 2000 },
           removeOnComplete: { age: DEDUPE_WINDOW_SECONDS },
           removeOnFail: { age: DEDUPE_WINDOW_SECONDS },
         },
