@@ -11,7 +11,8 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { mintToken } from '../src/auth/dev-tokens.js';
 import { buildWeb } from '../web/server/build.js';
-import { DEV_INSECURE_JWT_SECRET } from '../src/config.js';
+import { DEV_INSECURE_JWT_SECRET, EMULATOR_DEFAULT_VERIFIER_TOKEN } from '../src/config.js';
+import { QUICKBOOKS_WEBHOOK_PATH } from '../src/server/webhook-routes.js';
 import { canConnect, ensureBackingServices, stopChild, waitForPort } from './services/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -59,6 +60,13 @@ log('building the web panel…');
 await buildWeb({ quiet: true });
 
 const usesOwnAuth = Boolean(process.env.AUTH_JWT_SECRET || process.env.AUTH_JWKS_URL);
+// The embedded emulator's app signs its webhooks with its public verifier token; with Intuit credentials
+// the token is the app's own (QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN) or the endpoint stays off.
+const usesIntuit = Boolean(
+  process.env.QUICKBOOKS_ENVIRONMENT
+    ? process.env.QUICKBOOKS_ENVIRONMENT !== 'emulator'
+    : process.env.QUICKBOOKS_CLIENT_ID && process.env.QUICKBOOKS_CLIENT_SECRET,
+);
 const subgraphUrl = `http://127.0.0.1:${ports.subgraph.port}/graphql`;
 const hostUrl = `http://127.0.0.1:${ports.host.port}/graphql`;
 const env: NodeJS.ProcessEnv = {
@@ -66,6 +74,7 @@ const env: NodeJS.ProcessEnv = {
   MONGODB_DB_NAME: 'quickbooks_subgraph',
   AUTH_MODE: usesOwnAuth ? 'jwt' : 'dev-insecure',
   // The panel's pages, where the OAuth callback may send the browser back to.
+  ...(usesIntuit ? {} : { QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN: EMULATOR_DEFAULT_VERIFIER_TOKEN }),
   QUICKBOOKS_RETURN_TO_ORIGINS: [
     `http://localhost:${ports.web.port}`,
     `http://127.0.0.1:${ports.web.port}`,
@@ -123,6 +132,10 @@ run('sandbox', [
   String(ports.sandbox.port),
   '--redirect-uri',
   `${env.PUBLIC_URL}/integrations/quickbooks/callback`,
+  // Payments come back: the emulator notifies this API's webhook endpoint, as Intuit would.
+  ...(env.QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN === EMULATOR_DEFAULT_VERIFIER_TOKEN
+    ? ['--webhook-url', `${env.PUBLIC_URL}${QUICKBOOKS_WEBHOOK_PATH}`]
+    : []),
 ]);
 // The host announces finalize / edit / void straight to this subgraph (not through the gateway), the way the
 // platform calls an integration it hosts (examples/host-subgraph/README.md, "QuickBooks hook").

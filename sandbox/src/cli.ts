@@ -4,7 +4,8 @@ import type { SandboxLogger } from './logger.js';
 
 const USAGE =
   'Usage: npm run sandbox -- [--port 4010] [--host 127.0.0.1] [--auto-approve] [--no-limits] [--verbose]\n' +
-  '                          [--allow-remote-control] [--control-host <name>]... [--redirect-uri <uri>]...';
+  '                          [--allow-remote-control] [--control-host <name>]... [--redirect-uri <uri>]...\n' +
+  '                          [--webhook-url <url>]';
 
 /** See USAGE; `--control-host` and `--redirect-uri` (added to the default app's list) may be repeated. */
 function parseArgs(argv: string[]): {
@@ -16,6 +17,7 @@ function parseArgs(argv: string[]): {
   allowRemoteControl: boolean;
   controlHosts: string[];
   redirectUris: string[];
+  webhookUrl: string | null;
 } {
   const args = {
     port: 4010,
@@ -26,6 +28,7 @@ function parseArgs(argv: string[]): {
     allowRemoteControl: false,
     controlHosts: [] as string[],
     redirectUris: [] as string[],
+    webhookUrl: null as string | null,
   };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
@@ -43,6 +46,10 @@ function parseArgs(argv: string[]): {
     } else if (arg === '--redirect-uri' && value !== undefined) {
       if (!URL.canParse(value)) throw new Error(`invalid --redirect-uri ${value}`);
       args.redirectUris.push(value);
+      i += 1;
+    } else if (arg === '--webhook-url' && value !== undefined) {
+      if (!URL.canParse(value)) throw new Error(`invalid --webhook-url ${value}`);
+      args.webhookUrl = value;
       i += 1;
     } else if (arg === '--allow-remote-control') args.allowRemoteControl = true;
     else if (arg === '--auto-approve') args.autoApprove = true;
@@ -80,6 +87,8 @@ const sandbox = await startSandbox({
   },
 });
 
+// The developer portal's webhook endpoint of the default app: where its signed notifications are POSTed.
+if (args.webhookUrl) sandbox.control.updateApp(sandbox.app.clientId, { webhookUrl: args.webhookUrl });
 const app = sandbox.app;
 console.log(`QuickBooks Online sandbox emulator listening on ${sandbox.url}`);
 console.log('');
@@ -88,6 +97,7 @@ console.log(`  client id:      ${app.clientId}`);
 console.log(`  client secret:  ${app.clientSecret}`);
 console.log(`  redirect URIs:  ${app.redirectUris.join('\n                  ')}`);
 console.log(`  verifier token: ${app.verifierToken}`);
+console.log(`  webhook URL:    ${args.webhookUrl ?? '(none: no notifications are sent)'}`);
 console.log('');
 console.log('Companies:');
 for (const realm of sandbox.realms) console.log(`  ${realm.realmId}  ${realm.country}  ${realm.companyName}`);

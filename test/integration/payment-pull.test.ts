@@ -357,6 +357,30 @@ describe('payment pull: the CDC backstop', () => {
     expect(world.host.calls).toHaveLength(2);
   });
 
+  it('a full re-read reads invoices and payments in batches, never one request per payment', async () => {
+    const world = await paymentWorld(rig());
+    const invoices = await Promise.all(['a', 'b', 'c'].map((n) => pushedInvoice(world, `inv-batch-${n}`)));
+    for (const invoice of invoices) {
+      await recordPayment(world, [[invoice.Id, 10]]);
+      await recordPayment(world, [[invoice.Id, 20]]);
+    }
+    const mark = rig().mark();
+    expect(await world.pull.sweep(world.tenantId)).toMatchObject({ mode: 'FULL', changedPayments: 6 });
+    const requests = rig()
+      .requestsSince(mark)
+      .filter((request) => request.realmId === world.realmId);
+    expect(requests.filter((request) => /\/payment\//.test(request.path))).toEqual([]);
+    expect(requests.filter((request) => /\/invoice\//.test(request.path))).toEqual([]);
+    // One invoice query, then one payment query per invoice with payments.
+    expect(requests.map((request) => request.path.split('/').pop())).toEqual([
+      'query',
+      'query',
+      'query',
+      'query',
+    ]);
+    for (const n of ['a', 'b', 'c']) expect(world.host.paid(`inv-batch-${n}`)).toBe('30.00');
+  });
+
   it('a deleted payment shows in CDC and is undone', async () => {
     const world = await paymentWorld(rig());
     const invoice = await pushedInvoice(world, 'inv-cdc-delete');

@@ -102,6 +102,8 @@ interface Run {
   client: QuickBooksClient;
   trigger: string;
   settledPayments: Set<string>;
+  /** QuickBooks invoices read in this run (current: a later change sends another hint). */
+  readInvoices: Set<string>;
   touchedInvoices: Set<string>;
   changedPayments: number;
 }
@@ -216,6 +218,7 @@ export class PaymentPullService {
       client: this.deps.clientFor(tenantId, realmId),
       trigger,
       settledPayments: new Set(),
+      readInvoices: new Set(),
       touchedInvoices: new Set(),
       changedPayments: 0,
     };
@@ -225,6 +228,9 @@ export class PaymentPullService {
     run: Run,
     changes: Partial<Record<string, { Id: string; status?: string; [field: string]: unknown }[]>>,
   ): Promise<void> {
+    // Payment rows first, with the invoices of the same answer known, so a changed payment's invoice is
+    // not read again: the CDC row is that invoice's latest state.
+    for (const row of changes.Invoice ?? []) if (row.status !== 'Deleted') run.readInvoices.add(row.Id);
     for (const row of changes.Payment ?? []) {
       if (row.status === 'Deleted') await this.syncPayment(run, row.Id, 'deleted');
       else await this.syncPayment(run, row.Id, row as QuickBooksPaymentDoc);
@@ -233,8 +239,8 @@ export class PaymentPullService {
       await this.syncCreditMemo(run, row.Id, row.status === 'Deleted' ? 'deleted' : row);
     }
     for (const row of changes.Invoice ?? []) {
-      if (row.status === 'Deleted') continue; // its payments were unapplied by QuickBooks: they are in the Payment rows
-      await this.syncInvoice(run, row.Id, row);
+      // A deleted invoice's payments were unapplied by QuickBooks: they are among the Payment rows.
+      if (row.status !== 'Deleted') await this.syncInvoice(run, row.Id, row);
     }
   }
 
@@ -255,7 +261,7 @@ export class PaymentPullService {
       after = states[states.length - 1]!.quickbooksInvoiceId;
       const ids = states.map((state) => state.quickbooksInvoiceId);
       const page = await run.client.queryPage<Record<string, unknown>>(
-        `SELECT * FROM Invoice WHERE Id IN (${ids.map((id) => `'${id.replace(/'/g, "\\'")}'`).join(', ')})`,
+        `SELECT * FROM Invoice WHERE Id IN (${ids.map(quoted).join(', ')})`,
         { maxResults: FULL_REREAD_CHUNK },
       );
       const found = new Map(page.rows.map((row) => [String(row.Id), row]));
@@ -434,7 +440,8 @@ export class PaymentPullService {
   /** Reads each touched invoice of ours again: QuickBooks computes Balance, we only mirror it. */
   private async refreshBalances(run: Run, changed: readonly StoredApplication[]): Promise<void> {
     for (const application of changed) {
-      if (!application.invoiceId) continue;
+      if (!application.invoiceId || run.readInvoices.has(application.quickbooksInvoiceId)) continue;
+      run.readInvoices.add(application.quickbooksInvoiceId);
       try {
         const { entity } = await run.client.read('Invoice', application.quickbooksInvoiceId);
         await this.storeBalance(run, application.invoiceId, entity);
@@ -491,6 +498,7 @@ export class PaymentPullService {
         if (!isQuickBooksError(error, 'not_found')) throw error;
       }
     }
+    run.readInvoices.add(quickbooksInvoiceId);
     if (invoice) await this.storeBalance(run, state.invoiceId, invoice);
     const linked = linkedIds(invoice, 'Payment');
     const stored = await this.deps.models.payments
@@ -511,8 +519,29 @@ export class PaymentPullService {
         ),
       )
       .map((payment) => payment.paymentId);
-    for (const paymentId of new Set([...linked, ...applied])) await this.syncPayment(run, paymentId);
+    await this.syncPayments(run, [...new Set([...linked, ...applied])]);
     return true;
+  }
+
+  /**
+   * Several payments read in one query per 30 (a full re-read of a busy company would otherwise cost one
+   * request per payment). A payment the query does not return no longer exists: it was deleted.
+   */
+  private async syncPayments(run: Run, paymentIds: readonly string[]): Promise<void> {
+    const unsettled = paymentIds.filter((id) => !run.settledPayments.has(id));
+    for (let start = 0; start < unsettled.length; start += FULL_REREAD_CHUNK) {
+      const ids = unsettled.slice(start, start + FULL_REREAD_CHUNK);
+      if (ids.length === 1) {
+        await this.syncPayment(run, ids[0]!);
+        continue;
+      }
+      const page = await run.client.queryPage<QuickBooksPaymentDoc>(
+        `SELECT * FROM Payment WHERE Id IN (${ids.map(quoted).join(', ')})`,
+        { maxResults: FULL_REREAD_CHUNK },
+      );
+      const found = new Map(page.rows.map((row) => [String(row.Id), row]));
+      for (const id of ids) await this.syncPayment(run, id, found.get(id) ?? 'deleted');
+    }
   }
 
   /** A credit memo's change moves the payments that draw on it (QuickBooks applies credit through a Payment). */
@@ -532,8 +561,9 @@ export class PaymentPullService {
     const stored = await this.deps.models.payments
       .find({ tenantId: run.tenantId, realmId: run.realmId, creditMemoIds: creditMemoId }, { paymentId: 1 })
       .lean<{ paymentId: string }[]>();
-    const ids = new Set([...linkedIds(memo, 'Payment'), ...stored.map((payment) => payment.paymentId)]);
-    for (const paymentId of ids) await this.syncPayment(run, paymentId);
+    await this.syncPayments(run, [
+      ...new Set([...linkedIds(memo, 'Payment'), ...stored.map((payment) => payment.paymentId)]),
+    ]);
   }
 
   /** Every application the platform has not acknowledged yet, in this tenant (a sweep's second chance). */
@@ -641,6 +671,11 @@ export class PaymentPullService {
         );
     }
   }
+}
+
+/** A string literal of Intuit's query language: quotes escaped with a backslash (§3.4). */
+function quoted(id: string): string {
+  return `'${id.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 function linkedIds(doc: Record<string, unknown> | null, txnType: string): string[] {
