@@ -65,15 +65,22 @@ export interface GraphQLContext {
   logger: Logger;
 }
 
-export function createLoaders(services: Services): Loaders {
+/** `cache: false` for a context that outlives one execution (a subscription's): batching only. */
+export function createLoaders(services: Services, options: { cache?: boolean } = {}): Loaders {
+  const cache = options.cache ?? true;
   return {
-    connection: new DataLoader((ids) => services.connections.getMany(ids)),
-    syncStatus: new DataLoader((keys) => services.syncStatus.getMany(keys), { cacheKeyFn: invoiceKeyOf }),
+    connection: new DataLoader((ids) => services.connections.getMany(ids), { cache }),
+    syncStatus: new DataLoader((keys) => services.syncStatus.getMany(keys), {
+      cacheKeyFn: invoiceKeyOf,
+      cache,
+    }),
     invoicePayments: new DataLoader((keys) => services.paymentViews.paymentsOf(keys), {
       cacheKeyFn: invoiceKeyOf,
+      cache,
     }),
     invoiceBalance: new DataLoader((keys) => services.paymentViews.balancesOf(keys), {
       cacheKeyFn: invoiceKeyOf,
+      cache,
     }),
   };
 }

@@ -3,7 +3,12 @@ import { bearerToken, InvalidTokenError, type TokenVerifier } from '../auth/toke
 import { createLoaders, type GraphQLContext, type Services } from '../resolvers/context.js';
 
 export interface ContextFactory {
-  (authorization: string | undefined): Promise<GraphQLContext>;
+  /**
+   * `longLived`: the context of a subscription, which graphql-js reuses for every event it delivers. Its
+   * loaders still batch within an event but cache nothing, or an event would read what an earlier event
+   * loaded (a payment list of minutes ago merged with today's).
+   */
+  (authorization: string | undefined, options?: { longLived?: boolean }): Promise<GraphQLContext>;
 }
 
 /**
@@ -18,8 +23,8 @@ export function createContextFactory(
   services: Services,
   logger: Logger,
 ): ContextFactory {
-  return async (authorization) => {
-    const base = { services, loaders: createLoaders(services), logger };
+  return async (authorization, options = {}) => {
+    const base = { services, loaders: createLoaders(services, { cache: !options.longLived }), logger };
     if (authorization === undefined || authorization.trim() === '') return { ...base, viewer: null };
     const token = bearerToken(authorization);
     if (!token) {

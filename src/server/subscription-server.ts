@@ -199,7 +199,7 @@ export function attachSubscriptionServer(httpServer: http.Server, options: Subsc
       document,
       operationName: payload.operationName,
       variableValues: payload.variables,
-      contextValue: await createContext(authorization),
+      contextValue: await createContext(authorization, { longLived: true }),
     };
     const result = await subscribe(args);
     if (isAsyncIterable(result)) return { args, stream: result };

@@ -10,6 +10,17 @@ export function formatDate(iso: string | null | undefined): string {
 }
 
 /**
+ * A calendar day as the server sends it (YYYY-MM-DD, e.g. a payment's TxnDate): written in the locale but
+ * read in UTC, so a browser west of Greenwich does not show the day before.
+ */
+export function formatCalendarDate(date: string | null | undefined): string {
+  if (!date) return '—';
+  const parsed = new Date(`${date}T00:00:00Z`);
+  if (Number.isNaN(parsed.getTime())) return date;
+  return parsed.toLocaleDateString(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
+}
+
+/**
  * "3 minutes ago", for "last successful sync" and "oldest pending". A time newer than `now` (a page clock
  * that ticks, a server a little ahead) reads "now", never "in 2 seconds".
  */

@@ -6,6 +6,8 @@ import { expect } from '@jest/globals';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { Sandbox } from '../../../sandbox/src/index.js';
 import { CHROMIUM_ARGS, freePort } from '../../../scripts/services/index.js';
+import { EMULATOR_DEFAULT_VERIFIER_TOKEN } from '../../../src/config.js';
+import { QUICKBOOKS_WEBHOOK_PATH } from '../../../src/server/webhook-routes.js';
 import { WEB_DIST } from '../../../web/server/build.js';
 import { startWebServer, type WebServer } from '../../../web/server/index.js';
 import { startGraphWithEmulator, type Graph } from '../../e2e/support/graph.js';
@@ -63,7 +65,7 @@ export interface PanelRig {
 /**
  * The product as a person meets it: the web panel (web/dist served by web/server) in Debian's Chromium,
  * talking to the real gateway in front of the demo host and this subgraph, a worker process pushing to the
- * QuickBooks emulator, whose consent page waits for a click. Only the ports differ from `npm start`.
+ * QuickBooks emulator (whose webhooks reach the API), whose consent page waits for a click. Only the ports differ from `npm start`.
  */
 export async function startPanel(options: { api?: Record<string, string> } = {}): Promise<PanelRig> {
   const webPort = await freePort();
@@ -72,9 +74,14 @@ export async function startPanel(options: { api?: Record<string, string> } = {})
     api: {
       QUICKBOOKS_PUSH_DEBOUNCE_MS: '300',
       QUICKBOOKS_RETURN_TO_ORIGINS: webOrigin,
+      // Payments recorded in the emulator come back as they do from Intuit: signed webhooks to the API.
+      QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN: EMULATOR_DEFAULT_VERIFIER_TOKEN,
       ...options.api,
     },
     notifyQuickBooks: true,
+  });
+  sandbox.control.updateApp(sandbox.app.clientId, {
+    webhookUrl: `${graph.api.config.quickbooks.publicUrl}${QUICKBOOKS_WEBHOOK_PATH}`,
   });
   const worker = startEntry(
     'src/workers/index.ts',

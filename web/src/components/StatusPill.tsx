@@ -1,4 +1,8 @@
-import type { QuickBooksConnectionStatus, QuickBooksSyncState } from '../generated/graphql';
+import type {
+  InvoicePaymentStatus,
+  QuickBooksConnectionStatus,
+  QuickBooksSyncState,
+} from '../generated/graphql';
 
 type Tone = 'ok' | 'warn' | 'bad' | 'neutral';
 
@@ -20,6 +24,13 @@ export const CONNECTION_STATUS_LABEL: Record<QuickBooksConnectionStatus, { label
   ERROR: { label: 'Error', tone: 'bad' },
 };
 
+/** The platform's payment status of an invoice (from every payment recorded against it). */
+export const PAYMENT_STATUS_LABEL: Record<InvoicePaymentStatus, { label: string; tone: Tone }> = {
+  UNPAID: { label: 'Unpaid', tone: 'neutral' },
+  PARTIALLY_PAID: { label: 'Partially paid', tone: 'warn' },
+  PAID: { label: 'Paid', tone: 'ok' },
+};
+
 export function SyncStatePill({ state }: { state: QuickBooksSyncState }) {
   const { label, tone } = SYNC_STATE_LABEL[state];
   return (
@@ -33,6 +44,15 @@ export function ConnectionStatusPill({ status }: { status: QuickBooksConnectionS
   const { label, tone } = CONNECTION_STATUS_LABEL[status];
   return (
     <span className={`pill pill-${tone}`} data-status={status}>
+      {label}
+    </span>
+  );
+}
+
+export function PaymentStatusPill({ status }: { status: InvoicePaymentStatus }) {
+  const { label, tone } = PAYMENT_STATUS_LABEL[status];
+  return (
+    <span className={`pill pill-${tone}`} data-payment-status={status}>
       {label}
     </span>
   );

@@ -3,13 +3,17 @@ import { Link } from 'react-router';
 import { useQuery } from 'urql';
 import { useAnnounce } from '../../components/Announcer';
 import { ErrorNotice } from '../../components/ErrorNotice';
-import { SyncStatePill } from '../../components/StatusPill';
+import { PaymentStatusPill, SyncStatePill } from '../../components/StatusPill';
 import { formatDate, formatMoney } from '../../format';
-import { InvoiceListDocument, InvoiceSyncActivityDocument } from '../../generated/graphql';
+import {
+  CustomerPaymentsActivityDocument,
+  InvoiceListDocument,
+  InvoiceSyncActivityDocument,
+} from '../../generated/graphql';
 import { useSession } from '../../session';
 import { syncErrorWords } from '../../sync-errors';
 import { INVOICE_STATUS_LABEL } from './InvoicePage';
-import { useSubscriptionEvents } from '../../live';
+import { useSubscriptionEvents, useThrottled } from '../../live';
 import { announcement, isErrorState, newerStatus, type SyncStatus } from './live';
 import './invoices.css';
 
@@ -40,12 +44,16 @@ export function InvoiceListPage() {
     const text = announcement(change.invoice.number, change.status);
     if (text) announce(text);
   });
+  // A payment moves an invoice's payment status: the list reads it again (throttled: a sweep may pay many).
+  const refresh = useThrottled(() => reexecute({ requestPolicy: 'network-only' }));
+  useSubscriptionEvents(CustomerPaymentsActivityDocument, { customerId: tenantId }, () => refresh());
 
   return (
     <>
       <h1>Invoices</h1>
       <p className="muted">
-        Every invoice of this account with where it stands in QuickBooks. States change here as they happen.
+        Every invoice of this account with where it stands on payment and in QuickBooks. States change here as
+        they happen.
       </p>
       {error ? <ErrorNotice error={error} context="The invoices could not be read" /> : null}
       {liveError ? (
@@ -67,6 +75,7 @@ export function InvoiceListPage() {
                 Total
               </th>
               <th scope="col">Issue date</th>
+              <th scope="col">Payment</th>
               <th scope="col">QuickBooks</th>
             </tr>
           </thead>
@@ -82,6 +91,9 @@ export function InvoiceListPage() {
                   <td>{invoice.billTo?.name ?? <span className="muted">nobody yet</span>}</td>
                   <td className="num">{formatMoney(invoice.totals.total, invoice.currency)}</td>
                   <td>{formatDate(invoice.issueDate)}</td>
+                  <td data-testid="list-payment-status">
+                    <PaymentStatusPill status={invoice.paymentStatus} />
+                  </td>
                   <td>
                     {status ? <SyncStatePill state={status.state} /> : <span className="muted">unknown</span>}
                     {status && isErrorState(status.state) && status.lastError ? (

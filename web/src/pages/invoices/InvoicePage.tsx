@@ -17,6 +17,7 @@ import {
 import { useSession } from '../../session';
 import { useSubscriptionEvents } from '../../live';
 import { announcement, isErrorState, newerStatus, type SyncStatus } from './live';
+import { PaymentsSection } from './PaymentsSection';
 import { PreviewSection } from './PreviewSection';
 import { SyncErrorBanner } from './SyncErrorBanner';
 import './invoices.css';
@@ -113,6 +114,7 @@ function InvoiceView({ invoiceId }: { invoiceId: string }) {
       <InvoiceDetails invoice={invoice} onDone={(message) => setDone(message)} />
       <InvoiceLines invoice={invoice} />
       <QuickBooksSection invoice={invoice} status={status} onDone={onDone} />
+      <PaymentsSection invoiceId={invoice.id} />
       <PreviewSection
         invoiceId={invoice.id}
         version={invoice.version}

@@ -12,6 +12,7 @@ import { useSession } from '../../session';
 import { BackfillCard } from './overview/BackfillCard';
 import { ConnectionCard } from './overview/ConnectionCard';
 import { useNow, useSubscriptionEvents, useThrottled } from '../../live';
+import { PaymentsCard } from './overview/PaymentsCard';
 import { ReturnNotice } from './overview/ReturnNotice';
 import { SyncSummaryCard } from './overview/SyncSummaryCard';
 import { connectionChangeWords } from './overview/words';
@@ -19,7 +20,7 @@ import './overview.css';
 
 /**
  * Settings → Integrations → QuickBooks: the connection (connect, reconnect, disconnect), the invoice sync at
- * a glance, and the sync of existing invoices. Everything stays live through the gateway's subscriptions;
+ * a glance, the payments coming back, and the sync of existing invoices. Everything stays live through the gateway's subscriptions;
  * members see the same page without the controls (the server refuses them anyway).
  */
 export function OverviewPage() {
@@ -59,6 +60,10 @@ export function OverviewPage() {
         <>
           <ConnectionCard connection={connection} now={now} />
           {connection.syncSummary ? <SyncSummaryCard summary={connection.syncSummary} now={now} /> : null}
+          <PaymentsCard
+            pullPayments={connection.settings.pullPayments}
+            connected={connection.status !== 'DISCONNECTED'}
+          />
         </>
       ) : null}
       <BackfillCard />

@@ -1,4 +1,8 @@
-import type { QuickBooksBackfillState, QuickBooksConnectionStatus } from '../../../generated/graphql';
+import type {
+  QuickBooksBackfillState,
+  QuickBooksConnectionStatus,
+  QuickBooksUnmatchedReason,
+} from '../../../generated/graphql';
 
 /**
  * The `code` the API's OAuth callback puts on the return URL (`?quickbooks=error&code=…`), in words. The
@@ -45,3 +49,18 @@ export const BACKFILL_STATE_WORDS: Record<QuickBooksBackfillState, string> = {
 
 /** Five-year limit: warn when fewer days than this remain. */
 export const HARD_EXPIRY_WARNING_DAYS = 30;
+
+/** Why a QuickBooks payment pays nothing sent from here, in a bookkeeper's words. */
+export const UNMATCHED_REASON_WORDS: Record<QuickBooksUnmatchedReason, string> = {
+  NOT_PUSHED_INVOICE: 'It pays invoices entered in QuickBooks, not sent from here.',
+  UNAPPLIED: 'It pays no invoice: QuickBooks holds it as credit for the customer.',
+};
+
+/** The unmatched list's headline; `shown` is the most the list reads. */
+export function unmatchedHeadline(count: number, shown: number): string {
+  if (count === 0) return 'Every payment brought back from QuickBooks pays an invoice sent from here.';
+  const many = count >= shown ? `The ${count} newest` : String(count);
+  return count === 1
+    ? "1 payment in QuickBooks doesn't pay any invoice sent from here"
+    : `${many} payments in QuickBooks don't pay any invoice sent from here`;
+}
