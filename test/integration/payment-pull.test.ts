@@ -5,11 +5,15 @@
  * that keeps the documented contract (test/support/payment-rig.ts).
  */
 import { describe, expect, it } from '@jest/globals';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { createPaymentEvents } from '../../src/events/payment-events.js';
 import { models } from '../../src/models/index.js';
 import { PaymentViewService } from '../../src/services/payments/payment-views.js';
 import { QuickBooksSettingsService } from '../../src/services/quickbooks-settings.js';
 import { adminOf, memberOf, useConnectRig } from '../support/connect-rig.js';
 import { DISCONNECT } from '../support/connect-graphql.js';
+import { eventually, tokenFor } from '../support/harness.js';
 import {
   deletePayment,
   editPayment,
@@ -575,5 +579,74 @@ describe('payment pull: the GraphQL surface', () => {
     expect(admin.data?.quickbooksUnmatchedPayments).toEqual([
       { quickbooksPaymentId: payment.Id, reason: 'UNAPPLIED', totalAmount: '45.00' },
     ]);
+  });
+});
+
+describe('payment pull: the live feed', () => {
+  it('each event reads the payments anew, also through the Invoice entity (no cache across events)', async () => {
+    const world = await paymentWorld(rig());
+    const invoice = await pushedInvoice(world, 'inv-live');
+    const publisher = createPaymentEvents({
+      publishClient: rig().redis,
+      subscribeClient: rig().redis,
+      prefix: rig().config.redis.prefix,
+    });
+    const client = createClient({
+      url: rig().api.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${await tokenFor(memberOf(world.tenantId))}` },
+      retryAttempts: 0,
+    });
+    const seen: { fromEvent: string[]; fromInvoice: string[] }[] = [];
+    const stop = client.subscribe<{
+      quickbooksInvoicePaymentsChanged: {
+        payments: { amount: string }[];
+        invoice: { quickbooksPayments: { amount: string }[] };
+      };
+    }>(
+      {
+        query: `subscription ($customerId: ID!, $invoiceId: ID) {
+          quickbooksInvoicePaymentsChanged(customerId: $customerId, invoiceId: $invoiceId) {
+            payments { amount }
+            invoice { quickbooksPayments { amount } }
+          }
+        }`,
+        variables: { customerId: world.tenantId, invoiceId: 'inv-live' },
+      },
+      {
+        next: ({ data }) => {
+          const change = data?.quickbooksInvoicePaymentsChanged;
+          if (change)
+            seen.push({
+              fromEvent: change.payments.map((p) => p.amount).sort(),
+              fromInvoice: change.invoice.quickbooksPayments.map((p) => p.amount).sort(),
+            });
+        },
+        error: () => undefined,
+        complete: () => undefined,
+      },
+    );
+    try {
+      const channel = `${rig().config.redis.prefix}:invoice-payments-changed:${world.tenantId}`;
+      await eventually(async () => {
+        const [, count] = (await rig().redis.pubsub('NUMSUB', channel)) as [string, number];
+        return count > 0 ? true : undefined;
+      });
+      const first = await recordPayment(world, [[invoice.Id, 10]]);
+      await world.pull.handleEvent(eventFor(world, 'Payment', first.Id));
+      await publisher.publish({ tenantId: world.tenantId, invoiceId: 'inv-live' });
+      await eventually(async () => (seen.length === 1 ? true : undefined));
+      const second = await recordPayment(world, [[invoice.Id, 20]]);
+      await world.pull.handleEvent(eventFor(world, 'Payment', second.Id));
+      await publisher.publish({ tenantId: world.tenantId, invoiceId: 'inv-live' });
+      await eventually(async () => (seen.length === 2 ? true : undefined));
+      expect(seen).toEqual([
+        { fromEvent: ['10.00'], fromInvoice: ['10.00'] },
+        { fromEvent: ['10.00', '20.00'], fromInvoice: ['10.00', '20.00'] },
+      ]);
+    } finally {
+      stop();
+      await client.dispose();
+    }
   });
 });
