@@ -7,8 +7,17 @@ import { registerHooks } from 'node:module';
  * static imports are resolved before any code runs).
  */
 export function allowTestRigsOutsideJest(): void {
-  const inert =
-    'export const beforeAll = () => {}, afterAll = () => {}, beforeEach = () => {}, afterEach = () => {};';
+  // `expect(...).toBe` for the e2e steps the payment bench reuses (test/e2e/support/quickbooks.ts checks the
+  // consent redirect with it): it throws like Jest's, so a failed step still stops a bench.
+  const inert = `
+export const beforeAll = () => {}, afterAll = () => {}, beforeEach = () => {}, afterEach = () => {};
+export function expect(actual) {
+  return {
+    toBe(expected) {
+      if (!Object.is(actual, expected)) throw new Error('expected ' + String(expected) + ', got ' + String(actual));
+    },
+  };
+}`;
   registerHooks({
     resolve(specifier, context, nextResolve) {
       if (specifier === '@jest/globals') {
