@@ -1,6 +1,7 @@
 import { isQuickBooksError, QuickBooksError } from './errors.js';
 import { parseBatchItemFault } from './faults.js';
 import type { ApiRequest, ApiResponse, QuickBooksHttp } from './http.js';
+import { parseReport, type ParsedReport } from './reports.js';
 
 /** The entities the emulator serves and the sync engine may touch; the URL segment is the name lower-cased. */
 export const QUICKBOOKS_ENTITIES = [
@@ -328,6 +329,25 @@ export class QuickBooksClient {
       possiblyTruncated: objectCount >= CDC_MAX_OBJECTS,
       intuitTid: response.intuitTid,
     };
+  }
+
+  /**
+   * A report (GET /reports/<name>), parsed by column key (reports.ts). Reports have no paging: a window
+   * too large comes back cut short (`truncated`), so callers read in windows of six months or less.
+   */
+  async report(
+    name: string,
+    params: Record<string, string> = {},
+  ): Promise<ParsedReport & { intuitTid?: string }> {
+    if (!/^[A-Za-z]+$/.test(name)) throw new RangeError(`not a report name: ${name}`);
+    const response = await this.send({
+      method: 'GET',
+      path: `/reports/${name}`,
+      query: params,
+      intent: 'read',
+      operation: 'report',
+    });
+    return { ...parseReport(response.body), intuitTid: response.intuitTid };
   }
 
   private async write<T extends QuickBooksEntity>(

@@ -1,4 +1,4 @@
-import { Big } from 'big.js';
+import { Big, type RoundingMode } from 'big.js';
 
 /**
  * How one invoice compares between the platform and QuickBooks (issue 14). Pure: no I/O, no clock. The
@@ -95,12 +95,12 @@ const HALF_EVEN = Big.roundHalfEven;
 
 /** Our lines' tax recomputed under each rounding rule, in cents. */
 export function taxUnderRules(lines: readonly PlatformTaxLine[]): Record<RoundingRule, number> {
-  const perLine = (mode: typeof HALF_UP) =>
+  const perLine = (mode: RoundingMode) =>
     lines.reduce((sum, line) => sum.plus(rateOf(line.amount, line.taxRate).round(2, mode)), new Big(0));
   const byRate = new Map<string, Big>();
   for (const line of lines)
     byRate.set(line.taxRate, (byRate.get(line.taxRate) ?? new Big(0)).plus(line.amount));
-  const perRate = (mode: typeof HALF_UP) =>
+  const perRate = (mode: RoundingMode) =>
     [...byRate].reduce((sum, [rate, base]) => sum.plus(rateOf(base, rate).round(2, mode)), new Big(0));
   // A compound rate rounds each component on the rate's subtotal (GST and QST appear as two tax lines).
   const perComponent = [...byRate].reduce((sum, [rate, base]) => {
