@@ -200,6 +200,50 @@ export interface InvoiceSettings {
   astOverrideWithoutTaxableLines: 'ignore' | 'apply';
 }
 
+/**
+ * Tax arithmetic where sources disagree or are silent (docs/research/reports-and-tax.md §5, §7; api/entities/sales-tax.ts
+ * cites them). Global for every company: the settings model has no per-company overrides.
+ */
+export interface TaxSettings {
+  /**
+   * Where non-US tax is rounded. `line` (default): each line's tax per rate, then summed; "QuickBooks Online
+   * will always calculate line-by-line" (Intuit community, en-ca, 31 lines at 1.59 and 12 % give 9.71).
+   * `component`: each rate once on the subtotal it taxes; `subtotal`: each tax code's combined rate once on
+   * its subtotal, split over its rates. Neither alternative has a QuickBooks source (UNCONFIRMED).
+   */
+  roundingScope: 'line' | 'subtotal' | 'component';
+  /** Half cents: away from zero (`halfUp`, default) or to even. No source shows QuickBooks with a half cent (UNCONFIRMED). */
+  roundingMode: 'halfUp' | 'halfEven';
+  /**
+   * TaxLineDetail.OverrideDeltaAmount, "the difference between the actual tax and the overridden amount
+   * supplied by the user" (Invoice reference): its sign is UNCONFIRMED (no capture); default override − computed.
+   */
+  overrideDeltaSign: 'overrideMinusComputed' | 'computedMinusOverride';
+}
+
+/** Reports API (/reports/TransactionList, /reports/AgedReceivableDetail; docs/research/reports-and-tax.md §1-3, §7). */
+export interface ReportSettings {
+  /**
+   * Cells (rows × columns) after which a report ends with the row "Unable to display more data. Please reduce
+   * the date range." and still answers 200: 400,000 per 3P notes quoting Intuit's Reports API blog (not read
+   * directly). null = no cap.
+   */
+  maxCells: number | null;
+  /**
+   * Intuit only advises windows of six months or less (run-reports page); no source shows a refusal. null (default)
+   * accepts any window; a number answers a longer TransactionList window with 400/2010 (code UNCONFIRMED).
+   */
+  maxWindowMonths: number | null;
+  /** An unknown report name: HTTP 400 per a 3P note; Intuit's fault code and wording are UNCONFIRMED. */
+  unknownReportStatus: number;
+  /** Zero in a Money cell: ".00" as in a captured TransactionList (teixeirab/algo-backend) or "0.00". */
+  zeroMoney: '.00' | '0.00';
+  /** TransactionList window with no dates (or unreadable ones): Intuit's default macro is UNCONFIRMED. */
+  defaultDateMacro: string;
+  /** Voided transactions in TransactionList (amount 0.00, memo "Voided"): UNCONFIRMED for the API. */
+  voidedTransactions: 'include' | 'exclude';
+}
+
 export interface SandboxSettings {
   oauth: OAuthSettings;
   api: ApiSettings;
@@ -211,6 +255,8 @@ export interface SandboxSettings {
   webhooks: WebhookSettings;
   requestLog: { maxEntries: number };
   invoice: InvoiceSettings;
+  tax: TaxSettings;
+  reports: ReportSettings;
 }
 
 export function defaultSettings(): SandboxSettings {
@@ -295,6 +341,19 @@ export function defaultSettings(): SandboxSettings {
       partialQtyUnitPrice: 'strict',
       taxInclusiveAmountMismatch: 'reject',
       astOverrideWithoutTaxableLines: 'ignore',
+    },
+    tax: {
+      roundingScope: 'line',
+      roundingMode: 'halfUp',
+      overrideDeltaSign: 'overrideMinusComputed',
+    },
+    reports: {
+      maxCells: 400_000,
+      maxWindowMonths: null,
+      unknownReportStatus: 400,
+      zeroMoney: '.00',
+      defaultDateMacro: 'This Month-to-date',
+      voidedTransactions: 'include',
     },
   };
 }

@@ -33,6 +33,8 @@ function classify(method: string, realmId: string, rest: string, query: Query): 
   if (first === 'query') operation = 'query';
   else if (first === 'batch') operation = 'batch';
   else if (first === 'cdc') operation = 'cdc';
+  // Reports are reads for the limits; their own operation lets faults and the log single them out.
+  else if (first === 'reports') operation = 'report';
   else if (segments[2] === 'send') operation = 'send';
   else if (method === 'GET') operation = 'read';
   else if (method === 'POST') {
@@ -205,6 +207,10 @@ function execute(
   }
   if (first === 'cdc' && call.segments.length === 1 && request.method === 'GET') {
     return envelope(runCdc(realm, call.query.entities, call.query.changedSince, now, core.settings.cdc));
+  }
+  if (first === 'reports' && second !== undefined && third === undefined && request.method === 'GET') {
+    // A report is its own document ({Header, Columns, Rows}), without the `time` wrapper of entity answers.
+    return jsonResult(200, service.report(realm, second, call.query), { 'qbo-version': 'sandbox-emulator' });
   }
   const definition = first === undefined ? undefined : definitionByPath(first);
   // Invoices and credit memos both have send and pdf (Invoice and CreditMemo references).

@@ -3,11 +3,13 @@ import type { EntityName, Realm } from '../company/realm.js';
 import { Faults } from '../errors.js';
 import type { SandboxSettings } from '../settings.js';
 import type { Doc } from '../util/json.js';
-import { getDoc, getString, isDoc } from '../util/json.js';
+import { getArray, getDoc, getNumber, getString, isDoc } from '../util/json.js';
 import { formatQboDate, formatQboTime } from '../util/time.js';
 import type { ChangedEntity, EntityDefinition, WriteOptions } from './entities/context.js';
 import { EntityContext, checkEmail, touch } from './entities/context.js';
 import { runQuery } from './query-exec.js';
+import type { ReportQuery } from './reports/index.js';
+import { runReport } from './reports/index.js';
 
 export type ChangeOperation = 'Create' | 'Update' | 'Delete' | 'Void' | 'Emailed';
 
@@ -39,9 +41,25 @@ export class AccountingService {
     this.emit(event);
   }
 
-  private context(realm: Realm, options: WriteOptions): EntityContext {
+  private context(
+    realm: Realm,
+    options: WriteOptions,
+    settings: SandboxSettings = this.settings(),
+  ): EntityContext {
     const now = this.clock.now();
-    return new EntityContext(realm, this.settings(), now, formatQboDate(now, realm.offsetMinutes), options);
+    return new EntityContext(realm, settings, now, formatQboDate(now, realm.offsetMinutes), options);
+  }
+
+  /**
+   * What differs when a person works in the QuickBooks UI rather than through the API: voiding an invoice
+   * with a payment "leaves the money as unapplied credit" (settings.ts, `api.voidInvoiceWithPayments`), and
+   * deleting one is taken to do the same ([INF], UNCONFIRMED); the API's own choices stay settings.
+   */
+  private uiSettings(): SandboxSettings {
+    const settings = structuredClone(this.settings());
+    settings.api.voidInvoiceWithPayments = 'unapply';
+    settings.api.deleteLinkedTransaction = 'unapply';
+    return settings;
   }
 
   read(realm: Realm, definition: EntityDefinition, id: string): Doc {
@@ -106,7 +124,7 @@ export class AccountingService {
     return doc;
   }
 
-  remove(realm: Realm, definition: EntityDefinition, body: Doc): Doc {
+  remove(realm: Realm, definition: EntityDefinition, body: Doc, settings?: SandboxSettings): Doc {
     if (definition.kind !== 'transaction') {
       // Name lists cannot be deleted; clients set Active:false (§3.3).
       throw Faults.unsupportedOperation(
@@ -114,19 +132,19 @@ export class AccountingService {
       );
     }
     const existing = this.lockForWrite(realm, definition, body);
-    const ctx = this.context(realm, { allowDuplicateDocNumber: false, requestBody: body });
+    const ctx = this.context(realm, { allowDuplicateDocNumber: false, requestBody: body }, settings);
     definition.assertDeletable?.(ctx, existing);
     realm.remove(definition.name, existing, ctx.now);
     this.afterWrite(ctx, definition, existing, undefined, 'Delete');
     return { status: 'Deleted', domain: 'QBO', Id: existing.Id };
   }
 
-  void(realm: Realm, definition: EntityDefinition, body: Doc): Doc {
+  void(realm: Realm, definition: EntityDefinition, body: Doc, settings?: SandboxSettings): Doc {
     if (!definition.voided) {
       throw Faults.unsupportedOperation(`Operation Void is not supported for ${definition.name}.`);
     }
     const existing = this.lockForWrite(realm, definition, body);
-    const ctx = this.context(realm, { allowDuplicateDocNumber: false, requestBody: body });
+    const ctx = this.context(realm, { allowDuplicateDocNumber: false, requestBody: body }, settings);
     const doc = touch(definition.voided(ctx, existing), formatQboTime(ctx.now, realm.offsetMinutes, false));
     realm.put(definition.name, doc, existing);
     this.afterWrite(ctx, definition, existing, doc, 'Void');
@@ -135,6 +153,11 @@ export class AccountingService {
 
   query(realm: Realm, source: string): Doc {
     return runQuery(realm, source, this.settings().query).response;
+  }
+
+  /** GET /reports/{name}: read-only, so no SyncToken, change event or webhook. */
+  report(realm: Realm, name: string, query: ReportQuery): Doc {
+    return runReport({ realm, settings: this.settings(), now: this.clock.now(), query }, name);
   }
 
   /** Id and SyncToken are both required, and the SyncToken must be current (5010 otherwise, §3.3). */
@@ -226,6 +249,58 @@ export class AccountingService {
   }
 
   /**
+   * An invoice edited by a person on the QuickBooks form (issue 14, "edit in QuickBooks"): the patch is merged
+   * like a sparse update and the invoice is rebuilt, so lines, tax, TotalAmt, Balance (less the payments
+   * applied) and Customer.Balance follow; SyncToken and LastUpdatedTime move, CDC and the Update webhook see
+   * it. What the API alone checks does not apply: no SyncToken, and a repeated DocNumber is kept (the form
+   * warns and saves, [INF]). A total below what payments already applied is refused (6000, UNCONFIRMED: the
+   * UI's answer is not documented). `externalEdit` stays for deliberately inconsistent records.
+   */
+  adminUpdate(realm: Realm, definition: EntityDefinition, id: string, patch: Doc): Doc {
+    const existing = realm.get(definition.name, id);
+    if (!existing) throw notFound(definition, 400);
+    if (!definition.build) {
+      throw Faults.unsupportedOperation(`Operation Update is not supported for ${definition.name}.`);
+    }
+    const changes = stripManaged(patch);
+    const ctx = this.context(
+      realm,
+      { allowDuplicateDocNumber: true, requestBody: withKeptOverride(existing, changes, realm.isUS) },
+      this.uiSettings(),
+    );
+    const built = definition.build(ctx, { ...stripManaged(existing), ...changes }, existing);
+    if ((getNumber(built, 'Balance') ?? 0) < 0) {
+      throw Faults.businessValidation(
+        'Business Validation Error: The new total is less than the payments applied to this transaction.',
+      );
+    }
+    const doc = touch(
+      {
+        ...built,
+        Id: existing.Id,
+        SyncToken: existing.SyncToken,
+        domain: 'QBO',
+        sparse: false,
+        MetaData: existing.MetaData,
+      },
+      formatQboTime(ctx.now, realm.offsetMinutes, false),
+    );
+    realm.put(definition.name, doc, existing);
+    this.afterWrite(ctx, definition, existing, doc, 'Update');
+    return doc;
+  }
+
+  /** Void or delete from the QuickBooks UI: the API's operation at the current SyncToken, with UI rules. */
+  adminVoidOrDelete(realm: Realm, definition: EntityDefinition, id: string, action: 'void' | 'delete'): Doc {
+    const existing = realm.get(definition.name, id);
+    if (!existing) throw notFound(definition, 400);
+    const body: Doc = { Id: id, SyncToken: existing.SyncToken };
+    return action === 'void'
+      ? this.void(realm, definition, body, this.uiSettings())
+      : this.remove(realm, definition, body, this.uiSettings());
+  }
+
+  /**
    * Applies a change as if a person edited the record in QuickBooks (bumping SyncToken without any
    * validation): how tests provoke 5010 in the product.
    */
@@ -247,6 +322,32 @@ export class AccountingService {
     });
     return doc;
   }
+}
+
+/**
+ * The tax override a person left on an invoice survives an edit that does not touch the tax: the QuickBooks
+ * form keeps an overridden tax amount while other fields change ([INF], UNCONFIRMED). It is passed on as if
+ * sent again (US: TotalTax; global: the overridden TaxLine amounts). A patch with its own TxnTaxDetail
+ * replaces it, and one without TotalTax or TaxLine lets QuickBooks compute the tax again.
+ */
+function withKeptOverride(existing: Doc, patch: Doc, isUS: boolean): Doc {
+  if ('TxnTaxDetail' in patch) return patch;
+  const stored = getDoc(existing, 'TxnTaxDetail') ?? {};
+  const overridden = (getArray(stored, 'TaxLine') ?? []).filter(
+    (line): line is Doc => isDoc(line) && getDoc(line, 'TaxLineDetail')?.OverrideDeltaAmount !== undefined,
+  );
+  if (overridden.length === 0) return patch;
+  if (isUS) return { ...patch, TxnTaxDetail: { TotalTax: getNumber(stored, 'TotalTax') ?? 0 } };
+  return {
+    ...patch,
+    TxnTaxDetail: {
+      TaxLine: overridden.map((line) => ({
+        Amount: line.Amount,
+        DetailType: 'TaxLineDetail',
+        TaxLineDetail: { TaxRateRef: getDoc(line, 'TaxLineDetail')?.TaxRateRef },
+      })),
+    },
+  };
 }
 
 /** The two 610 wordings Intuit documents: a deleted transaction, or a name-list record gone inactive. */

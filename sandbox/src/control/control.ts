@@ -4,6 +4,7 @@ import { installAstTaxCodes } from '../company/ast-rates.js';
 import type { Realm, RealmOptions } from '../company/realm.js';
 import { RealmError } from '../company/registry.js';
 import type { SandboxCore } from '../core.js';
+import { QboFault } from '../errors.js';
 import type { FaultRule, FaultRuleInput, LatencyRule, LatencyRuleInput } from '../faults.js';
 import { ACCOUNTING_SCOPE, OPENID_SCOPES } from '../oauth/tokens.js';
 import { SANDBOX_USER } from '../oauth/routes.js';
@@ -11,13 +12,45 @@ import type { RequestLogEntry, RequestLogFilter } from '../request-log.js';
 import type { DeepPartial, SandboxSettings } from '../settings.js';
 import { applySettingsPatch } from '../settings.js';
 import type { Doc } from '../util/json.js';
-import { getDoc, getString } from '../util/json.js';
+import { getBoolean, getDoc, getString } from '../util/json.js';
 import { formatQboTime } from '../util/time.js';
 import type { DeliveryRecord, WebhookEvent, WebhookFaultsInput, WebhookFaultsState } from '../webhooks.js';
 
 export class ControlError extends Error {
   override readonly name = 'ControlError';
+
+  /** Intuit's fault code when QuickBooks itself would refuse the change (an admin edit, e.g. 6210). */
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
 }
+
+/**
+ * The invoice fields a person changes on the QuickBooks invoice form, in Intuit's names: lines (with their
+ * tax codes), the transaction tax code and a tax override (TxnTaxDetail), dates, messages, addresses.
+ */
+export const ADMIN_INVOICE_FIELDS = [
+  'Line',
+  'TxnTaxDetail',
+  'TxnDate',
+  'DueDate',
+  'CustomerMemo',
+  'PrivateNote',
+  'ApplyTaxAfterDiscount',
+  'GlobalTaxCalculation',
+  'SalesTermRef',
+  'ShipAddr',
+  'BillAddr',
+  'BillEmail',
+  'Deposit',
+  'DocNumber',
+] as const;
+
+/** `update` (default) applies the fields; `void` and `delete` take no fields. */
+export type AdminInvoiceEdit = { action?: 'update' | 'void' | 'delete' } & Doc;
 
 export interface RealmSummary {
   realmId: string;
@@ -28,6 +61,10 @@ export interface RealmSummary {
   duplicateDocNumberCheck: boolean;
   /** Preferences.TaxPrefs.PartnerTaxEnabled === true (US automated sales tax). */
   automatedSalesTax: boolean;
+  /** Preferences.TaxPrefs.PartnerTaxEnabled as stored; null when absent. */
+  partnerTaxEnabled: boolean | null;
+  /** Preferences.TaxPrefs.UsingSalesTax. */
+  usingSalesTax: boolean;
   connectedApps: string[];
   counts: Record<string, number>;
 }
@@ -49,6 +86,18 @@ export interface CompanyPreferencesPatch {
   duplicateDocNumberCheck?: boolean;
   /** US only: true switches automated sales tax on (PartnerTaxEnabled true), false back to manual tax. */
   automatedSalesTax?: boolean;
+  /**
+   * US only, Preferences.TaxPrefs.PartnerTaxEnabled as Intuit's AST FAQ reads it: true = AST with sales tax
+   * set up, false = AST on but sales tax not set up (no tax, a sent TotalTax ignored), null = absent (no AST).
+   */
+  partnerTaxEnabled?: boolean | null;
+  /** Preferences.TaxPrefs.UsingSalesTax: false = sales tax off, TxnTaxDetail ignored and not stored. */
+  usingSalesTax?: boolean;
+}
+
+export interface TaxCodeInput {
+  name: string;
+  rates: { name: string; percent: number }[];
 }
 
 /**
@@ -148,7 +197,70 @@ export class SandboxControl {
       } else delete taxPrefs.PartnerTaxEnabled;
       prefs.TaxPrefs = taxPrefs;
     }
+    if (patch.partnerTaxEnabled !== undefined) {
+      if (!realm.isUS) throw new ControlError('automated sales tax exists for US companies only');
+      const taxPrefs: Doc = { ...(getDoc(prefs, 'TaxPrefs') ?? {}) };
+      if (patch.partnerTaxEnabled === null) delete taxPrefs.PartnerTaxEnabled;
+      else taxPrefs.PartnerTaxEnabled = patch.partnerTaxEnabled;
+      if (patch.partnerTaxEnabled === true)
+        installAstTaxCodes(realm, formatQboTime(this.core.clock.now(), realm.offsetMinutes, false));
+      prefs.TaxPrefs = taxPrefs;
+    }
+    if (patch.usingSalesTax !== undefined) {
+      prefs.TaxPrefs = { ...(getDoc(prefs, 'TaxPrefs') ?? {}), UsingSalesTax: patch.usingSalesTax };
+    }
     return summarize(realm);
+  }
+
+  /**
+   * A sales tax code with new rates, as a person sets one up in QuickBooks (Intuit's API does it through
+   * TaxService, which the emulator does not serve): TaxRate and TaxCode records like the seeded ones.
+   */
+  createTaxCode(realmId: string, input: TaxCodeInput): Doc {
+    const realm = this.realm(realmId);
+    if (input.rates.length === 0) throw new ControlError('a tax code needs at least one rate');
+    const stamp = formatQboTime(this.core.clock.now(), realm.offsetMinutes, false);
+    const record = (entity: 'TaxRate' | 'TaxCode', fields: Doc): Doc => {
+      const doc: Doc = {
+        Id: realm.nextId(entity),
+        SyncToken: '0',
+        domain: 'QBO',
+        sparse: false,
+        MetaData: { CreateTime: stamp, LastUpdatedTime: stamp },
+        ...fields,
+      };
+      realm.put(entity, doc);
+      return doc;
+    };
+    const rates = input.rates.map((rate) =>
+      record('TaxRate', {
+        Name: rate.name,
+        Description: rate.name,
+        Active: true,
+        RateValue: rate.percent,
+        AgencyRef: { value: '1' },
+        SpecialTaxType: 'NONE',
+        DisplayType: 'ReadOnly',
+        EffectiveTaxRate: [{ RateValue: rate.percent, EffectiveDate: '2020-01-01T00:00:00Z' }],
+      }),
+    );
+    const code = record('TaxCode', {
+      Name: input.name,
+      Description: input.name,
+      Active: true,
+      Hidden: false,
+      Taxable: true,
+      TaxGroup: rates.length > 1,
+      SalesTaxRateList: {
+        TaxRateDetail: rates.map((rate, order) => ({
+          TaxRateRef: { value: rate.Id, name: rate.Name },
+          TaxTypeApplicable: 'TaxOnAmount',
+          TaxOrder: order,
+        })),
+      },
+      PurchaseTaxRateList: { TaxRateDetail: [] },
+    });
+    return structuredClone(code);
   }
 
   /** Simulates the connecting user losing admin rights or the subscription lapsing: API answers 401/120. */
@@ -181,6 +293,34 @@ export class SandboxControl {
   editEntity(realmId: string, entity: string, id: string, patch: Doc): Doc {
     const definition = this.definition(entity);
     return structuredClone(this.core.service.externalEdit(this.realm(realmId), definition, id, patch));
+  }
+
+  /**
+   * An invoice changed by an admin in the QuickBooks UI, so drift can be made on purpose: `update` rebuilds
+   * it from the patched fields (tax, TotalAmt, Balance less payments, Customer.Balance), `void` and `delete`
+   * act as the UI does. SyncToken, LastUpdatedTime, CDC and the Update/Void/Delete webhook follow. Where
+   * QuickBooks would refuse (closed period 6210, a total below the payments), throws ControlError with the code.
+   */
+  adminEditInvoice(realmId: string, id: string, edit: AdminInvoiceEdit): Doc {
+    const realm = this.realm(realmId);
+    const definition = this.definition('Invoice');
+    const { action = 'update', ...fields } = edit;
+    const allowed = new Set<string>(ADMIN_INVOICE_FIELDS);
+    const unknown = Object.keys(fields).filter((key) => !allowed.has(key));
+    if (unknown.length > 0) throw new ControlError(`not an invoice form field: ${unknown.join(', ')}`);
+    if (action !== 'update' && Object.keys(fields).length > 0)
+      throw new ControlError(`${action} takes no fields`);
+    if (realm.get('Invoice', id) === undefined) throw new ControlError(`no Invoice ${id}`);
+    try {
+      const result =
+        action === 'update'
+          ? this.core.service.adminUpdate(realm, definition, id, fields)
+          : this.core.service.adminVoidOrDelete(realm, definition, id, action);
+      return structuredClone(result);
+    } catch (error) {
+      if (error instanceof QboFault) throw new ControlError(error.detail ?? error.message, error.code);
+      throw error;
+    }
   }
 
   // Tokens --------------------------------------------------------------------------------------------
@@ -310,6 +450,7 @@ export class SandboxControl {
 
 function summarize(realm: Realm): RealmSummary {
   const prefs = realm.get('Preferences', '1') ?? {};
+  const taxPrefs = getDoc(prefs, 'TaxPrefs') ?? {};
   return {
     realmId: realm.realmId,
     country: realm.country,
@@ -317,7 +458,9 @@ function summarize(realm: Realm): RealmSummary {
     customTxnNumbers: getDoc(prefs, 'SalesFormsPrefs')?.CustomTxnNumbers === true,
     bookCloseDate: getString(getDoc(prefs, 'AccountingInfoPrefs') ?? {}, 'BookCloseDate') ?? null,
     duplicateDocNumberCheck: realm.duplicateDocNumberCheck,
-    automatedSalesTax: getDoc(prefs, 'TaxPrefs')?.PartnerTaxEnabled === true,
+    automatedSalesTax: taxPrefs.PartnerTaxEnabled === true,
+    partnerTaxEnabled: getBoolean(taxPrefs, 'PartnerTaxEnabled') ?? null,
+    usingSalesTax: taxPrefs.UsingSalesTax !== false,
     connectedApps: [...realm.connectedApps],
     counts: realm.counts(),
   };

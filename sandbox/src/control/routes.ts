@@ -43,6 +43,39 @@ const preferencesSchema = z
     bookCloseDate: z.string().nullable().optional(),
     duplicateDocNumberCheck: z.boolean().optional(),
     automatedSalesTax: z.boolean().optional(),
+    partnerTaxEnabled: z.boolean().nullable().optional(),
+    usingSalesTax: z.boolean().optional(),
+  })
+  .strict();
+
+const ref = z.object({ value: z.string(), name: z.string().optional() }).passthrough();
+const json = z.record(z.string(), z.unknown());
+
+/** The invoice form fields of control.ADMIN_INVOICE_FIELDS, plus the action. */
+const adminInvoiceSchema = z
+  .object({
+    action: z.enum(['update', 'void', 'delete']).optional(),
+    Line: z.array(json).optional(),
+    TxnTaxDetail: json.optional(),
+    TxnDate: z.string().optional(),
+    DueDate: z.string().optional(),
+    CustomerMemo: z.object({ value: z.string() }).strict().optional(),
+    PrivateNote: z.string().optional(),
+    ApplyTaxAfterDiscount: z.boolean().optional(),
+    GlobalTaxCalculation: z.string().optional(),
+    SalesTermRef: ref.optional(),
+    ShipAddr: json.optional(),
+    BillAddr: json.optional(),
+    BillEmail: z.object({ Address: z.string() }).strict().optional(),
+    Deposit: z.number().optional(),
+    DocNumber: z.string().optional(),
+  })
+  .strict();
+
+const taxCodeSchema = z
+  .object({
+    name: z.string().min(1),
+    rates: z.array(z.object({ name: z.string().min(1), percent: z.number().min(0) }).strict()).min(1),
   })
   .strict();
 
@@ -187,7 +220,8 @@ export function registerControlRoutes(
             error instanceof z.ZodError;
           if (!known) throw error;
           const message = error instanceof z.ZodError ? z.prettifyError(error) : error.message;
-          return reply.code(400).send({ error: message });
+          const code = error instanceof ControlError ? error.code : undefined;
+          return reply.code(400).send(code === undefined ? { error: message } : { error: message, code });
         }
       },
     });
@@ -244,6 +278,13 @@ export function registerControlRoutes(
       params.id ?? '',
       z.record(z.string(), z.unknown()).parse(body(request)),
     ),
+  );
+
+  route('POST', '/realms/:realmId/tax-codes', (request, params) =>
+    control.createTaxCode(params.realmId ?? '', taxCodeSchema.parse(body(request))),
+  );
+  route('POST', '/realms/:realmId/invoices/:id/admin-edit', (request, params) =>
+    control.adminEditInvoice(params.realmId ?? '', params.id ?? '', adminInvoiceSchema.parse(body(request))),
   );
 
   route('POST', '/tokens', (request) => control.issueTokens(tokensSchema.parse(body(request))));

@@ -28,7 +28,7 @@ import {
 } from './receivables.js';
 import type { DiscountFactor, GlobalTaxCalculation, TaxRate, TaxResult } from './sales-tax.js';
 import {
-  automatedSalesTaxEnabled,
+  automatedSalesTaxState,
   automatedTax,
   globalTax,
   grossFromNet,
@@ -36,15 +36,18 @@ import {
   salesRates,
   taxInclusiveMismatch,
   usManualTax,
+  usingSalesTax,
 } from './sales-tax.js';
 
 const GLOBAL_TAX_CALCULATION = new Set(['TaxExcluded', 'TaxInclusive', 'NotApplicable']);
 
 interface TaxMode {
   us: boolean;
-  /** US automated sales tax (Preferences.TaxPrefs.PartnerTaxEnabled). */
+  /** US automated sales tax (Preferences.TaxPrefs.PartnerTaxEnabled true, or false: on but not set up). */
   ast: boolean;
   calculation: GlobalTaxCalculation;
+  /** Preferences.TaxPrefs.UsingSalesTax: false = no tax at all, TxnTaxDetail ignored and not stored. */
+  salesTax: boolean;
 }
 
 /** A SalesItemLine with an item: the only kind that counts towards the totals. */
@@ -63,15 +66,17 @@ interface SalesLine {
 }
 
 function taxMode(ctx: EntityContext, doc: Doc): TaxMode {
+  const salesTax = usingSalesTax(ctx);
   if (ctx.realm.isUS) {
     delete doc.GlobalTaxCalculation;
-    return { us: true, ast: automatedSalesTaxEnabled(ctx), calculation: 'NotApplicable' };
+    const ast = salesTax && automatedSalesTaxState(ctx) !== 'off';
+    return { us: true, ast, calculation: 'NotApplicable', salesTax };
   }
   const calculation = getString(doc, 'GlobalTaxCalculation') ?? 'TaxExcluded';
   if (!GLOBAL_TAX_CALCULATION.has(calculation))
     throw Faults.invalidEnumeration('GlobalTaxCalculation', calculation);
   doc.GlobalTaxCalculation = calculation;
-  return { us: false, ast: false, calculation: calculation as GlobalTaxCalculation };
+  return { us: false, ast: false, calculation: calculation as GlobalTaxCalculation, salesTax };
 }
 
 /** Builds an invoice, or the invoice-shaped body of a sales form that shares its rules (CreditMemo). */
@@ -153,7 +158,10 @@ export function buildInvoice(
   const tax = invoiceTax(ctx, doc, customer, sales, mode, factor, txnTaxDetail);
   txnTaxDetail.TotalTax = tax.totalTax;
   txnTaxDetail.TaxLine = tax.taxLines;
-  doc.TxnTaxDetail = txnTaxDetail;
+  // "If sales tax is disabled (Preferences.TaxPrefs.UsingSalesTax is set to false) then TxnTaxDetail is
+  // ignored and not stored" (Invoice reference); TxnTaxCodeRef likewise "is ignored and not returned".
+  if (mode.salesTax) doc.TxnTaxDetail = txnTaxDetail;
+  else delete doc.TxnTaxDetail;
 
   lines.push({ Amount: subtotal, DetailType: 'SubTotalLineDetail', SubTotalLineDetail: {} });
   doc.Line = lines;
@@ -244,8 +252,9 @@ function salesLine(ctx: EntityContext, line: Doc, mode: TaxMode): SalesLine | un
     // https://developer.intuit.com/hub/blog/2018/03/28/automated-sales-tax-quickbooks-online-api-update).
     usCode = supplied ?? (mode.ast ? 'TAX' : 'NON');
     detail.TaxCodeRef = { value: usCode };
-  } else {
-    // Non-US companies need a tax code on every line or the save fails with 6000 (§6.1, §5.4).
+  } else if (mode.salesTax) {
+    // Non-US companies need a tax code on every line or the save fails with 6000 (§6.1, §5.4). Without
+    // sales tax there is no rate to name, so the check does not apply ([INF], UNCONFIRMED).
     if (getRefValue(detail, 'TaxCodeRef') === undefined) {
       throw Faults.businessValidation(
         `Business Validation Error: Make sure all your transactions have a ${countryProfile(ctx.realm.country).taxWord} rate before you save.`,
@@ -322,6 +331,7 @@ function invoiceTax(
   factor: DiscountFactor | undefined,
   txnTaxDetail: Doc,
 ): TaxResult {
+  if (!mode.salesTax) return { taxLines: [], totalTax: 0 };
   if (!mode.us) return globalTax(ctx, sales, mode.calculation, factor);
   if (mode.ast) {
     // AST taxes "based on ... the taxability of the customer in question ... the taxability of the items"

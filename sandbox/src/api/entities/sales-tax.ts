@@ -1,3 +1,4 @@
+import Big from 'big.js';
 import { astJurisdiction, installAstTaxCodes, isPlaceable } from '../../company/ast-rates.js';
 import { Faults } from '../../errors.js';
 import type { Doc } from '../../util/json.js';
@@ -25,15 +26,23 @@ import { readMoney, suppliedValue } from './money.js';
 export type GlobalTaxCalculation = 'TaxExcluded' | 'TaxInclusive' | 'NotApplicable';
 
 /**
- * Where each rate's tax is rounded. QuickBooks Online "will always calculate line-by-line" and round each
- * line (Intuit community answer for a Canadian company, quickbooks.intuit.com/learn-support/en-ca/
- * sales-customers/if-my-subtotal-is-95-40-and-my-gst-hst-is-15-the-total-tax/01/306952: 31 lines at 1.59 and
- * 12 % give 9.71, not 9.73), so the global model rounds per line. The US model taxes one taxable subtotal
- * (the Invoice reference sample: NetAmountTaxable 335.25 at 8 % gives 26.82). Kept as a parameter so the
- * mode can become a setting (issue 14).
+ * Where each rate's tax is rounded in the global model: setting `tax.roundingScope`. QuickBooks Online "will
+ * always calculate line-by-line" and round each line (Intuit community answer for a Canadian company,
+ * quickbooks.intuit.com/learn-support/en-ca/sales-customers/if-my-subtotal-is-95-40-and-my-gst-hst-is-15-the-total-tax/01/306952:
+ * 31 lines at 1.59 and 12 % give 9.71, not 9.73), hence the default `line`. `component` and `subtotal` are
+ * the other readings issue 14 lists as disputed; no QuickBooks source shows either (UNCONFIRMED). The US model always taxes one taxable subtotal (the Invoice reference sample:
+ * NetAmountTaxable 335.25 at 8 % gives 26.82), so the scope does not apply there.
  */
-export type TaxRounding = 'line' | 'total';
-export const GLOBAL_TAX_ROUNDING: TaxRounding = 'line';
+export type TaxRoundingScope = 'line' | 'subtotal' | 'component';
+
+/**
+ * amount × percent / 100 to the cent, half cents by setting `tax.roundingMode`: away from zero (`halfUp`, the
+ * emulator's money rule) or to even. Which one QuickBooks uses is UNCONFIRMED: no source shows a half cent.
+ */
+export function taxOf(ctx: EntityContext, amount: number, percent: number): number {
+  if (ctx.settings.tax.roundingMode === 'halfUp') return percentOf(amount, percent);
+  return new Big(amount).times(percent).div(100).round(2, Big.roundHalfEven).toNumber() || 0;
+}
 
 export interface TaxRate {
   rateId: string;
@@ -88,17 +97,29 @@ function lineAmount(line: Doc): number {
 
 /**
  * "OverrideDeltaAmount: the difference between the actual tax and the overridden amount supplied by the
- * user" (Invoice reference, TaxLineDetail). Recorded as override minus computed; the sign is UNCONFIRMED.
+ * user" (Invoice reference, TaxLineDetail). Its sign is UNCONFIRMED (no captured value): setting
+ * `tax.overrideDeltaSign`, override − computed by default. `always` marks a line even when its share of an
+ * overridden total equals its own computed tax, so every line of an override says so (UNCONFIRMED, [INF]
+ * from the blog's "prorates it across tax rates").
  */
-function markOverride(line: Doc, computed: number, override: number): void {
+function markOverride(
+  ctx: EntityContext,
+  line: Doc,
+  computed: number,
+  override: number,
+  always = false,
+): void {
   line.Amount = override;
-  const delta = sumMoney([override, -computed]);
+  const delta =
+    ctx.settings.tax.overrideDeltaSign === 'overrideMinusComputed'
+      ? sumMoney([override, -computed])
+      : sumMoney([computed, -override]);
   const detail = getDoc(line, 'TaxLineDetail');
-  if (detail && delta !== 0) detail.OverrideDeltaAmount = delta;
+  if (detail && (always || delta !== 0)) detail.OverrideDeltaAmount = delta;
 }
 
 /** Spreads an explicit total over the tax lines in proportion to their computed amounts (last takes the rest). */
-function prorate(taxLines: Doc[], target: number): void {
+function prorate(ctx: EntityContext, taxLines: Doc[], target: number): void {
   const computed = sumMoney(taxLines.map(lineAmount));
   const amounts = taxLines.map(lineAmount);
   let assigned = 0;
@@ -109,7 +130,7 @@ function prorate(taxLines: Doc[], target: number): void {
         : computed !== 0
           ? multiplyDivideRound(amounts[index] ?? 0, target, computed, 2)
           : divideRound(target, taxLines.length, 2);
-    markOverride(line, amounts[index] ?? 0, share);
+    markOverride(ctx, line, amounts[index] ?? 0, share, true);
     assigned = sumMoney([assigned, share]);
   });
 }
@@ -123,7 +144,7 @@ function requestedTotalTax(ctx: EntityContext): number | undefined {
 function finish(ctx: EntityContext, taxLines: Doc[], override: number | undefined): TaxResult {
   const computed = sumMoney(taxLines.map(lineAmount));
   if (override !== undefined && taxLines.length > 0 && override !== computed) {
-    prorate(taxLines, override);
+    prorate(ctx, taxLines, override);
     return { taxLines, totalTax: override };
   }
   return { taxLines, totalTax: computed };
@@ -143,15 +164,33 @@ export interface UsTaxInput {
  */
 export function usManualTax(ctx: EntityContext, taxCode: Doc, input: UsTaxInput): TaxResult {
   const base = applyFactor(input.taxable, input.factor);
-  const taxLines = salesRates(ctx, taxCode).map((rate) => taxLine(rate, base, percentOf(base, rate.percent)));
+  const taxLines = salesRates(ctx, taxCode).map((rate) =>
+    taxLine(rate, base, taxOf(ctx, base, rate.percent)),
+  );
   return finish(ctx, taxLines, requestedTotalTax(ctx));
 }
 
-export function automatedSalesTaxEnabled(ctx: EntityContext): boolean {
-  const taxPrefs = getDoc(ctx.preferences(), 'TaxPrefs') ?? {};
-  // Preferences.TaxPrefs.PartnerTaxEnabled: true = AST with sales tax set up; false = AST without sales tax
-  // set up; absent = not an AST company (AST FAQ, https://developer.intuit.com/hub/blog/2018/05/11/automated-sales-tax-faq).
-  return ctx.realm.isUS && taxPrefs.PartnerTaxEnabled === true;
+/**
+ * Preferences.TaxPrefs.PartnerTaxEnabled: "If true, AST is enabled for the company and sales tax is set up.
+ * If false, AST is enabled for the company but the company doesn't have sales tax set up. If not present in
+ * the response payload, the company is not enabled for AST" (AST FAQ,
+ * https://developer.intuit.com/hub/blog/2018/05/11/automated-sales-tax-faq). Non-US companies carry false
+ * too and have no AST at all.
+ */
+export type AstState = 'off' | 'on' | 'not-set-up';
+
+export function automatedSalesTaxState(ctx: EntityContext): AstState {
+  if (!ctx.realm.isUS) return 'off';
+  const partnerTaxEnabled = (getDoc(ctx.preferences(), 'TaxPrefs') ?? {}).PartnerTaxEnabled;
+  return partnerTaxEnabled === true ? 'on' : partnerTaxEnabled === false ? 'not-set-up' : 'off';
+}
+
+/**
+ * "If sales tax is disabled (`Preferences.TaxPrefs.UsingSalesTax` is set to `false`) then `TxnTaxDetail` is
+ * ignored and not stored" (Invoice reference, TxnTaxDetail).
+ */
+export function usingSalesTax(ctx: EntityContext): boolean {
+  return (getDoc(ctx.preferences(), 'TaxPrefs') ?? {}).UsingSalesTax !== false;
 }
 
 /**
@@ -175,12 +214,18 @@ function destination(ctx: EntityContext, invoice: Doc): Doc | undefined {
  * automated sales tax engine recommendation" (Invoice reference, TxnTaxCodeRef).
  */
 export function automatedTax(ctx: EntityContext, invoice: Doc, input: UsTaxInput): TaxResult {
-  const jurisdiction = astJurisdiction(destination(ctx, invoice));
+  // A sent TotalTax sticks only "when at least one line is taxable and the state is set up in AST" (vendor
+  // KB quoted in issue 14): with PartnerTaxEnabled false nothing is set up, and a state missing from the
+  // table stands for a state without an agency, so both charge no tax and ignore TotalTax.
+  const jurisdiction =
+    automatedSalesTaxState(ctx) === 'on' ? astJurisdiction(destination(ctx, invoice)) : undefined;
   if (!jurisdiction) return { taxLines: [], totalTax: 0 };
   installAstTaxCodes(ctx.realm, formatQboTime(ctx.now, ctx.realm.offsetMinutes, false));
   const taxCode = ctx.realm.get('TaxCode', jurisdiction.codeId) ?? {};
   const base = applyFactor(input.taxable, input.factor);
-  const taxLines = salesRates(ctx, taxCode).map((rate) => taxLine(rate, base, percentOf(base, rate.percent)));
+  const taxLines = salesRates(ctx, taxCode).map((rate) =>
+    taxLine(rate, base, taxOf(ctx, base, rate.percent)),
+  );
   // With no taxable line there is nothing to spread an explicit total over: UNCONFIRMED, setting
   // `invoice.astOverrideWithoutTaxableLines` (ignore = TotalTax 0, the default).
   const override =
@@ -205,12 +250,6 @@ export interface GlobalLine {
   rates: TaxRate[];
 }
 
-interface Bucket {
-  rate: TaxRate;
-  net: number[];
-  tax: number[];
-}
-
 /**
  * Intuit keeps Line.Amount as the amount before tax in every mode: "By default QuickBooks assumes all prices
  * exclude tax" (ruckus/quickbooks-ruby#346), and a TaxInclusive AU invoice read back from QuickBooks carries
@@ -228,12 +267,23 @@ export function grossFromNet(net: number, rates: TaxRate[]): number {
   return sumMoney([net, ...rates.map((rate) => percentOf(net, rate.percent))]);
 }
 
+interface Bucket {
+  rate: TaxRate;
+  net: number[];
+  tax: number[];
+}
+
+/** Lines whose tax the rounding scope decides together: one rate (`component`) or one code's rates (`subtotal`). */
+interface Group {
+  rates: TaxRate[];
+  net: number[];
+}
+
 export function globalTax(
   ctx: EntityContext,
   lines: GlobalLine[],
   calculation: GlobalTaxCalculation,
   factor: DiscountFactor | undefined,
-  rounding: TaxRounding = GLOBAL_TAX_ROUNDING,
 ): TaxResult {
   const requested = getDoc(ctx.options.requestBody, 'TxnTaxDetail');
   if (calculation === 'NotApplicable') {
@@ -246,33 +296,75 @@ export function globalTax(
     for (const { detail } of lines) delete detail.TaxInclusiveAmt;
     return { taxLines: [], totalTax: 0 };
   }
+  const scope: TaxRoundingScope = ctx.settings.tax.roundingScope;
   const buckets = new Map<string, Bucket>();
+  const add = (rate: TaxRate, net: number, tax: number) => {
+    const bucket = buckets.get(rate.rateId) ?? { rate, net: [], tax: [] };
+    bucket.net.push(net);
+    bucket.tax.push(tax);
+    buckets.set(rate.rateId, bucket);
+  };
+  const groups = new Map<string, Group>();
   for (const entry of lines) {
     const base = entry.gross === undefined ? applyFactor(entry.net, factor) : entry.net;
-    const taxes = entry.rates.map((rate) => percentOf(base, rate.percent));
+    const taxes = entry.rates.map((rate) => taxOf(ctx, base, rate.percent));
+    // TaxLines keep the order in which lines first name their rates, whatever the scope.
+    for (const rate of entry.rates)
+      if (!buckets.has(rate.rateId)) buckets.set(rate.rateId, { rate, net: [], tax: [] });
     if (entry.gross !== undefined && taxes.length > 0) {
-      // The gross is what the customer is charged: the last rate absorbs the rounding so the line adds up.
+      // The gross is what the customer is charged: the last rate absorbs the rounding so the line adds up,
+      // whatever the scope (the line's tax is fixed by the gross).
       const others = sumMoney(taxes.slice(0, -1));
       taxes[taxes.length - 1] = sumMoney([entry.gross, -entry.net, -others]);
+      entry.rates.forEach((rate, index) => add(rate, base, taxes[index] ?? 0));
+    } else if (scope === 'line') {
+      entry.rates.forEach((rate, index) => add(rate, base, taxes[index] ?? 0));
+    } else {
+      const sets = scope === 'component' ? entry.rates.map((rate) => [rate]) : [entry.rates];
+      for (const rates of sets) {
+        if (rates.length === 0) continue;
+        const key = rates.map((rate) => rate.rateId).join('+');
+        const group = groups.get(key) ?? { rates, net: [] };
+        group.net.push(base);
+        groups.set(key, group);
+      }
     }
-    entry.rates.forEach((rate, index) => {
-      const bucket = buckets.get(rate.rateId) ?? { rate, net: [], tax: [] };
-      bucket.net.push(base);
-      bucket.tax.push(taxes[index] ?? 0);
-      buckets.set(rate.rateId, bucket);
-    });
     if (calculation === 'TaxInclusive')
       entry.detail.TaxInclusiveAmt = entry.gross ?? sumMoney([entry.net, ...taxes]);
     else delete entry.detail.TaxInclusiveAmt;
   }
+  for (const group of groups.values()) {
+    const net = sumMoney(group.net);
+    const shares = splitCombined(ctx, net, group.rates);
+    group.rates.forEach((rate, index) => add(rate, net, shares[index] ?? 0));
+  }
   const taxLines = new Map<string, Doc>();
   for (const [rateId, bucket] of buckets) {
-    const net = sumMoney(bucket.net);
-    const amount = rounding === 'line' ? sumMoney(bucket.tax) : percentOf(net, bucket.rate.percent);
-    taxLines.set(rateId, taxLine(bucket.rate, net, amount));
+    taxLines.set(rateId, taxLine(bucket.rate, sumMoney(bucket.net), sumMoney(bucket.tax)));
   }
   const overridden = applyTaxLineOverrides(ctx, requested, taxLines);
   return finish(ctx, [...taxLines.values()], overridden ? undefined : requestedTotalTax(ctx));
+}
+
+/**
+ * The tax of a subtotal under a code's combined rate, rounded once and split over the rates in proportion to
+ * their percentages (the last takes the rest). One rate is simply its own rounded tax. [INF], UNCONFIRMED.
+ */
+function splitCombined(ctx: EntityContext, net: number, rates: TaxRate[]): number[] {
+  if (rates.length === 1) return [taxOf(ctx, net, rates[0]?.percent ?? 0)];
+  const combined = sumDecimal(rates.map((rate) => rate.percent));
+  const total = taxOf(ctx, net, combined);
+  let assigned = 0;
+  return rates.map((rate, index) => {
+    const share =
+      index === rates.length - 1
+        ? sumMoney([total, -assigned])
+        : combined === 0
+          ? 0
+          : multiplyDivideRound(total, rate.percent, combined, 2);
+    assigned = sumMoney([assigned, share]);
+    return share;
+  });
 }
 
 /**
@@ -310,7 +402,7 @@ function applyTaxLineOverrides(
     const amount = readMoney(ctx, entry, 'Amount', 'TxnTaxDetail.TaxLine.Amount');
     if (amount === undefined) continue;
     const computed = lineAmount(line);
-    if (amount !== computed) markOverride(line, computed, amount);
+    if (amount !== computed) markOverride(ctx, line, computed, amount);
     overridden = true;
   }
   return overridden;
