@@ -26,6 +26,8 @@ export interface InvoicePushWorkerDeps {
   now?: () => Date;
   /** Pushes one worker process runs at once (default 10). The realm governor bounds each company. */
   concurrency?: number;
+  /** BullMQ's stalled check period (default 30 s); tests shorten it to take over a killed worker's job sooner. */
+  stalledIntervalMs?: number;
 }
 
 /**
@@ -58,6 +60,7 @@ export function createInvoicePushWorker(deps: InvoicePushWorkerDeps): Worker<Inv
       prefix: deps.prefix,
       concurrency: deps.concurrency ?? 10,
       maxStalledCount: MAX_STALLED,
+      ...(deps.stalledIntervalMs !== undefined ? { stalledInterval: deps.stalledIntervalMs } : {}),
     },
   );
 

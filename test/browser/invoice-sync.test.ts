@@ -83,7 +83,8 @@ describe('an invoice and its QuickBooks sync, live', () => {
     expect(await pill().getAttribute('data-state')).toBe('NOT_SYNCED');
     // Lines and totals, as the host has them (2.5 × 96 + 3 × 4.99 at 8.25 %).
     await page.getByRole('cell', { name: 'Repair labor' }).waitFor();
-    await page.getByText('$276.01').waitFor();
+    // The totals' own figure (the payments section names the total and the balance too).
+    await page.locator('dl.totals').getByText('$276.01').waitFor();
     await watchPill();
 
     await page.getByRole('button', { name: 'Finalize' }).click();

@@ -66,7 +66,10 @@ describe('a worker killed mid-push', () => {
       );
       expect((await rig.status(company, invoice.id)).state).toBe('SYNCING');
 
-      const { worker } = await rig.startWorker();
+      // BullMQ takes a dead worker's job over only after its lock (30 s, renewed every 15 s) lapsed AND two
+      // stalled checks saw it without a lock: with the default 30 s check that was 60 or 90 s after the kill
+      // (measured), too close to this test's deadline. A 2 s check makes it about the lock's lapse.
+      const { worker } = await rig.startWorker(undefined, { stalledIntervalMs: 2000 });
       expect(worker.isRunning()).toBe(true);
       const synced = await eventually(async () => {
         const status = await rig.status(company, invoice.id);

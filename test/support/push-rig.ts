@@ -277,7 +277,10 @@ export class PushRig {
   }
 
   /** The push worker on the rig's queue, as the runtime starts it; replaces the previous test's worker. */
-  async startWorker(observer?: PushObserver): Promise<{ queue: Queue; worker: Worker }> {
+  async startWorker(
+    observer?: PushObserver,
+    options: { stalledIntervalMs?: number } = {},
+  ): Promise<{ queue: Queue; worker: Worker }> {
     for (const worker of this.workers.splice(0)) await worker.close();
     for (const queue of this.queues.splice(0)) await queue.close();
     const connection = createRedis(this.rig.config.redis.url, 'worker');
@@ -290,6 +293,7 @@ export class PushRig {
       syncStatus: this.syncStatus,
       logger: silentLogger(),
       ...(observer ? { observer } : {}),
+      ...options,
     });
     const queue = new Queue(QueueName.invoicePush, {
       connection: producer,
