@@ -1,0 +1,269 @@
+import { Big } from 'big.js';
+import type { HostInvoiceSource } from '../../host/host-invoices.js';
+import type { Logger } from '../../logger.js';
+import type { Models } from '../../models/index.js';
+import type { QuickBooksClient } from '../../quickbooks/client.js';
+import { reportMoney } from '../../quickbooks/reports.js';
+import {
+  compareInvoice,
+  DIFFERENCE_CLASSES,
+  type Comparison,
+  type DifferenceClass,
+  type PlatformSide,
+  type QuickBooksSide,
+} from '../../sync/reconciliation.js';
+import type { StoredApplication } from '../../sync/payment-application.js';
+import { connectedRealm } from '../invoice-push/connected-realm.js';
+
+/**
+ * The reconciliation of one tenant over a date window (issue 14), report first: one TransactionList per
+ * window of at most six months gives every QuickBooks invoice's total, tax and open balance; only the
+ * invoices whose row differs from the platform (or is missing from the report) are read again, 30 per
+ * `SELECT … WHERE Id IN (…)`, so the comparison rests on the invoice itself, never on a report cell alone.
+ * The company is never paged through as a whole.
+ *
+ * The platform side is the platform's invoice (its lines, tax and totals) and what the platform
+ * acknowledged as paid through the payment hook (the payment pull's delivered applications).
+ */
+
+export interface ReconciliationWindow {
+  /** YYYY-MM-DD, inclusive. */
+  from: string;
+  to: string;
+}
+
+export interface ReconciliationRow {
+  invoiceId: string | null;
+  quickbooksInvoiceId: string | null;
+  number: string | null;
+  comparison: Comparison;
+}
+
+export interface ReconciliationResult {
+  tenantId: string;
+  realmId: string;
+  window: ReconciliationWindow;
+  rows: ReconciliationRow[];
+  summary: {
+    invoicesCompared: number;
+    counts: Record<DifferenceClass, number>;
+    atStakeCents: number;
+    /** QuickBooks requests the run made: report pages and targeted re-reads. */
+    readCalls: { reports: number; rereads: number };
+  };
+}
+
+/** "Keep each report request to a six-month date range or less" (Intuit's report best practices). */
+const MAX_REPORT_MONTHS = 6;
+const REREAD_CHUNK = 30;
+const REPORT_COLUMNS = 'tx_date,txn_type,doc_num,subt_nat_amount,tax_amount,nat_open_bal,memo';
+
+export class ReconciliationWindowError extends Error {
+  override readonly name = 'ReconciliationWindowError';
+  readonly retryable = false;
+}
+
+export interface ReconciliationDeps {
+  models: Pick<Models, 'customers' | 'invoiceSyncStates' | 'payments'>;
+  clientFor(tenantId: string, realmId: string): QuickBooksClient;
+  host: HostInvoiceSource;
+  logger: Logger;
+}
+
+export class ReconciliationService {
+  constructor(private readonly deps: ReconciliationDeps) {}
+
+  async reconcile(tenantId: string, window: ReconciliationWindow): Promise<ReconciliationResult> {
+    const windows = splitWindow(window);
+    const realmId = await connectedRealm(this.deps.models.customers, tenantId);
+    const client = this.deps.clientFor(tenantId, realmId);
+    const readCalls = { reports: 0, rereads: 0 };
+
+    // QuickBooks' side, from the report.
+    const reported = new Map<string, QuickBooksSide & { txnDate: string | null }>();
+    for (const part of windows) {
+      const report = await client.report('TransactionList', {
+        start_date: part.from,
+        end_date: part.to,
+        transaction_type: 'Invoice',
+        columns: REPORT_COLUMNS,
+        sort_by: 'tx_date',
+      });
+      readCalls.reports += 1;
+      if (report.truncated) {
+        // A six-month window too dense for one report: what is missing is not said, so nothing is guessed.
+        throw new ReconciliationWindowError(
+          `QuickBooks cut the report for ${part.from} to ${part.to} short; reconcile a shorter window`,
+        );
+      }
+      for (const row of report.rows) {
+        const id = row.cells.txn_type?.id;
+        if (!id) continue;
+        const voided = /^voided\b/i.test(row.cells.memo?.value ?? '');
+        reported.set(id, {
+          quickbooksInvoiceId: id,
+          docNumber: row.cells.doc_num?.value || null,
+          state: voided ? 'VOIDED' : 'ACTIVE',
+          totalAmt: reportMoney(row.cells.subt_nat_amount?.value) ?? '0.00',
+          totalTax: reportMoney(row.cells.tax_amount?.value) ?? '0.00',
+          balance: reportMoney(row.cells.nat_open_bal?.value) ?? '0.00',
+          txnDate: row.cells.tx_date?.value ?? null,
+        });
+      }
+    }
+
+    // The platform's side: every invoice we pushed to this company, as the platform holds it now.
+    const states = await this.deps.models.invoiceSyncStates
+      .find(
+        { tenantId, quickbooksInvoiceId: { $exists: true, $ne: null } },
+        { invoiceId: 1, quickbooksInvoiceId: 1 },
+      )
+      .lean<{ invoiceId: string; quickbooksInvoiceId: string }[]>();
+    const paid = await this.acknowledgedPayments(tenantId, realmId);
+    const candidates: { invoiceId: string; quickbooksInvoiceId: string; platform: PlatformSide | null }[] =
+      [];
+    for (const state of states) {
+      const invoice = await this.deps.host.load(tenantId, state.invoiceId);
+      const inWindow = invoice ? invoice.issueDate >= window.from && invoice.issueDate <= window.to : false;
+      const inReport = reported.has(state.quickbooksInvoiceId);
+      if (!inWindow && !inReport) continue;
+      if (invoice && invoice.status === 'DRAFT') continue;
+      candidates.push({
+        invoiceId: state.invoiceId,
+        quickbooksInvoiceId: state.quickbooksInvoiceId,
+        platform: invoice
+          ? {
+              invoiceId: invoice.id,
+              number: invoice.number,
+              status: invoice.status === 'VOID' ? 'VOID' : 'FINALIZED',
+              lines: invoice.lines.map((line) => ({
+                amount: line.amount,
+                taxRate: line.taxRate,
+                taxAmount: line.taxAmount,
+              })),
+              totals: invoice.totals,
+              amountPaid: (paid.get(invoice.id) ?? new Big(0)).toFixed(2),
+            }
+          : null,
+      });
+    }
+
+    // Re-read only what the report says differs, or what it does not list (deleted, or dated elsewhere).
+    const suspicious = candidates.filter((candidate) => {
+      const row = reported.get(candidate.quickbooksInvoiceId);
+      return !row || compareInvoice(candidate.platform, row).class !== null;
+    });
+    const reread = new Map<string, QuickBooksSide>();
+    for (let start = 0; start < suspicious.length; start += REREAD_CHUNK) {
+      const ids = suspicious
+        .slice(start, start + REREAD_CHUNK)
+        .map((candidate) => candidate.quickbooksInvoiceId);
+      const page = await client.queryPage<Record<string, unknown>>(
+        `SELECT * FROM Invoice WHERE Id IN (${ids.map((id) => `'${id.replace(/'/g, "\\'")}'`).join(', ')})`,
+        { maxResults: REREAD_CHUNK },
+      );
+      readCalls.rereads += 1;
+      for (const entity of page.rows) reread.set(String(entity.Id), quickbooksSideOf(entity));
+    }
+
+    const rows: ReconciliationRow[] = [];
+    for (const candidate of suspicious) {
+      // Gone from both sides: nothing left to reconcile.
+      if (!candidate.platform && !reread.has(candidate.quickbooksInvoiceId)) continue;
+      const comparison = compareInvoice(
+        candidate.platform,
+        reread.get(candidate.quickbooksInvoiceId) ?? {
+          quickbooksInvoiceId: candidate.quickbooksInvoiceId,
+          docNumber: null,
+          state: 'DELETED',
+          totalAmt: '0.00',
+          totalTax: '0.00',
+          balance: '0.00',
+        },
+      );
+      if (comparison.class === null) continue; // the report was behind the invoice: they agree now
+      rows.push({
+        invoiceId: candidate.invoiceId,
+        quickbooksInvoiceId: candidate.quickbooksInvoiceId,
+        number: candidate.platform?.number ?? null,
+        comparison,
+      });
+    }
+
+    const counts = Object.fromEntries(DIFFERENCE_CLASSES.map((name) => [name, 0])) as Record<
+      DifferenceClass,
+      number
+    >;
+    for (const row of rows) counts[row.comparison.class!] += 1;
+    return {
+      tenantId,
+      realmId,
+      window,
+      rows,
+      summary: {
+        invoicesCompared: candidates.length,
+        counts,
+        atStakeCents: rows.reduce((sum, row) => sum + row.comparison.atStakeCents, 0),
+        readCalls,
+      },
+    };
+  }
+
+  /** Per platform invoice, what the platform acknowledged as paid through the payment hook. */
+  private async acknowledgedPayments(tenantId: string, realmId: string): Promise<Map<string, Big>> {
+    const payments = await this.deps.models.payments
+      .find({ tenantId, realmId }, { applications: 1 })
+      .lean<{ applications: StoredApplication[] }[]>();
+    const paid = new Map<string, Big>();
+    for (const payment of payments) {
+      for (const application of payment.applications) {
+        if (!application.invoiceId || application.deliveredRevision < application.revision) continue;
+        paid.set(
+          application.invoiceId,
+          (paid.get(application.invoiceId) ?? new Big(0)).plus(application.amount),
+        );
+      }
+    }
+    return paid;
+  }
+}
+
+function quickbooksSideOf(entity: Record<string, unknown>): QuickBooksSide {
+  const money = (value: unknown) => (typeof value === 'number' ? new Big(value).toFixed(2) : '0.00');
+  const detail = entity.TxnTaxDetail as { TotalTax?: unknown } | undefined;
+  const note = typeof entity.PrivateNote === 'string' ? entity.PrivateNote : '';
+  return {
+    quickbooksInvoiceId: String(entity.Id),
+    docNumber: typeof entity.DocNumber === 'string' ? entity.DocNumber : null,
+    // Intuit's void keeps the invoice at zero with "Voided" in its PrivateNote (§3.3 of the notes).
+    state: /^voided\b/i.test(note) && money(entity.TotalAmt) === '0.00' ? 'VOIDED' : 'ACTIVE',
+    totalAmt: money(entity.TotalAmt),
+    totalTax: money(detail?.TotalTax),
+    balance: money(entity.Balance),
+  };
+}
+
+/** The window in report-sized parts (six months or less each), or a typed error for a bad window. */
+export function splitWindow(window: ReconciliationWindow): ReconciliationWindow[] {
+  const date = /^\d{4}-\d{2}-\d{2}$/;
+  const from = new Date(`${window.from}T00:00:00Z`);
+  const to = new Date(`${window.to}T00:00:00Z`);
+  if (
+    !date.test(window.from) ||
+    !date.test(window.to) ||
+    Number.isNaN(from.getTime()) ||
+    Number.isNaN(to.getTime())
+  )
+    throw new ReconciliationWindowError('from and to must be dates (YYYY-MM-DD)');
+  if (from > to) throw new ReconciliationWindowError('from must not be after to');
+  const parts: ReconciliationWindow[] = [];
+  let start = from;
+  while (start <= to) {
+    const next = new Date(start);
+    next.setUTCMonth(next.getUTCMonth() + MAX_REPORT_MONTHS);
+    const end = new Date(Math.min(next.getTime() - 86_400_000, to.getTime()));
+    parts.push({ from: start.toISOString().slice(0, 10), to: end.toISOString().slice(0, 10) });
+    start = new Date(end.getTime() + 86_400_000);
+  }
+  return parts;
+}

@@ -1,0 +1,160 @@
+/**
+ * The reconciliation run (src/services/reconciliation) against the emulator: invoices pushed through the
+ * real pipeline from the demo host, then changed "in QuickBooks" the way an admin would (the emulator's
+ * admin edit recomputes like the QuickBooks UI) or paid there without the pull; the run reads the
+ * TransactionList report and re-reads only what differs.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { models } from '../../src/models/index.js';
+import { createGraphQLHostInvoiceSource } from '../../src/host/graphql-host-invoices.js';
+import {
+  ReconciliationService,
+  ReconciliationWindowError,
+  splitWindow,
+} from '../../src/services/reconciliation/reconciliation-service.js';
+import { silentLogger } from '../support/harness.js';
+import { usePushRig, type PushCompany } from '../support/push-rig.js';
+
+const push = usePushRig();
+
+function service() {
+  const rig = push();
+  return new ReconciliationService({
+    models,
+    clientFor: (tenantId, realmId) => rig.side.clientFor(tenantId, realmId),
+    host: createGraphQLHostInvoiceSource({ url: rig.host.url, credentials: rig.rig.config.host.credentials }),
+    logger: silentLogger(),
+  });
+}
+
+const WINDOW = { from: '2026-11-01', to: '2026-11-30' };
+
+async function pushed(company: PushCompany): Promise<{ id: string; quickbooksInvoiceId: string }> {
+  const invoice = push().hostInvoice(company);
+  const result = await push().push(company, invoice.id);
+  expect(result.outcome).toBe('SYNCED');
+  const status = await push().status(company, invoice.id);
+  return { id: invoice.id, quickbooksInvoiceId: status.quickbooksInvoiceId! };
+}
+
+describe('reconciliation', () => {
+  it('finds nothing when QuickBooks agrees, with one report call and no re-read', async () => {
+    const company = await push().company();
+    await pushed(company);
+    await pushed(company);
+    const result = await service().reconcile(company.tenant, WINDOW);
+    expect(result.rows).toEqual([]);
+    expect(result.summary).toMatchObject({
+      invoicesCompared: 2,
+      atStakeCents: 0,
+      readCalls: { reports: 1, rereads: 0 },
+    });
+  });
+
+  it('classifies what an admin changed in QuickBooks, re-reading only those invoices', async () => {
+    const rig = push();
+    const company = await rig.company();
+    const untouched = await pushed(company);
+    const edited = await pushed(company);
+    const taxed = await pushed(company);
+    const voided = await pushed(company);
+    const paidThere = await pushed(company);
+    const { sandbox } = rig.rig;
+    const current = (id: string) =>
+      sandbox.control.getEntity(company.realmId, 'Invoice', id) as {
+        Line: Record<string, unknown>[];
+        TotalAmt: number;
+        CustomerRef: { value: string };
+      };
+
+    // A line's amount changed in QuickBooks: AMOUNT.
+    const lines = current(edited.quickbooksInvoiceId).Line.filter(
+      (line) => line.DetailType === 'SalesItemLineDetail',
+    );
+    const first = lines[0]! as { Amount: number; SalesItemLineDetail: { Qty: number; UnitPrice: number } };
+    sandbox.control.adminEditInvoice(company.realmId, edited.quickbooksInvoiceId, {
+      Line: [
+        {
+          ...first,
+          Amount: first.Amount + 10,
+          SalesItemLineDetail: { ...first.SalesItemLineDetail, Qty: 1, UnitPrice: first.Amount + 10 },
+        },
+        ...lines.slice(1),
+      ],
+    });
+    // The tax overridden in QuickBooks: TAX_RECOMPUTED.
+    const taxDetail = (
+      sandbox.control.getEntity(company.realmId, 'Invoice', taxed.quickbooksInvoiceId) as {
+        TxnTaxDetail: { TxnTaxCodeRef: unknown };
+      }
+    ).TxnTaxDetail;
+    sandbox.control.adminEditInvoice(company.realmId, taxed.quickbooksInvoiceId, {
+      TxnTaxDetail: { TxnTaxCodeRef: taxDetail.TxnTaxCodeRef, TotalTax: 99 },
+    });
+    // Voided in QuickBooks: STATUS.
+    sandbox.control.adminEditInvoice(company.realmId, voided.quickbooksInvoiceId, { action: 'void' });
+    // Paid in QuickBooks, never pulled back: BALANCE.
+    const { access_token: token } = sandbox.control.issueTokens({ realmId: company.realmId });
+    const response = await fetch(
+      `${sandbox.url}/v3/company/${company.realmId}/payment?requestid=${randomUUID()}`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
+        body: JSON.stringify({
+          CustomerRef: current(paidThere.quickbooksInvoiceId).CustomerRef,
+          TotalAmt: 50,
+          Line: [{ Amount: 50, LinkedTxn: [{ TxnId: paidThere.quickbooksInvoiceId, TxnType: 'Invoice' }] }],
+        }),
+      },
+    );
+    expect(response.status).toBe(200);
+
+    const result = await service().reconcile(company.tenant, WINDOW);
+    const byInvoice = new Map(result.rows.map((row) => [row.invoiceId, row.comparison]));
+    expect(byInvoice.has(untouched.id)).toBe(false);
+    expect(byInvoice.get(edited.id)?.class).toBe('AMOUNT');
+    expect(byInvoice.get(edited.id)?.findings[0]).toMatchObject({
+      theirs: expect.any(Number),
+      ours: expect.any(Number),
+    });
+    expect(byInvoice.get(taxed.id)).toMatchObject({ class: 'TAX_RECOMPUTED' });
+    expect(byInvoice.get(taxed.id)?.findings[0]).toMatchObject({ theirs: 9900 });
+    expect(byInvoice.get(voided.id)?.class).toBe('STATUS');
+    expect(byInvoice.get(paidThere.id)?.findings).toEqual([
+      expect.objectContaining({ class: 'BALANCE', ours: 0, theirs: 5000 }),
+    ]);
+    expect(result.summary.counts).toMatchObject({ AMOUNT: 1, TAX_RECOMPUTED: 1, STATUS: 1, BALANCE: 1 });
+    expect(result.summary.invoicesCompared).toBe(5);
+    // One report, one targeted re-read of the four that differ.
+    expect(result.summary.readCalls).toEqual({ reports: 1, rereads: 1 });
+  });
+
+  it('an invoice deleted in QuickBooks is a STATUS row found by the re-read', async () => {
+    const rig = push();
+    const company = await rig.company();
+    const gone = await pushed(company);
+    rig.rig.sandbox.control.adminEditInvoice(company.realmId, gone.quickbooksInvoiceId, { action: 'delete' });
+    const result = await service().reconcile(company.tenant, WINDOW);
+    expect(result.rows).toEqual([
+      expect.objectContaining({
+        invoiceId: gone.id,
+        comparison: expect.objectContaining({ class: 'STATUS' }),
+      }),
+    ]);
+    expect(result.rows[0]!.comparison.findings[0]!.explanation).toContain('deleted in QuickBooks');
+  });
+
+  it('splits a long window into report-sized parts and refuses a bad one', () => {
+    expect(splitWindow({ from: '2026-01-01', to: '2026-12-31' })).toEqual([
+      { from: '2026-01-01', to: '2026-06-30' },
+      { from: '2026-07-01', to: '2026-12-31' },
+    ]);
+    expect(() => splitWindow({ from: '2026-12-31', to: '2026-01-01' })).toThrow(ReconciliationWindowError);
+    expect(() => splitWindow({ from: 'yesterday', to: '2026-01-01' })).toThrow(ReconciliationWindowError);
+  });
+});
