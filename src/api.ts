@@ -39,6 +39,7 @@ import { SyncLogService } from './services/sync-log.js';
 import { SyncStatusService } from './services/sync-status.js';
 import { SyncSummaryService } from './services/sync-summary.js';
 import { PaymentViewService } from './services/payments/payment-views.js';
+import { ReconciliationRuns } from './services/reconciliation/reconciliation-runs.js';
 import { createPaymentEvents } from './events/payment-events.js';
 import { WebhookIntake } from './services/webhooks/intake.js';
 import { createRealmDirectory } from './services/webhooks/realm-routing.js';
@@ -166,6 +167,12 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     }),
     quickbooksLinks: appLinksFor(quickbooks.endpoints),
     paymentViews: new PaymentViewService({ models, events: createPaymentEvents(redisChannels) }),
+    reconciliations: new ReconciliationRuns({
+      models,
+      queue: queueNamed(QueueName.reconciliation),
+      now,
+      logger: logger.child({ component: 'reconciliation' }),
+    }),
   };
 
   // Producer only: the worker process drains it (payment-pull.worker.ts).

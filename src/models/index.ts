@@ -12,6 +12,7 @@ import {
   QuickBooksPaymentModel,
 } from './quickbooks-payment.js';
 import { RealmOwnerModel } from './realm-owner.js';
+import { ReconciliationRowModel, ReconciliationRunModel } from './reconciliation.js';
 import { ReferenceCacheModel } from './reference-cache.js';
 import { QuickBooksSyncLogModel } from './sync-log.js';
 
@@ -45,6 +46,8 @@ export const models = {
   payments: QuickBooksPaymentModel,
   invoiceBalances: QuickBooksInvoiceBalanceModel,
   paymentCheckpoints: PaymentCheckpointModel,
+  reconciliations: ReconciliationRunModel,
+  reconciliationRows: ReconciliationRowModel,
 } as const;
 
 export type Models = typeof models;

@@ -16,6 +16,7 @@ import type {
   InvoicePaymentView,
   PaymentViewService,
 } from '../services/payments/payment-views.js';
+import type { ReconciliationRuns } from '../services/reconciliation/reconciliation-runs.js';
 import type { QuickBooksSettingsService } from '../services/quickbooks-settings.js';
 import type { ReferenceData } from '../services/reference-data/types.js';
 import type { SyncLogService } from '../services/sync-log.js';
@@ -38,6 +39,7 @@ export interface Services {
   invoicePreview: InvoicePreviewService;
   backfills: BackfillService;
   paymentViews: PaymentViewService;
+  reconciliations: ReconciliationRuns;
   /** Links for people into the QuickBooks web app (Invoice.quickbooksSyncStatus.quickbooksUrl). */
   quickbooksLinks: QuickBooksAppLinks;
 }

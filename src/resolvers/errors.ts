@@ -132,6 +132,12 @@ export const ERROR_CODES = {
     httpStatus: 200,
     retryable: false,
   },
+  QUICKBOOKS_RECONCILIATION_RUNNING: {
+    meaning:
+      'A reconciliation of this customer is still running; read it with `quickbooksReconciliation` and start another once it has finished',
+    httpStatus: 200,
+    retryable: false,
+  },
   HOST_UNAVAILABLE: {
     meaning:
       "The platform's invoice API (read through the gateway) could not be reached or failed to answer; retry later",
@@ -283,6 +289,11 @@ export function conflict(
   message = 'Another change to the same data was saved at the same moment; send the request again',
 ): GraphQLError {
   return typedError('CONFLICT', message);
+}
+
+/** One reconciliation per customer at a time: `quickbooksReconciliation(customerId)` reads it. */
+export function reconciliationRunning(message: string): GraphQLError {
+  return typedError('QUICKBOOKS_RECONCILIATION_RUNNING', message);
 }
 
 /** One backfill per customer at a time: `quickbooksBackfill(customerId)` reads the running one. */

@@ -4,6 +4,7 @@ import { QuickBooksBackfillResolver } from './quickbooks-backfill.resolver.js';
 import { QuickBooksConnectResolver } from './quickbooks-connect.resolver.js';
 import { QuickBooksMappingsResolver } from './quickbooks-mappings.resolver.js';
 import { InvoicePaymentsResolver, QuickBooksPaymentsResolver } from './quickbooks-payments.resolver.js';
+import { QuickBooksReconciliationResolver } from './quickbooks-reconciliation.resolver.js';
 import { QuickBooksPreviewResolver } from './quickbooks-preview.resolver.js';
 import { QuickBooksReferenceResolver } from './quickbooks-reference.resolver.js';
 import { QuickBooksSuggestionsResolver } from './quickbooks-suggestions.resolver.js';
@@ -29,4 +30,5 @@ export const resolverClasses = [
   QuickBooksBackfillResolver,
   InvoicePaymentsResolver,
   QuickBooksPaymentsResolver,
+  QuickBooksReconciliationResolver,
 ] as const;

@@ -14,6 +14,7 @@
  *   (src/services/webhooks/intake.ts), drained by the payment pull (payment-pull.worker.ts).
  * - `qbo-payment-sweep`: the change-data-capture backstop of the payment pull: a scheduled planner job
  *   adds one sweep job per connected customer that pulls payments (deduplicated while one is pending).
+ * - `qbo-reconciliation`: one job per reconciliation run an admin asked for (reconciliation.worker.ts).
  */
 export const QueueName = {
   maintenance: 'qbo-maintenance',
@@ -22,6 +23,7 @@ export const QueueName = {
   backfill: 'qbo-backfill',
   webhookEvents: 'quickbooks-webhook-events',
   paymentSweep: 'qbo-payment-sweep',
+  reconciliation: 'qbo-reconciliation',
 } as const;
 
 /** Queues whose jobs belong to one tenant (`data.tenantId`): a disconnect cancels that tenant's waiting jobs. */
@@ -30,6 +32,7 @@ export const TENANT_SCOPED_QUEUES = [
   QueueName.backfill,
   QueueName.webhookEvents,
   QueueName.paymentSweep,
+  QueueName.reconciliation,
 ] as const;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];

@@ -30,6 +30,9 @@ import { createPaymentEvents } from '../events/payment-events.js';
 import { createGraphQLHostPaymentSink } from '../host/graphql-host-payments.js';
 import { PaymentPullService } from '../services/payments/payment-pull.js';
 import { SyncLogService } from '../services/sync-log.js';
+import { ReconciliationRuns } from '../services/reconciliation/reconciliation-runs.js';
+import { ReconciliationService } from '../services/reconciliation/reconciliation-service.js';
+import { createReconciliationWorker } from './reconciliation.worker.js';
 import {
   createPaymentSweepWorker,
   createWebhookEventWorker,
@@ -171,6 +174,22 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
     logger: logger.child({ component: 'payment-pull' }),
     options: { overlapMs: config.quickbooks.paymentSweep.overlapMs },
   });
+  const reconciliationQueue = new Queue(QueueName.reconciliation, {
+    connection: queueConnection,
+    prefix: config.redis.prefix,
+  });
+  const reconciliationRuns = new ReconciliationRuns({
+    models,
+    queue: reconciliationQueue,
+    now,
+    logger: logger.child({ component: 'reconciliation' }),
+  });
+  const reconciliation = new ReconciliationService({
+    models,
+    clientFor: (tenantId, realmId) => quickbooks.clientFor(tenantId, realmId),
+    host,
+    logger: logger.child({ component: 'reconciliation' }),
+  });
   const paymentWorkerDeps = {
     connection,
     prefix: config.redis.prefix,
@@ -225,6 +244,14 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
       ...paymentWorkerDeps,
       logger: logger.child({ queue: QueueName.paymentSweep }),
     }),
+    createReconciliationWorker({
+      connection,
+      prefix: config.redis.prefix,
+      runs: reconciliationRuns,
+      service: reconciliation,
+      logger: logger.child({ queue: QueueName.reconciliation }),
+      now,
+    }),
     createMaintenanceWorker({
       connection,
       prefix: config.redis.prefix,
@@ -265,10 +292,24 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
   }
   // BullMQ prints a queue's 'error' event to stderr when nothing listens (every failed reconnect while
   // Redis is away); the connection's own listener (createRedis) reports the outage once.
-  for (const queue of [pushQueue, backfillQueue, maintenanceQueue, tokenQueue, paymentSweepQueue]) {
+  for (const queue of [
+    pushQueue,
+    backfillQueue,
+    maintenanceQueue,
+    tokenQueue,
+    paymentSweepQueue,
+    reconciliationQueue,
+  ]) {
     queue.on('error', (error) => logger.debug({ queue: queue.name, err: error }, 'queue error'));
   }
-  metrics.watchQueues([pushQueue, backfillQueue, maintenanceQueue, tokenQueue, paymentSweepQueue]);
+  metrics.watchQueues([
+    pushQueue,
+    backfillQueue,
+    maintenanceQueue,
+    tokenQueue,
+    paymentSweepQueue,
+    reconciliationQueue,
+  ]);
   const metricsServer = await startWorkerMetricsServer(
     config.metrics,
     metrics,
@@ -287,6 +328,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
         pushQueue.close(),
         backfillQueue.close(),
         paymentSweepQueue.close(),
+        reconciliationQueue.close(),
       ]);
       await Promise.all([closeRedis(connection), closeRedis(queueConnection), closeRedis(commandClient)]);
       await disconnectDatabase();

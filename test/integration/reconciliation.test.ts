@@ -13,7 +13,11 @@ import {
   ReconciliationWindowError,
   splitWindow,
 } from '../../src/services/reconciliation/reconciliation-service.js';
-import { silentLogger } from '../support/harness.js';
+import { closeRedis, createRedis } from '../../src/redis.js';
+import { ReconciliationRuns } from '../../src/services/reconciliation/reconciliation-runs.js';
+import { createReconciliationWorker } from '../../src/workers/reconciliation.worker.js';
+import { adminOf, memberOf } from '../support/connect-rig.js';
+import { eventually, silentLogger } from '../support/harness.js';
 import { usePushRig, type PushCompany } from '../support/push-rig.js';
 
 const push = usePushRig();
@@ -156,5 +160,142 @@ describe('reconciliation', () => {
     ]);
     expect(() => splitWindow({ from: '2026-12-31', to: '2026-01-01' })).toThrow(ReconciliationWindowError);
     expect(() => splitWindow({ from: 'yesterday', to: '2026-01-01' })).toThrow(ReconciliationWindowError);
+  });
+});
+
+describe('reconciliation through GraphQL and the worker', () => {
+  const RUN = /* GraphQL */ `
+    mutation ($customerId: ID!, $from: String!, $to: String!) {
+      runQuickBooksReconciliation(customerId: $customerId, from: $from, to: $to) {
+        id
+        state
+      }
+    }
+  `;
+  const READ = /* GraphQL */ `
+    query ($customerId: ID!, $first: Int, $after: String) {
+      quickbooksReconciliation(customerId: $customerId) {
+        id
+        state
+        from
+        to
+        summary {
+          invoicesCompared
+          atStakeCents
+          counts {
+            class
+            count
+          }
+          readCalls {
+            reports
+            rereads
+          }
+        }
+        rows(first: $first, after: $after) {
+          nodes {
+            invoiceId
+            class
+            atStakeCents
+            findings {
+              class
+              ours
+              theirs
+              rule
+            }
+          }
+          pageInfo {
+            hasNextPage
+            endCursor
+          }
+        }
+      }
+    }
+  `;
+  type Read = {
+    quickbooksReconciliation: {
+      state: string;
+      summary: { invoicesCompared: number; counts: { class: string; count: number }[] } | null;
+      rows: {
+        nodes: { invoiceId: string; class: string; findings: { class: string }[] }[];
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
+      };
+    } | null;
+  };
+
+  it('an admin starts a run, the worker runs it, members read the rows page by page', async () => {
+    const rig = push();
+    const company = await rig.company();
+    const a = await pushed(company);
+    const b = await pushed(company);
+    await pushed(company);
+    for (const target of [a, b]) {
+      rig.rig.sandbox.control.adminEditInvoice(company.realmId, target.quickbooksInvoiceId, {
+        action: 'void',
+      });
+    }
+    const graphql = rig.rig.graphql.bind(rig.rig);
+
+    const member = await graphql(memberOf(company.tenant), RUN, { customerId: company.tenant, ...WINDOW });
+    expect(member.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const bad = await graphql(adminOf(company.tenant), RUN, {
+      customerId: company.tenant,
+      from: '2026-12-31',
+      to: '2026-01-01',
+    });
+    expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+
+    const started = await graphql<{ runQuickBooksReconciliation: { id: string; state: string } }>(
+      adminOf(company.tenant),
+      RUN,
+      { customerId: company.tenant, ...WINDOW },
+    );
+    expect(started.errors).toBeUndefined();
+    expect(started.data?.runQuickBooksReconciliation.state).toBe('RUNNING');
+    const again = await graphql(adminOf(company.tenant), RUN, { customerId: company.tenant, ...WINDOW });
+    expect(again.errors?.[0]?.extensions?.code).toBe('QUICKBOOKS_RECONCILIATION_RUNNING');
+
+    const connection = createRedis(rig.rig.config.redis.url, 'worker');
+    const worker = createReconciliationWorker({
+      connection,
+      prefix: rig.rig.config.redis.prefix,
+      runs: new ReconciliationRuns({
+        models,
+        queue: { add: async () => undefined },
+        now: () => new Date(),
+        logger: silentLogger(),
+      }),
+      service: service(),
+      logger: silentLogger(),
+    });
+    try {
+      const first = await eventually(async () => {
+        const read = await graphql<Read>(memberOf(company.tenant), READ, {
+          customerId: company.tenant,
+          first: 1,
+        });
+        return read.data?.quickbooksReconciliation?.state === 'SUCCEEDED' ? read.data : undefined;
+      }, 20_000);
+      const run = first.quickbooksReconciliation!;
+      expect(run.summary).toMatchObject({ invoicesCompared: 3, counts: [{ class: 'STATUS', count: 2 }] });
+      expect(run.rows.nodes).toHaveLength(1);
+      expect(run.rows.pageInfo.hasNextPage).toBe(true);
+      const second = await graphql<Read>(memberOf(company.tenant), READ, {
+        customerId: company.tenant,
+        first: 1,
+        after: run.rows.pageInfo.endCursor,
+      });
+      const seen = [
+        run.rows.nodes[0]!.invoiceId,
+        second.data!.quickbooksReconciliation!.rows.nodes[0]!.invoiceId,
+      ];
+      expect(seen.sort()).toEqual([a.id, b.id].sort());
+      expect(second.data!.quickbooksReconciliation!.rows.pageInfo.hasNextPage).toBe(false);
+
+      const outsider = await graphql(memberOf('someone-else'), READ, { customerId: company.tenant });
+      expect(outsider.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    } finally {
+      await worker.close();
+      await closeRedis(connection);
+    }
   });
 });

@@ -1,0 +1,65 @@
+import { Schema, model, type InferSchemaType } from 'mongoose';
+import { DIFFERENCE_CLASSES } from '../sync/reconciliation.js';
+
+export const RECONCILIATION_STATES = ['RUNNING', 'SUCCEEDED', 'FAILED'] as const;
+
+/**
+ * One reconciliation of a tenant's invoices over a date window (issue 14): requested, run by the worker,
+ * its summary kept here and its differing invoices in `quickbooks_reconciliation_rows`.
+ */
+const ReconciliationRunSchema = new Schema(
+  {
+    tenantId: { type: String, required: true },
+    realmId: { type: String, required: true },
+    from: { type: String, required: true },
+    to: { type: String, required: true },
+    state: { type: String, enum: RECONCILIATION_STATES, required: true },
+    requestedBy: { type: String, required: true },
+    startedAt: { type: Date, required: true },
+    finishedAt: { type: Date },
+    summary: {
+      invoicesCompared: { type: Number },
+      atStakeCents: { type: Number },
+      /** Per difference class, how many rows: { AMOUNT: 2, ... } (only classes that occur). */
+      counts: { type: Schema.Types.Mixed },
+      readCalls: { reports: { type: Number }, rereads: { type: Number } },
+    },
+    error: { code: { type: String }, message: { type: String } },
+  },
+  { collection: 'quickbooks_reconciliations', versionKey: false },
+);
+
+ReconciliationRunSchema.index({ tenantId: 1, startedAt: -1 });
+
+const FindingSchema = new Schema(
+  {
+    class: { type: String, enum: DIFFERENCE_CLASSES, required: true },
+    ours: { type: Number, default: null },
+    theirs: { type: Number, default: null },
+    explanation: { type: String, required: true },
+    rule: { type: String },
+  },
+  { _id: false },
+);
+
+const ReconciliationRowSchema = new Schema(
+  {
+    runId: { type: Schema.Types.ObjectId, required: true },
+    tenantId: { type: String, required: true },
+    invoiceId: { type: String, default: null },
+    quickbooksInvoiceId: { type: String, default: null },
+    number: { type: String, default: null },
+    class: { type: String, enum: DIFFERENCE_CLASSES, required: true },
+    atStakeCents: { type: Number, required: true },
+    findings: { type: [FindingSchema], default: [] },
+  },
+  { collection: 'quickbooks_reconciliation_rows', versionKey: false },
+);
+
+// Rows of one run, most money first, then by id (the page order).
+ReconciliationRowSchema.index({ tenantId: 1, runId: 1, atStakeCents: -1, _id: 1 });
+
+export type ReconciliationRunDocument = InferSchemaType<typeof ReconciliationRunSchema>;
+export const ReconciliationRunModel = model('QuickBooksReconciliation', ReconciliationRunSchema);
+export type ReconciliationRowDocument = InferSchemaType<typeof ReconciliationRowSchema>;
+export const ReconciliationRowModel = model('QuickBooksReconciliationRow', ReconciliationRowSchema);

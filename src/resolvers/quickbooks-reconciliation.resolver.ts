@@ -1,0 +1,109 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { ForwardPageArgs, readPageArgs, toConnection } from '../schema/connection.js';
+import {
+  QuickBooksDifferenceClass,
+  QuickBooksReconciliation,
+  QuickBooksReconciliationRow,
+  QuickBooksReconciliationRowConnection,
+  QuickBooksReconciliationState,
+} from '../schema/quickbooks-reconciliation.js';
+import {
+  ReconciliationNotConnectedError,
+  ReconciliationRunningError,
+  type ReconciliationRowView,
+  type ReconciliationRunView,
+} from '../services/reconciliation/reconciliation-runs.js';
+import { ReconciliationWindowError } from '../services/reconciliation/reconciliation-service.js';
+import { authorizeTenant } from './authorize.js';
+import type { GraphQLContext } from './context.js';
+import { badUserInput, quickbooksNotConnected, reconciliationRunning } from './errors.js';
+
+function toGraphQLRun(view: ReconciliationRunView): QuickBooksReconciliation {
+  return {
+    ...view,
+    state: QuickBooksReconciliationState[view.state],
+    summary: view.summary && {
+      ...view.summary,
+      counts: view.summary.counts.map((count) => ({
+        ...count,
+        class: QuickBooksDifferenceClass[count.class],
+      })),
+    },
+  };
+}
+
+function toGraphQLRow(view: ReconciliationRowView, tenantId: string): QuickBooksReconciliationRow {
+  return {
+    ...view,
+    class: QuickBooksDifferenceClass[view.class],
+    invoice: view.invoiceId ? { id: view.invoiceId, customer: { id: tenantId } } : null,
+    findings: view.findings.map((finding) => ({
+      ...finding,
+      class: QuickBooksDifferenceClass[finding.class],
+      rule: finding.rule ?? null,
+    })),
+  };
+}
+
+@Resolver(() => QuickBooksReconciliation)
+export class QuickBooksReconciliationResolver {
+  @Mutation(() => QuickBooksReconciliation, {
+    description:
+      "Starts a reconciliation of the customer's invoices dated from `from` to `to` (YYYY-MM-DD, inclusive) with QuickBooks: one report per six months, targeted re-reads of what differs. Admins only; BAD_USER_INPUT for a bad window, QUICKBOOKS_NOT_CONNECTED, QUICKBOOKS_RECONCILIATION_RUNNING while one runs",
+  })
+  async runQuickBooksReconciliation(
+    @Arg('customerId', () => ID) customerId: string,
+    @Arg('from', () => String) from: string,
+    @Arg('to', () => String) to: string,
+    @Ctx() context: GraphQLContext,
+  ): Promise<QuickBooksReconciliation> {
+    const viewer = authorizeTenant(context, customerId, 'admin', 'reconcile with QuickBooks');
+    try {
+      return toGraphQLRun(
+        await context.services.reconciliations.start(customerId, viewer.userId, { from, to }),
+      );
+    } catch (error) {
+      if (error instanceof ReconciliationWindowError) throw badUserInput(error.message, 'from');
+      if (error instanceof ReconciliationNotConnectedError) throw quickbooksNotConnected();
+      if (error instanceof ReconciliationRunningError) throw reconciliationRunning(error.message);
+      throw error;
+    }
+  }
+
+  @Query(() => QuickBooksReconciliation, {
+    nullable: true,
+    description:
+      'A reconciliation of the customer (the latest when `id` is not given), or null when there is none. Members of the customer',
+  })
+  async quickbooksReconciliation(
+    @Arg('customerId', () => ID) customerId: string,
+    @Arg('id', () => ID, { nullable: true }) id: string | null,
+    @Ctx() context: GraphQLContext,
+  ): Promise<QuickBooksReconciliation | null> {
+    authorizeTenant(context, customerId, 'member');
+    const view = await context.services.reconciliations.get(customerId, id ?? undefined);
+    return view ? toGraphQLRun(view) : null;
+  }
+
+  @FieldResolver(() => QuickBooksReconciliationRowConnection, {
+    description: 'The invoices that differ, most money at stake first',
+  })
+  async rows(
+    @Root() run: QuickBooksReconciliation,
+    @Args(() => ForwardPageArgs) page: ForwardPageArgs,
+    @Ctx() context: GraphQLContext,
+  ): Promise<QuickBooksReconciliationRowConnection> {
+    const { limit, after } = readPageArgs(page);
+    const cursor =
+      after && typeof after.atStakeCents === 'number' && typeof after.id === 'string'
+        ? { atStakeCents: after.atStakeCents, id: after.id }
+        : undefined;
+    if (after && !cursor) throw badUserInput('after is not a cursor from this list', 'after');
+    const rows = await context.services.reconciliations.rows(run.tenantId, run.id, limit, cursor);
+    return toConnection(
+      rows.map((row) => toGraphQLRow(row, run.tenantId)),
+      limit,
+      (row) => ({ atStakeCents: row.atStakeCents, id: row.id }),
+    );
+  }
+}

@@ -1,0 +1,175 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Connection } from './connection.js';
+import { Invoice } from './entities.js';
+
+export enum QuickBooksDifferenceClass {
+  MISSING_IN_QUICKBOOKS = 'MISSING_IN_QUICKBOOKS',
+  EXTRA_IN_QUICKBOOKS = 'EXTRA_IN_QUICKBOOKS',
+  STATUS = 'STATUS',
+  AMOUNT = 'AMOUNT',
+  TAX_RECOMPUTED = 'TAX_RECOMPUTED',
+  ROUNDING = 'ROUNDING',
+  BALANCE = 'BALANCE',
+}
+registerEnumType(QuickBooksDifferenceClass, {
+  name: 'QuickBooksDifferenceClass',
+  description: 'How an invoice differs between the platform and QuickBooks',
+  valuesConfig: {
+    MISSING_IN_QUICKBOOKS: { description: 'Pushed (or due), but QuickBooks has no such invoice' },
+    EXTRA_IN_QUICKBOOKS: {
+      description: 'Linked to the platform in QuickBooks, but the platform has no such invoice',
+    },
+    STATUS: { description: 'Void or deleted on one side only' },
+    AMOUNT: { description: 'The amount before tax differs (an edit in QuickBooks, or a line changed)' },
+    TAX_RECOMPUTED: {
+      description:
+        'QuickBooks charged another tax and no rounding rule explains it (automated sales tax, a rate change, an edit)',
+    },
+    ROUNDING: {
+      description: "The tax differs by rounding: `rule` names the rule that gives QuickBooks' figure",
+    },
+    BALANCE: { description: 'What was paid differs (a payment not pulled back, or applied differently)' },
+  },
+});
+
+export enum QuickBooksReconciliationState {
+  RUNNING = 'RUNNING',
+  SUCCEEDED = 'SUCCEEDED',
+  FAILED = 'FAILED',
+}
+registerEnumType(QuickBooksReconciliationState, { name: 'QuickBooksReconciliationState' });
+
+@ObjectType({ description: 'One thing that differs, with both figures in integer cents' })
+export class QuickBooksReconciliationFinding {
+  @Field(() => QuickBooksDifferenceClass)
+  class!: QuickBooksDifferenceClass;
+
+  @Field(() => Int, { nullable: true, description: 'Cents as the platform has them; null when it has none' })
+  ours!: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Cents as QuickBooks has them; null when it has none' })
+  theirs!: number | null;
+
+  @Field(() => String)
+  explanation!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'For ROUNDING: PER_LINE_HALF_UP, PER_LINE_HALF_EVEN, PER_RATE_SUBTOTAL_HALF_UP, PER_RATE_SUBTOTAL_HALF_EVEN or PER_COMPONENT_HALF_UP',
+  })
+  rule?: string | null;
+}
+
+@ObjectType({ description: 'An invoice that differs between the platform and QuickBooks' })
+export class QuickBooksReconciliationRow {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID, { nullable: true })
+  invoiceId!: string | null;
+
+  @Field(() => Invoice, {
+    nullable: true,
+    description: 'The platform invoice, with fields from every subgraph',
+  })
+  invoice?: Invoice | null;
+
+  @Field(() => String, { nullable: true })
+  quickbooksInvoiceId!: string | null;
+
+  @Field(() => String, { nullable: true, description: "The platform's invoice number" })
+  number!: string | null;
+
+  @Field(() => QuickBooksDifferenceClass, { description: 'The most significant finding' })
+  class!: QuickBooksDifferenceClass;
+
+  @Field(() => Int, { description: 'Money at stake in cents' })
+  atStakeCents!: number;
+
+  @Field(() => [QuickBooksReconciliationFinding])
+  findings!: QuickBooksReconciliationFinding[];
+}
+
+@ObjectType({ description: 'Rows of a reconciliation, most money at stake first' })
+export class QuickBooksReconciliationRowConnection extends Connection(
+  QuickBooksReconciliationRow,
+  'QuickBooksReconciliationRow',
+) {}
+
+@ObjectType()
+export class QuickBooksDifferenceCount {
+  @Field(() => QuickBooksDifferenceClass)
+  class!: QuickBooksDifferenceClass;
+
+  @Field(() => Int)
+  count!: number;
+}
+
+@ObjectType({ description: 'QuickBooks requests a run made' })
+export class QuickBooksReadCalls {
+  @Field(() => Int, { description: 'Report requests (one per window of six months or less)' })
+  reports!: number;
+
+  @Field(() => Int, { description: 'Targeted re-reads (one per 30 invoices that differ)' })
+  rereads!: number;
+}
+
+@ObjectType()
+export class QuickBooksReconciliationSummary {
+  @Field(() => Int)
+  invoicesCompared!: number;
+
+  @Field(() => Int, { description: 'Money at stake over all rows, in cents' })
+  atStakeCents!: number;
+
+  @Field(() => [QuickBooksDifferenceCount], {
+    description: 'Rows per class (classes with none are left out)',
+  })
+  counts!: QuickBooksDifferenceCount[];
+
+  @Field(() => QuickBooksReadCalls)
+  readCalls!: QuickBooksReadCalls;
+}
+
+@ObjectType()
+export class QuickBooksReconciliationError {
+  @Field(() => String)
+  code!: string;
+
+  @Field(() => String)
+  message!: string;
+}
+
+@ObjectType({ description: "A reconciliation of a customer's invoices with QuickBooks over a date window" })
+export class QuickBooksReconciliation {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { description: 'YYYY-MM-DD, inclusive' })
+  from!: string;
+
+  @Field(() => String, { description: 'YYYY-MM-DD, inclusive' })
+  to!: string;
+
+  @Field(() => QuickBooksReconciliationState)
+  state!: QuickBooksReconciliationState;
+
+  @Field(() => Date)
+  startedAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  finishedAt!: Date | null;
+
+  @Field(() => QuickBooksReconciliationSummary, { nullable: true, description: 'Once SUCCEEDED' })
+  summary!: QuickBooksReconciliationSummary | null;
+
+  @Field(() => QuickBooksReconciliationError, { nullable: true, description: 'Once FAILED' })
+  error!: QuickBooksReconciliationError | null;
+
+  /** Kept out of the schema: the rows resolver reads within it. */
+  tenantId!: string;
+
+  // Declared for the schema; resolved by QuickBooksReconciliationResolver.rows.
+  rows?: QuickBooksReconciliationRowConnection;
+}

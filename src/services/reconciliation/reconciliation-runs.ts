@@ -1,0 +1,280 @@
+import { Types } from 'mongoose';
+import type { JobsOptions } from 'bullmq';
+import type { Logger } from '../../logger.js';
+import type { Models } from '../../models/index.js';
+import type { DifferenceClass, Finding, RoundingRule } from '../../sync/reconciliation.js';
+import {
+  splitWindow,
+  type ReconciliationResult,
+  type ReconciliationService,
+  type ReconciliationWindow,
+} from './reconciliation-service.js';
+
+export type ReconciliationState = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+
+export interface ReconciliationRunView {
+  id: string;
+  tenantId: string;
+  from: string;
+  to: string;
+  state: ReconciliationState;
+  requestedBy: string;
+  startedAt: Date;
+  finishedAt: Date | null;
+  summary: {
+    invoicesCompared: number;
+    atStakeCents: number;
+    counts: { class: DifferenceClass; count: number }[];
+    readCalls: { reports: number; rereads: number };
+  } | null;
+  error: { code: string; message: string } | null;
+}
+
+export interface ReconciliationRowView {
+  id: string;
+  invoiceId: string | null;
+  quickbooksInvoiceId: string | null;
+  number: string | null;
+  class: DifferenceClass;
+  atStakeCents: number;
+  findings: Finding[];
+}
+
+export interface ReconciliationJobData {
+  tenantId: string;
+  runId: string;
+}
+
+export const RECONCILIATION_JOB = 'reconcile';
+
+export class ReconciliationNotConnectedError extends Error {
+  override readonly name = 'ReconciliationNotConnectedError';
+  readonly retryable = false;
+}
+
+export class ReconciliationRunningError extends Error {
+  override readonly name = 'ReconciliationRunningError';
+  readonly retryable = false;
+}
+
+/** A run started this long ago and still RUNNING is taken for dead (its worker gave up or died). */
+const RUNNING_FOR_AT_MOST_MS = 30 * 60_000;
+const ROWS_PER_WRITE = 500;
+
+interface StoredRun {
+  _id: Types.ObjectId;
+  tenantId: string;
+  from: string;
+  to: string;
+  state: ReconciliationState;
+  requestedBy: string;
+  startedAt: Date;
+  finishedAt?: Date | null;
+  summary?: {
+    invoicesCompared?: number;
+    atStakeCents?: number;
+    counts?: Record<string, number>;
+    readCalls?: { reports?: number; rereads?: number };
+  } | null;
+  error?: { code?: string; message?: string } | null;
+}
+
+/**
+ * Reconciliation runs as records: started on request (one at a time per tenant), executed by the worker
+ * (`qbo-reconciliation`), read page by page. Every read and write is keyed by the tenant.
+ */
+export class ReconciliationRuns {
+  constructor(
+    private readonly deps: {
+      models: Pick<Models, 'customers' | 'reconciliations' | 'reconciliationRows'>;
+      queue: { add(name: string, data: ReconciliationJobData, opts?: JobsOptions): Promise<unknown> };
+      now: () => Date;
+      logger: Logger;
+    },
+  ) {}
+
+  async start(
+    tenantId: string,
+    userId: string,
+    window: ReconciliationWindow,
+  ): Promise<ReconciliationRunView> {
+    splitWindow(window); // a bad window is refused before anything is written
+    const { models, now } = this.deps;
+    const customer = await models.customers
+      .findById(tenantId, { 'integrations.quickbooks.state': 1, 'integrations.quickbooks.realmId': 1 })
+      .lean<{ integrations?: { quickbooks?: { state?: string; realmId?: string } } }>();
+    const connection = customer?.integrations?.quickbooks;
+    if (connection?.state !== 'CONNECTED' || !connection.realmId) {
+      throw new ReconciliationNotConnectedError('No QuickBooks company is connected to this customer');
+    }
+    const running = await models.reconciliations
+      .findOne({
+        tenantId,
+        state: 'RUNNING',
+        startedAt: { $gt: new Date(now().getTime() - RUNNING_FOR_AT_MOST_MS) },
+      })
+      .lean<StoredRun | null>();
+    if (running) throw new ReconciliationRunningError('A reconciliation of this customer is already running');
+    const created = await models.reconciliations.create({
+      tenantId,
+      realmId: connection.realmId,
+      from: window.from,
+      to: window.to,
+      state: 'RUNNING',
+      requestedBy: userId,
+      startedAt: now(),
+    });
+    const runId = created._id.toString();
+    await this.deps.queue.add(
+      RECONCILIATION_JOB,
+      { tenantId, runId },
+      {
+        jobId: `reconcile-${runId}`,
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 10_000 },
+        removeOnComplete: 100,
+        removeOnFail: 500,
+      },
+    );
+    return toView(created.toObject() as unknown as StoredRun);
+  }
+
+  /** The worker's part: run it, keep the rows and the summary; a final failure marks the run FAILED. */
+  async execute(
+    job: ReconciliationJobData,
+    reconcile: ReconciliationService['reconcile'],
+    lastAttempt: boolean,
+  ): Promise<ReconciliationRunView | null> {
+    const { models, now } = this.deps;
+    const run = await models.reconciliations
+      .findOne({ _id: job.runId, tenantId: job.tenantId })
+      .lean<StoredRun | null>();
+    if (!run || run.state !== 'RUNNING') return run ? toView(run) : null;
+    let result: ReconciliationResult;
+    try {
+      result = await reconcile(job.tenantId, { from: run.from, to: run.to });
+    } catch (error) {
+      if (lastAttempt || (error as { retryable?: boolean }).retryable === false) {
+        await models.reconciliations.updateOne(
+          { _id: run._id, tenantId: job.tenantId, state: 'RUNNING' },
+          {
+            $set: {
+              state: 'FAILED',
+              finishedAt: now(),
+              error: {
+                code: (error as { code?: string }).code ?? (error as Error).name ?? 'RECONCILIATION_FAILED',
+                message: (error as Error).message,
+              },
+            },
+          },
+        );
+      }
+      throw error;
+    }
+    // A retried attempt may have written rows before failing: the run keeps only this attempt's.
+    await models.reconciliationRows.deleteMany({ tenantId: job.tenantId, runId: run._id });
+    const docs = result.rows.map((row) => ({
+      runId: run._id,
+      tenantId: job.tenantId,
+      invoiceId: row.invoiceId,
+      quickbooksInvoiceId: row.quickbooksInvoiceId,
+      number: row.number,
+      class: row.comparison.class!,
+      atStakeCents: row.comparison.atStakeCents,
+      findings: row.comparison.findings,
+    }));
+    for (let start = 0; start < docs.length; start += ROWS_PER_WRITE) {
+      await models.reconciliationRows.insertMany(docs.slice(start, start + ROWS_PER_WRITE), {
+        ordered: true,
+      });
+    }
+    const counts = Object.fromEntries(Object.entries(result.summary.counts).filter(([, count]) => count > 0));
+    await models.reconciliations.updateOne(
+      { _id: run._id, tenantId: job.tenantId },
+      {
+        $set: {
+          state: 'SUCCEEDED',
+          finishedAt: now(),
+          summary: { ...result.summary, counts },
+        },
+      },
+    );
+    return this.get(job.tenantId, job.runId);
+  }
+
+  async get(tenantId: string, runId?: string): Promise<ReconciliationRunView | null> {
+    if (runId !== undefined && !Types.ObjectId.isValid(runId)) return null;
+    const run = await this.deps.models.reconciliations
+      .findOne(runId ? { _id: runId, tenantId } : { tenantId })
+      .sort({ startedAt: -1 })
+      .lean<StoredRun | null>();
+    return run ? toView(run) : null;
+  }
+
+  /** Most money at stake first; `after` is the previous page's last row id (with its amount). */
+  async rows(
+    tenantId: string,
+    runId: string,
+    limit: number,
+    after?: { atStakeCents: number; id: string },
+  ): Promise<ReconciliationRowView[]> {
+    if (!Types.ObjectId.isValid(runId)) return [];
+    const filter: Record<string, unknown> = { tenantId, runId: new Types.ObjectId(runId) };
+    if (after) {
+      filter.$or = [
+        { atStakeCents: { $lt: after.atStakeCents } },
+        { atStakeCents: after.atStakeCents, _id: { $gt: new Types.ObjectId(after.id) } },
+      ];
+    }
+    const rows = await this.deps.models.reconciliationRows
+      .find(filter)
+      .sort({ atStakeCents: -1, _id: 1 })
+      .limit(limit + 1)
+      .lean<
+        {
+          _id: Types.ObjectId;
+          invoiceId: string | null;
+          quickbooksInvoiceId: string | null;
+          number: string | null;
+          class: DifferenceClass;
+          atStakeCents: number;
+          findings: (Omit<Finding, 'rule'> & { rule?: RoundingRule | null })[];
+        }[]
+      >();
+    return rows.map((row) => ({
+      id: row._id.toString(),
+      invoiceId: row.invoiceId,
+      quickbooksInvoiceId: row.quickbooksInvoiceId,
+      number: row.number,
+      class: row.class,
+      atStakeCents: row.atStakeCents,
+      findings: row.findings.map(({ rule, ...finding }) => ({ ...finding, ...(rule ? { rule } : {}) })),
+    }));
+  }
+}
+
+function toView(run: StoredRun): ReconciliationRunView {
+  const summary = run.summary?.invoicesCompared === undefined || !run.summary ? null : run.summary;
+  return {
+    id: run._id.toString(),
+    tenantId: run.tenantId,
+    from: run.from,
+    to: run.to,
+    state: run.state,
+    requestedBy: run.requestedBy,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt ?? null,
+    summary: summary
+      ? {
+          invoicesCompared: summary.invoicesCompared ?? 0,
+          atStakeCents: summary.atStakeCents ?? 0,
+          counts: Object.entries(summary.counts ?? {}).map(([name, count]) => ({
+            class: name as DifferenceClass,
+            count,
+          })),
+          readCalls: { reports: summary.readCalls?.reports ?? 0, rereads: summary.readCalls?.rereads ?? 0 },
+        }
+      : null,
+    error: run.error?.code ? { code: run.error.code, message: run.error.message ?? '' } : null,
+  };
+}
