@@ -216,6 +216,19 @@ const EnvSchema = z
     QUICKBOOKS_PAYMENT_SWEEP_SECONDS: intSetting(1, 86_400, 900),
     /** How far each CDC sweep reaches back before its checkpoint, for clock skew and late commits. */
     QUICKBOOKS_PAYMENT_SWEEP_OVERLAP_SECONDS: intSetting(0, 3600, 300),
+    /**
+     * When every connected customer's nightly reconciliation runs (a cron pattern, in UTC), or `off`. Each
+     * run reads one report per six months of the window and re-reads only what differs.
+     */
+    QUICKBOOKS_RECONCILIATION_NIGHTLY: z
+      .string()
+      .trim()
+      .default('23 2 * * *')
+      .refine((value) => value === 'off' || /^\S+(\s+\S+){4}$/.test(value), {
+        message: 'QUICKBOOKS_RECONCILIATION_NIGHTLY must be a five-field cron pattern or off',
+      }),
+    /** How many days back (to today) a nightly reconciliation compares. */
+    QUICKBOOKS_RECONCILIATION_WINDOW_DAYS: intSetting(1, 366, 31),
 
     /**
      * The platform's GraphQL API this service reads invoices from, with the caller's own token (the
@@ -432,6 +445,8 @@ export interface QuickBooksSettings {
   customerDirectoryFreshMs: number;
   /** QUICKBOOKS_PAYMENT_SWEEP_*: the payment pull's CDC backstop. */
   paymentSweep: { everyMs: number; overlapMs: number };
+  /** QUICKBOOKS_RECONCILIATION_*: the nightly run (null: off) and its window. */
+  reconciliation: { nightlyPattern: string | null; windowDays: number };
   /** QUICKBOOKS_GOVERNOR_*: the per-realm budget every process shares. */
   governor: {
     limits: GovernorLimits;
@@ -662,6 +677,11 @@ function quickbooksSettings(env: Env): QuickBooksSettings {
     paymentSweep: {
       everyMs: env.QUICKBOOKS_PAYMENT_SWEEP_SECONDS * 1000,
       overlapMs: env.QUICKBOOKS_PAYMENT_SWEEP_OVERLAP_SECONDS * 1000,
+    },
+    reconciliation: {
+      nightlyPattern:
+        env.QUICKBOOKS_RECONCILIATION_NIGHTLY === 'off' ? null : env.QUICKBOOKS_RECONCILIATION_NIGHTLY,
+      windowDays: env.QUICKBOOKS_RECONCILIATION_WINDOW_DAYS,
     },
     governor: {
       limits: governorLimits(env),

@@ -32,7 +32,7 @@ import { PaymentPullService } from '../services/payments/payment-pull.js';
 import { SyncLogService } from '../services/sync-log.js';
 import { ReconciliationRuns } from '../services/reconciliation/reconciliation-runs.js';
 import { ReconciliationService } from '../services/reconciliation/reconciliation-service.js';
-import { createReconciliationWorker } from './reconciliation.worker.js';
+import { createReconciliationWorker, scheduleNightlyReconciliation } from './reconciliation.worker.js';
 import {
   createPaymentSweepWorker,
   createWebhookEventWorker,
@@ -178,6 +178,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
     connection: queueConnection,
     prefix: config.redis.prefix,
   });
+  await scheduleNightlyReconciliation(reconciliationQueue, config.quickbooks.reconciliation.nightlyPattern);
   const reconciliationRuns = new ReconciliationRuns({
     models,
     queue: reconciliationQueue,
@@ -249,6 +250,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
       prefix: config.redis.prefix,
       runs: reconciliationRuns,
       service: reconciliation,
+      nightlyWindowDays: config.quickbooks.reconciliation.windowDays,
       logger: logger.child({ queue: QueueName.reconciliation }),
       now,
     }),

@@ -299,3 +299,29 @@ describe('reconciliation through GraphQL and the worker', () => {
     }
   });
 });
+
+describe('the nightly reconciliation', () => {
+  it('queues one run per connected customer over the configured window, skipping one already running', async () => {
+    const company = await push().company();
+    const queued: { tenantId: string; runId: string }[] = [];
+    const runs = new ReconciliationRuns({
+      models,
+      queue: { add: async (_name, data) => void queued.push(data) },
+      now: () => new Date('2026-12-02T02:23:00Z'),
+      logger: silentLogger(),
+    });
+    const first = await runs.startNightly(31);
+    expect(first.started).toBeGreaterThanOrEqual(1);
+    const mine = await runs.get(company.tenant);
+    expect(mine).toMatchObject({
+      from: '2026-11-02',
+      to: '2026-12-02',
+      state: 'RUNNING',
+      requestedBy: 'system:nightly',
+    });
+    expect(queued).toContainEqual({ tenantId: company.tenant, runId: mine!.id });
+    const second = await runs.startNightly(31);
+    expect(second.started).toBe(0);
+    expect(queued.filter((job) => job.tenantId === company.tenant)).toHaveLength(1);
+  });
+});

@@ -46,6 +46,9 @@ export interface ReconciliationJobData {
 }
 
 export const RECONCILIATION_JOB = 'reconcile';
+export const NIGHTLY_RECONCILIATION_JOB = 'plan-nightly-reconciliations';
+/** `requestedBy` of the nightly runs. */
+export const NIGHTLY_REQUESTER = 'system:nightly';
 
 export class ReconciliationNotConnectedError extends Error {
   override readonly name = 'ReconciliationNotConnectedError';
@@ -137,6 +140,32 @@ export class ReconciliationRuns {
       },
     );
     return toView(created.toObject() as unknown as StoredRun);
+  }
+
+  /**
+   * The nightly run: one reconciliation of the last `windowDays` days per connected customer. A customer
+   * with a run in progress, or that lost its connection meanwhile, is skipped until the next night.
+   */
+  async startNightly(windowDays: number): Promise<{ started: number; skipped: number }> {
+    const today = this.deps.now();
+    const from = new Date(today.getTime() - (windowDays - 1) * 86_400_000);
+    const window = { from: from.toISOString().slice(0, 10), to: today.toISOString().slice(0, 10) };
+    const connected = await this.deps.models.customers
+      .find({ 'integrations.quickbooks.state': 'CONNECTED' }, { _id: 1 })
+      .lean<{ _id: string }[]>();
+    let started = 0;
+    for (const customer of connected) {
+      try {
+        await this.start(customer._id, NIGHTLY_REQUESTER, window);
+        started += 1;
+      } catch (error) {
+        if (!(
+          error instanceof ReconciliationRunningError || error instanceof ReconciliationNotConnectedError
+        ))
+          throw error;
+      }
+    }
+    return { started, skipped: connected.length - started };
   }
 
   /** The worker's part: run it, keep the rows and the summary; a final failure marks the run FAILED. */
