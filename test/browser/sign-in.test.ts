@@ -40,6 +40,13 @@ describe('signing in to the panel', () => {
     });
     const page = await rig.newPage();
     await page.goto('/sign-in');
+    // Pages of the browser context share localStorage: the first test's session would sign this page in.
+    // And the panel reads the stored session only once it has its config (after `load`): wait until it
+    // rendered signed out, or it would take the session stored next, find it expired on its own and end it
+    // before the navigation below (whose fresh page would then have no session and no notice to show).
+    await page.evaluate(() => localStorage.clear());
+    await page.reload();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await page.evaluate(
       (session) => localStorage.setItem('quickbooks-panel.session', JSON.stringify(session)),
       { token, userId: 'admin-1', tenantId: TENANT, role: 'admin' },
