@@ -167,9 +167,11 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     }),
     quickbooksLinks: appLinksFor(quickbooks.endpoints),
     paymentViews: new PaymentViewService({ models, events: createPaymentEvents(redisChannels) }),
+    paymentSweeps: { request: (tenantId: string) => requestPaymentSweep(paymentSweepQueue, tenantId) },
     reconciliations: new ReconciliationRuns({
       models,
       queue: queueNamed(QueueName.reconciliation),
+      auditLog,
       now,
       logger: logger.child({ component: 'reconciliation' }),
     }),

@@ -52,6 +52,12 @@ const ReconciliationRowSchema = new Schema(
     class: { type: String, enum: DIFFERENCE_CLASSES, required: true },
     atStakeCents: { type: Number, required: true },
     findings: { type: [FindingSchema], default: [] },
+    /** An admin looked and decided it is fine (the reason is in the audit log too). */
+    dismissed: {
+      by: { type: String },
+      at: { type: Date },
+      reason: { type: String },
+    },
   },
   { collection: 'quickbooks_reconciliation_rows', versionKey: false },
 );

@@ -40,6 +40,8 @@ export interface Services {
   backfills: BackfillService;
   paymentViews: PaymentViewService;
   reconciliations: ReconciliationRuns;
+  /** Queues a payment sweep of one customer now (the payment pull's catch-up). */
+  paymentSweeps: { request(tenantId: string): Promise<void> };
   /** Links for people into the QuickBooks web app (Invoice.quickbooksSyncStatus.quickbooksUrl). */
   quickbooksLinks: QuickBooksAppLinks;
 }

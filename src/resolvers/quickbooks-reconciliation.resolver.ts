@@ -3,12 +3,15 @@ import { ForwardPageArgs, readPageArgs, toConnection } from '../schema/connectio
 import {
   QuickBooksDifferenceClass,
   QuickBooksReconciliation,
+  QuickBooksReconciliationAction,
   QuickBooksReconciliationRow,
   QuickBooksReconciliationRowConnection,
   QuickBooksReconciliationState,
 } from '../schema/quickbooks-reconciliation.js';
 import {
+  ReconciliationInputError,
   ReconciliationNotConnectedError,
+  ReconciliationRowNotFoundError,
   ReconciliationRunningError,
   type ReconciliationRowView,
   type ReconciliationRunView,
@@ -16,7 +19,7 @@ import {
 import { ReconciliationWindowError } from '../services/reconciliation/reconciliation-service.js';
 import { authorizeTenant } from './authorize.js';
 import type { GraphQLContext } from './context.js';
-import { badUserInput, quickbooksNotConnected, reconciliationRunning } from './errors.js';
+import { badUserInput, notFound, quickbooksNotConnected, reconciliationRunning } from './errors.js';
 
 function toGraphQLRun(view: ReconciliationRunView): QuickBooksReconciliation {
   return {
@@ -37,6 +40,7 @@ function toGraphQLRow(view: ReconciliationRowView, tenantId: string): QuickBooks
     ...view,
     class: QuickBooksDifferenceClass[view.class],
     invoice: view.invoiceId ? { id: view.invoiceId, customer: { id: tenantId } } : null,
+    actions: view.actions.map((action) => QuickBooksReconciliationAction[action]),
     findings: view.findings.map((finding) => ({
       ...finding,
       class: QuickBooksDifferenceClass[finding.class],
@@ -68,6 +72,44 @@ export class QuickBooksReconciliationResolver {
       if (error instanceof ReconciliationRunningError) throw reconciliationRunning(error.message);
       throw error;
     }
+  }
+
+  @Mutation(() => QuickBooksReconciliationRow, {
+    description:
+      "Marks a reconciliation row as looked at (DISMISS) or QuickBooks' figure as accepted (ACCEPT_QUICKBOOKS), with a reason of 3 to 500 characters, kept on the row and in the audit log. Admins only; NOT_FOUND for a row of another customer",
+  })
+  async dismissQuickBooksReconciliationRow(
+    @Arg('customerId', () => ID) customerId: string,
+    @Arg('rowId', () => ID) rowId: string,
+    @Arg('reason', () => String) reason: string,
+    @Ctx() context: GraphQLContext,
+  ): Promise<QuickBooksReconciliationRow> {
+    const viewer = authorizeTenant(context, customerId, 'admin', 'dismiss reconciliation rows');
+    try {
+      return toGraphQLRow(
+        await context.services.reconciliations.dismiss(customerId, rowId, viewer.userId, reason),
+        customerId,
+      );
+    } catch (error) {
+      if (error instanceof ReconciliationInputError) throw badUserInput(error.message, error.field);
+      if (error instanceof ReconciliationRowNotFoundError) throw notFound(error.message);
+      throw error;
+    }
+  }
+
+  @Mutation(() => Boolean, {
+    description:
+      "Brings QuickBooks' payments back now (a change-data-capture sweep of the customer's company), instead of at the next scheduled sweep. Admins only; QUICKBOOKS_NOT_CONNECTED",
+  })
+  async syncQuickBooksPayments(
+    @Arg('customerId', () => ID) customerId: string,
+    @Ctx() context: GraphQLContext,
+  ): Promise<boolean> {
+    authorizeTenant(context, customerId, 'admin', 'sync QuickBooks payments');
+    const [connection] = await context.services.connections.getMany([customerId]);
+    if (connection?.status !== 'CONNECTED') throw quickbooksNotConnected();
+    await context.services.paymentSweeps.request(customerId);
+    return true;
   }
 
   @Query(() => QuickBooksReconciliation, {

@@ -32,6 +32,43 @@ registerEnumType(QuickBooksDifferenceClass, {
   },
 });
 
+export enum QuickBooksReconciliationAction {
+  REPUSH = 'REPUSH',
+  ACCEPT_QUICKBOOKS = 'ACCEPT_QUICKBOOKS',
+  SYNC_PAYMENTS = 'SYNC_PAYMENTS',
+  DISMISS = 'DISMISS',
+}
+registerEnumType(QuickBooksReconciliationAction, {
+  name: 'QuickBooksReconciliationAction',
+  description: 'What an admin can do about a reconciliation row',
+  valuesConfig: {
+    REPUSH: {
+      description: "Push the platform's invoice again: `retryQuickBooksSync(customerId, invoiceId)`",
+    },
+    ACCEPT_QUICKBOOKS: {
+      description: "Keep QuickBooks' figure: `dismissQuickBooksReconciliationRow` with the reason (audited)",
+    },
+    SYNC_PAYMENTS: {
+      description: "Bring QuickBooks' payments back now: `syncQuickBooksPayments(customerId)`",
+    },
+    DISMISS: {
+      description: 'Mark it looked at: `dismissQuickBooksReconciliationRow` with a reason (audited)',
+    },
+  },
+});
+
+@ObjectType({ description: 'An admin decided a row is fine' })
+export class QuickBooksReconciliationDismissal {
+  @Field(() => String, { description: 'The user id (JWT `sub`)' })
+  by!: string;
+
+  @Field(() => Date)
+  at!: Date;
+
+  @Field(() => String)
+  reason!: string;
+}
+
 export enum QuickBooksReconciliationState {
   RUNNING = 'RUNNING',
   SUCCEEDED = 'SUCCEEDED',
@@ -89,6 +126,12 @@ export class QuickBooksReconciliationRow {
 
   @Field(() => [QuickBooksReconciliationFinding])
   findings!: QuickBooksReconciliationFinding[];
+
+  @Field(() => QuickBooksReconciliationDismissal, { nullable: true })
+  dismissed!: QuickBooksReconciliationDismissal | null;
+
+  @Field(() => [QuickBooksReconciliationAction], { description: 'Empty once dismissed' })
+  actions!: QuickBooksReconciliationAction[];
 }
 
 @ObjectType({ description: 'Rows of a reconciliation, most money at stake first' })

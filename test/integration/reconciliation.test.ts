@@ -6,7 +6,9 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { models } from '../../src/models/index.js';
+import { QueueName } from '../../src/workers/queues.js';
 import { createGraphQLHostInvoiceSource } from '../../src/host/graphql-host-invoices.js';
 import {
   ReconciliationService,
@@ -293,6 +295,86 @@ describe('reconciliation through GraphQL and the worker', () => {
 
       const outsider = await graphql(memberOf('someone-else'), READ, { customerId: company.tenant });
       expect(outsider.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+
+      // Acting on a row: what applies, then a dismissal with its reason, audited.
+      const ROWS = `query ($customerId: ID!) { quickbooksReconciliation(customerId: $customerId) {
+        rows(first: 10) { nodes { id invoiceId actions dismissed { by reason } } } } }`;
+      type Rows = {
+        quickbooksReconciliation: {
+          rows: {
+            nodes: { id: string; actions: string[]; dismissed: { by: string; reason: string } | null }[];
+          };
+        };
+      };
+      const listed = await graphql<Rows>(memberOf(company.tenant), ROWS, { customerId: company.tenant });
+      const [row] = listed.data!.quickbooksReconciliation.rows.nodes;
+      expect(row!.actions).toEqual(['REPUSH', 'DISMISS']);
+      const DISMISS = `mutation ($customerId: ID!, $rowId: ID!, $reason: String!) {
+        dismissQuickBooksReconciliationRow(customerId: $customerId, rowId: $rowId, reason: $reason) {
+          id actions dismissed { by reason } } }`;
+      const byMember = await graphql(memberOf(company.tenant), DISMISS, {
+        customerId: company.tenant,
+        rowId: row!.id,
+        reason: 'voided on purpose',
+      });
+      expect(byMember.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const tooShort = await graphql(adminOf(company.tenant), DISMISS, {
+        customerId: company.tenant,
+        rowId: row!.id,
+        reason: 'ok',
+      });
+      expect(tooShort.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'reason' });
+      const other = rig.rig.newTenant('other');
+      const elsewhere = await graphql(adminOf(other), DISMISS, {
+        customerId: other,
+        rowId: row!.id,
+        reason: 'not my row at all',
+      });
+      expect(elsewhere.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+      const dismissed = await graphql<{
+        dismissQuickBooksReconciliationRow: { actions: string[]; dismissed: { by: string; reason: string } };
+      }>(adminOf(company.tenant), DISMISS, {
+        customerId: company.tenant,
+        rowId: row!.id,
+        reason: 'voided in QuickBooks on purpose; the platform follows',
+      });
+      expect(dismissed.errors).toBeUndefined();
+      expect(dismissed.data!.dismissQuickBooksReconciliationRow).toEqual({
+        id: row!.id,
+        actions: [],
+        dismissed: {
+          by: `admin-of-${company.tenant}`,
+          reason: 'voided in QuickBooks on purpose; the platform follows',
+        },
+      });
+      const audited = await models.auditLogs
+        .find({ tenantId: company.tenant, action: 'QUICKBOOKS_RECONCILIATION_ROW_DISMISSED' })
+        .lean();
+      expect(audited).toHaveLength(1);
+      expect(audited[0]!.reason).toContain('voided in QuickBooks on purpose');
+
+      // Payments back now, on request.
+      const SYNC = `mutation ($customerId: ID!) { syncQuickBooksPayments(customerId: $customerId) }`;
+      expect(
+        (await graphql(memberOf(company.tenant), SYNC, { customerId: company.tenant })).errors?.[0]
+          ?.extensions?.code,
+      ).toBe('FORBIDDEN');
+      const notConnected = await graphql(adminOf(other), SYNC, { customerId: other });
+      expect(notConnected.errors?.[0]?.extensions?.code).toBe('QUICKBOOKS_NOT_CONNECTED');
+      const synced = await graphql<{ syncQuickBooksPayments: boolean }>(adminOf(company.tenant), SYNC, {
+        customerId: company.tenant,
+      });
+      expect(synced.data?.syncQuickBooksPayments).toBe(true);
+      const sweeps = new Queue(QueueName.paymentSweep, {
+        connection: rig.rig.redis,
+        prefix: rig.rig.config.redis.prefix,
+      });
+      try {
+        const waiting = await sweeps.getJobs(['waiting', 'delayed', 'prioritized']);
+        expect(waiting.some((job) => job.data?.tenantId === company.tenant)).toBe(true);
+      } finally {
+        await sweeps.close();
+      }
     } finally {
       await worker.close();
       await closeRedis(connection);

@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import type { JobsOptions } from 'bullmq';
 import type { Logger } from '../../logger.js';
 import type { Models } from '../../models/index.js';
+import type { AuditRecord } from '../audit-log.js';
 import type { DifferenceClass, Finding, RoundingRule } from '../../sync/reconciliation.js';
 import {
   splitWindow,
@@ -30,6 +31,14 @@ export interface ReconciliationRunView {
   error: { code: string; message: string } | null;
 }
 
+/**
+ * What an admin can do about a row. REPUSH: push the platform's invoice again (`retryQuickBooksSync`), for
+ * rows where the platform is right by definition (missing, amount, tax recomputed, status). ACCEPT_QUICKBOOKS:
+ * keep QuickBooks' figure (a rounding or tax QuickBooks applied on purpose), recorded as a dismissal with that
+ * reason. SYNC_PAYMENTS: bring QuickBooks' payments back now (`syncQuickBooksPayments`). DISMISS: any row.
+ */
+export type ReconciliationAction = 'REPUSH' | 'ACCEPT_QUICKBOOKS' | 'SYNC_PAYMENTS' | 'DISMISS';
+
 export interface ReconciliationRowView {
   id: string;
   invoiceId: string | null;
@@ -38,6 +47,37 @@ export interface ReconciliationRowView {
   class: DifferenceClass;
   atStakeCents: number;
   findings: Finding[];
+  dismissed: { by: string; at: Date; reason: string } | null;
+  actions: ReconciliationAction[];
+}
+
+export function actionsFor(
+  row: Pick<ReconciliationRowView, 'class' | 'invoiceId'> & { dismissed: unknown },
+): ReconciliationAction[] {
+  if (row.dismissed) return [];
+  const actions: ReconciliationAction[] = [];
+  if (row.invoiceId && ['MISSING_IN_QUICKBOOKS', 'AMOUNT', 'TAX_RECOMPUTED', 'STATUS'].includes(row.class))
+    actions.push('REPUSH');
+  if (row.class === 'ROUNDING' || row.class === 'TAX_RECOMPUTED') actions.push('ACCEPT_QUICKBOOKS');
+  if (row.class === 'BALANCE') actions.push('SYNC_PAYMENTS');
+  actions.push('DISMISS');
+  return actions;
+}
+
+export class ReconciliationInputError extends Error {
+  override readonly name = 'ReconciliationInputError';
+  readonly retryable = false;
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class ReconciliationRowNotFoundError extends Error {
+  override readonly name = 'ReconciliationRowNotFoundError';
+  readonly retryable = false;
 }
 
 export interface ReconciliationJobData {
@@ -91,6 +131,7 @@ export class ReconciliationRuns {
     private readonly deps: {
       models: Pick<Models, 'customers' | 'reconciliations' | 'reconciliationRows'>;
       queue: { add(name: string, data: ReconciliationJobData, opts?: JobsOptions): Promise<unknown> };
+      auditLog?: { record(entry: AuditRecord): Promise<void> };
       now: () => Date;
       logger: Logger;
     },
@@ -268,18 +309,72 @@ export class ReconciliationRuns {
           class: DifferenceClass;
           atStakeCents: number;
           findings: (Omit<Finding, 'rule'> & { rule?: RoundingRule | null })[];
+          dismissed?: { by?: string; at?: Date; reason?: string } | null;
         }[]
       >();
-    return rows.map((row) => ({
-      id: row._id.toString(),
-      invoiceId: row.invoiceId,
-      quickbooksInvoiceId: row.quickbooksInvoiceId,
-      number: row.number,
-      class: row.class,
-      atStakeCents: row.atStakeCents,
-      findings: row.findings.map(({ rule, ...finding }) => ({ ...finding, ...(rule ? { rule } : {}) })),
-    }));
+    return rows.map((row) => toRowView(row));
   }
+
+  /**
+   * An admin's decision that a row is fine (or that QuickBooks' figure stands): kept on the row and in the
+   * audit log with the reason. The row is found within the tenant only.
+   */
+  async dismiss(
+    tenantId: string,
+    rowId: string,
+    userId: string,
+    reason: string,
+  ): Promise<ReconciliationRowView> {
+    const trimmed = reason.trim();
+    if (trimmed.length < 3 || trimmed.length > 500)
+      throw new ReconciliationInputError('reason', 'reason must be 3 to 500 characters');
+    if (!Types.ObjectId.isValid(rowId))
+      throw new ReconciliationRowNotFoundError('No such reconciliation row');
+    const dismissed = { by: userId, at: this.deps.now(), reason: trimmed };
+    const row = await this.deps.models.reconciliationRows
+      .findOneAndUpdate(
+        { _id: new Types.ObjectId(rowId), tenantId },
+        { $set: { dismissed } },
+        { returnDocument: 'after' },
+      )
+      .lean<Parameters<typeof toRowView>[0] | null>();
+    if (!row) throw new ReconciliationRowNotFoundError('No such reconciliation row');
+    await this.deps.auditLog?.record({
+      tenantId,
+      actorUserId: userId,
+      action: 'QUICKBOOKS_RECONCILIATION_ROW_DISMISSED',
+      outcome: 'SUCCEEDED',
+      reason: `${row.class} on invoice ${row.number ?? row.quickbooksInvoiceId ?? '?'}: ${trimmed}`,
+    });
+    return toRowView(row);
+  }
+}
+
+function toRowView(row: {
+  _id: Types.ObjectId;
+  invoiceId: string | null;
+  quickbooksInvoiceId: string | null;
+  number: string | null;
+  class: DifferenceClass;
+  atStakeCents: number;
+  findings: (Omit<Finding, 'rule'> & { rule?: RoundingRule | null })[];
+  dismissed?: { by?: string; at?: Date; reason?: string } | null;
+}): ReconciliationRowView {
+  const dismissed =
+    row.dismissed?.by && row.dismissed.at
+      ? { by: row.dismissed.by, at: row.dismissed.at, reason: row.dismissed.reason ?? '' }
+      : null;
+  return {
+    id: row._id.toString(),
+    invoiceId: row.invoiceId,
+    quickbooksInvoiceId: row.quickbooksInvoiceId,
+    number: row.number,
+    class: row.class,
+    atStakeCents: row.atStakeCents,
+    findings: row.findings.map(({ rule, ...finding }) => ({ ...finding, ...(rule ? { rule } : {}) })),
+    dismissed,
+    actions: actionsFor({ class: row.class, invoiceId: row.invoiceId, dismissed }),
+  };
 }
 
 function toView(run: StoredRun): ReconciliationRunView {
