@@ -23,6 +23,22 @@ const ReconciliationRunSchema = new Schema(
       /** Per difference class, how many rows: { AMOUNT: 2, ... } (only classes that occur). */
       counts: { type: Schema.Types.Mixed },
       readCalls: { reports: { type: Number }, rereads: { type: Number } },
+      receivableCredits: {
+        type: [
+          new Schema(
+            {
+              txnType: { type: String },
+              quickbooksId: { type: String, default: null },
+              docNumber: { type: String, default: null },
+              customerName: { type: String },
+              quickbooksCustomerId: { type: String, default: null },
+              openBalanceCents: { type: Number },
+            },
+            { _id: false },
+          ),
+        ],
+        default: undefined,
+      },
     },
     error: { code: { type: String }, message: { type: String } },
   },

@@ -158,6 +158,32 @@ export class QuickBooksReadCalls {
   rereads!: number;
 }
 
+@ObjectType({
+  description:
+    'A credit a customer holds in QuickBooks receivables (an unapplied payment, a credit memo with credit left): the A/R-level view an invoice-by-invoice comparison cannot see',
+})
+export class QuickBooksReceivableCredit {
+  @Field(() => String, {
+    description: "QuickBooks' transaction type as the report labels it (Payment, Credit Memo)",
+  })
+  txnType!: string;
+
+  @Field(() => String, { nullable: true })
+  quickbooksId!: string | null;
+
+  @Field(() => String, { nullable: true })
+  docNumber!: string | null;
+
+  @Field(() => String)
+  customerName!: string;
+
+  @Field(() => String, { nullable: true })
+  quickbooksCustomerId!: string | null;
+
+  @Field(() => Int, { description: 'Negative: what QuickBooks owes the customer, in cents' })
+  openBalanceCents!: number;
+}
+
 @ObjectType()
 export class QuickBooksReconciliationSummary {
   @Field(() => Int)
@@ -173,6 +199,11 @@ export class QuickBooksReconciliationSummary {
 
   @Field(() => QuickBooksReadCalls)
   readCalls!: QuickBooksReadCalls;
+
+  @Field(() => [QuickBooksReceivableCredit], {
+    description: "Credits the customer's QuickBooks customers hold at the window's end, largest first",
+  })
+  receivableCredits!: QuickBooksReceivableCredit[];
 }
 
 @ObjectType()

@@ -54,7 +54,9 @@ describe('reconciliation', () => {
     expect(result.summary).toMatchObject({
       invoicesCompared: 2,
       atStakeCents: 0,
-      readCalls: { reports: 1, rereads: 0 },
+      // The window's TransactionList, and AgedReceivableDetail for the A/R-level check.
+      readCalls: { reports: 2, rereads: 0 },
+      receivableCredits: [],
     });
   });
 
@@ -136,8 +138,44 @@ describe('reconciliation', () => {
     ]);
     expect(result.summary.counts).toMatchObject({ AMOUNT: 1, TAX_RECOMPUTED: 1, STATUS: 1, BALANCE: 1 });
     expect(result.summary.invoicesCompared).toBe(5);
-    // One report, one targeted re-read of the four that differ.
-    expect(result.summary.readCalls).toEqual({ reports: 1, rereads: 1 });
+    // Two reports (invoices, receivables), one targeted re-read of the four that differ.
+    expect(result.summary.readCalls).toEqual({ reports: 2, rereads: 1 });
+  });
+
+  it("lists the credits our customers hold in QuickBooks' receivables, which no invoice row shows", async () => {
+    const rig = push();
+    const company = await rig.company();
+    const invoice = await pushed(company);
+    const { sandbox } = rig.rig;
+    const customerRef = (
+      sandbox.control.getEntity(company.realmId, 'Invoice', invoice.quickbooksInvoiceId) as {
+        CustomerRef: { value: string };
+      }
+    ).CustomerRef;
+    const { access_token: token } = sandbox.control.issueTokens({ realmId: company.realmId });
+    // A payment left unapplied: a 40.00 credit on the customer's account.
+    const response = await fetch(
+      `${sandbox.url}/v3/company/${company.realmId}/payment?requestid=${randomUUID()}`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
+        body: JSON.stringify({ CustomerRef: customerRef, TotalAmt: 40, TxnDate: '2026-11-25' }),
+      },
+    );
+    expect(response.status).toBe(200);
+    const result = await service().reconcile(company.tenant, WINDOW);
+    expect(result.rows).toEqual([]);
+    expect(result.summary.receivableCredits).toEqual([
+      expect.objectContaining({
+        txnType: 'Payment',
+        quickbooksCustomerId: customerRef.value,
+        openBalanceCents: -4000,
+      }),
+    ]);
   });
 
   it('an invoice deleted in QuickBooks is a STATUS row found by the re-read', async () => {
@@ -191,6 +229,10 @@ describe('reconciliation through GraphQL and the worker', () => {
           readCalls {
             reports
             rereads
+          }
+          receivableCredits {
+            txnType
+            openBalanceCents
           }
         }
         rows(first: $first, after: $after) {
@@ -279,6 +321,7 @@ describe('reconciliation through GraphQL and the worker', () => {
       }, 20_000);
       const run = first.quickbooksReconciliation!;
       expect(run.summary).toMatchObject({ invoicesCompared: 3, counts: [{ class: 'STATUS', count: 2 }] });
+      expect(run.summary).toHaveProperty('readCalls', { reports: 2, rereads: 1 });
       expect(run.rows.nodes).toHaveLength(1);
       expect(run.rows.pageInfo.hasNextPage).toBe(true);
       const second = await graphql<Read>(memberOf(company.tenant), READ, {

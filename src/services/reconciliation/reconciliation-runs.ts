@@ -6,6 +6,7 @@ import type { AuditRecord } from '../audit-log.js';
 import type { DifferenceClass, Finding, RoundingRule } from '../../sync/reconciliation.js';
 import {
   splitWindow,
+  type ReceivableCredit,
   type ReconciliationResult,
   type ReconciliationService,
   type ReconciliationWindow,
@@ -27,6 +28,7 @@ export interface ReconciliationRunView {
     atStakeCents: number;
     counts: { class: DifferenceClass; count: number }[];
     readCalls: { reports: number; rereads: number };
+    receivableCredits: ReceivableCredit[];
   } | null;
   error: { code: string; message: string } | null;
 }
@@ -118,6 +120,7 @@ interface StoredRun {
     atStakeCents?: number;
     counts?: Record<string, number>;
     readCalls?: { reports?: number; rereads?: number };
+    receivableCredits?: ReceivableCredit[];
   } | null;
   error?: { code?: string; message?: string } | null;
 }
@@ -397,6 +400,7 @@ function toView(run: StoredRun): ReconciliationRunView {
             count,
           })),
           readCalls: { reports: summary.readCalls?.reports ?? 0, rereads: summary.readCalls?.rereads ?? 0 },
+          receivableCredits: summary.receivableCredits ?? [],
         }
       : null,
     error: run.error?.code ? { code: run.error.code, message: run.error.message ?? '' } : null,

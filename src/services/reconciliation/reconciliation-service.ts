@@ -7,6 +7,7 @@ import { reportMoney } from '../../quickbooks/reports.js';
 import {
   compareInvoice,
   DIFFERENCE_CLASSES,
+  toCents,
   type Comparison,
   type DifferenceClass,
   type PlatformSide,
@@ -39,6 +40,20 @@ export interface ReconciliationRow {
   comparison: Comparison;
 }
 
+/**
+ * A credit a customer of ours holds in QuickBooks' receivables (an unapplied payment, a credit memo's
+ * remaining credit): money the per-invoice comparison cannot see, from AgedReceivableDetail.
+ */
+export interface ReceivableCredit {
+  txnType: string;
+  quickbooksId: string | null;
+  docNumber: string | null;
+  customerName: string;
+  quickbooksCustomerId: string | null;
+  /** Negative: what QuickBooks owes the customer. */
+  openBalanceCents: number;
+}
+
 export interface ReconciliationResult {
   tenantId: string;
   realmId: string;
@@ -50,6 +65,8 @@ export interface ReconciliationResult {
     atStakeCents: number;
     /** QuickBooks requests the run made: report pages and targeted re-reads. */
     readCalls: { reports: number; rereads: number };
+    /** Credits our customers hold at the window's end (A/R level), largest first. */
+    receivableCredits: ReceivableCredit[];
   };
 }
 
@@ -64,7 +81,7 @@ export class ReconciliationWindowError extends Error {
 }
 
 export interface ReconciliationDeps {
-  models: Pick<Models, 'customers' | 'invoiceSyncStates' | 'payments'>;
+  models: Pick<Models, 'customers' | 'invoiceSyncStates' | 'payments' | 'customerLinks'>;
   clientFor(tenantId: string, realmId: string): QuickBooksClient;
   host: HostInvoiceSource;
   logger: Logger;
@@ -190,6 +207,9 @@ export class ReconciliationService {
       });
     }
 
+    const receivableCredits = await this.receivableCredits(client, tenantId, realmId, window.to);
+    readCalls.reports += 1;
+
     const counts = Object.fromEntries(DIFFERENCE_CLASSES.map((name) => [name, 0])) as Record<
       DifferenceClass,
       number
@@ -205,8 +225,45 @@ export class ReconciliationService {
         counts,
         atStakeCents: rows.reduce((sum, row) => sum + row.comparison.atStakeCents, 0),
         readCalls,
+        receivableCredits,
       },
     };
+  }
+
+  /**
+   * The A/R-level check: AgedReceivableDetail lists every open item per customer, including unapplied
+   * payments and credit memos with credit left (negative open balances), which an invoice-by-invoice view
+   * never shows. Only customers this tenant's pushes created or matched are kept.
+   */
+  private async receivableCredits(
+    client: QuickBooksClient,
+    tenantId: string,
+    realmId: string,
+    asOf: string,
+  ): Promise<ReceivableCredit[]> {
+    const report = await client.report('AgedReceivableDetail', {
+      report_date: asOf,
+      columns: 'tx_date,txn_type,doc_num,cust_name,subt_open_bal',
+    });
+    const links = await this.deps.models.customerLinks
+      .find({ tenantId, realmId }, { quickbooksCustomerId: 1 })
+      .lean<{ quickbooksCustomerId: string }[]>();
+    const ours = new Set(links.map((link) => link.quickbooksCustomerId));
+    const credits: ReceivableCredit[] = [];
+    for (const row of report.rows) {
+      const open = reportMoney(row.cells.subt_open_bal?.value);
+      const customerId = row.cells.cust_name?.id ?? null;
+      if (open === null || !new Big(open).lt(0) || !customerId || !ours.has(customerId)) continue;
+      credits.push({
+        txnType: row.cells.txn_type?.value ?? '',
+        quickbooksId: row.cells.txn_type?.id ?? null,
+        docNumber: row.cells.doc_num?.value || null,
+        customerName: row.cells.cust_name?.value ?? '',
+        quickbooksCustomerId: customerId,
+        openBalanceCents: toCents(open),
+      });
+    }
+    return credits.sort((a, b) => a.openBalanceCents - b.openBalanceCents);
   }
 
   /** Per platform invoice, what the platform acknowledged as paid through the payment hook. */
