@@ -108,6 +108,17 @@ export interface ChangeSet {
   intuitTid?: string;
 }
 
+/**
+ * The `IN (…)` list of a query by Id: `'1', '2'`. Intuit's Ids are decimal strings; anything else is
+ * refused rather than escaped, so an id from an event or a report can never change the statement.
+ */
+export function idInList(ids: readonly string[]): string {
+  if (ids.length === 0) throw new RangeError('an IN list needs at least one id');
+  for (const id of ids)
+    if (!/^\d{1,20}$/.test(id)) throw new RangeError(`not a QuickBooks Id: ${JSON.stringify(id)}`);
+  return ids.map((id) => `'${id}'`).join(', ');
+}
+
 /** `Omit` that keeps a union's branches apart, so a write keeps its `requestId`. */
 type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 

@@ -108,20 +108,7 @@ export class AccountingService {
       body.sparse === true || body.sparse === 'true' ? { ...stripManaged(existing), ...changes } : changes;
     if (definition.kind === 'singleton') Object.assign(merged, deepMerge(stripManaged(existing), changes));
     const built = definition.build(ctx, merged, existing);
-    const doc = touch(
-      {
-        ...built,
-        Id: existing.Id,
-        SyncToken: existing.SyncToken,
-        domain: 'QBO',
-        sparse: false,
-        MetaData: existing.MetaData,
-      },
-      formatQboTime(ctx.now, realm.offsetMinutes, false),
-    );
-    realm.put(definition.name, doc, existing);
-    this.afterWrite(ctx, definition, existing, doc, 'Update');
-    return doc;
+    return this.commitUpdate(ctx, definition, existing, built);
   }
 
   remove(realm: Realm, definition: EntityDefinition, body: Doc, settings?: SandboxSettings): Doc {
@@ -174,6 +161,24 @@ export class AccountingService {
       throw Faults.requiredParam('SyncToken');
     if (String(syncToken) !== getString(existing, 'SyncToken')) throw Faults.staleObject();
     return existing;
+  }
+
+  /** An update's last step, from the API or the UI alike: the new version stored at the next SyncToken. */
+  private commitUpdate(ctx: EntityContext, definition: EntityDefinition, existing: Doc, built: Doc): Doc {
+    const doc = touch(
+      {
+        ...built,
+        Id: existing.Id,
+        SyncToken: existing.SyncToken,
+        domain: 'QBO',
+        sparse: false,
+        MetaData: existing.MetaData,
+      },
+      formatQboTime(ctx.now, ctx.realm.offsetMinutes, false),
+    );
+    ctx.realm.put(definition.name, doc, existing);
+    this.afterWrite(ctx, definition, existing, doc, 'Update');
+    return doc;
   }
 
   private afterWrite(
@@ -274,20 +279,7 @@ export class AccountingService {
         'Business Validation Error: The new total is less than the payments applied to this transaction.',
       );
     }
-    const doc = touch(
-      {
-        ...built,
-        Id: existing.Id,
-        SyncToken: existing.SyncToken,
-        domain: 'QBO',
-        sparse: false,
-        MetaData: existing.MetaData,
-      },
-      formatQboTime(ctx.now, realm.offsetMinutes, false),
-    );
-    realm.put(definition.name, doc, existing);
-    this.afterWrite(ctx, definition, existing, doc, 'Update');
-    return doc;
+    return this.commitUpdate(ctx, definition, existing, built);
   }
 
   /** Void or delete from the QuickBooks UI: the API's operation at the current SyncToken, with UI rules. */

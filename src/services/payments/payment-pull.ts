@@ -4,7 +4,7 @@ import type { PaymentEvents } from '../../events/payment-events.js';
 import type { HostPaymentSink } from '../../host/host-payments.js';
 import { HostPaymentError } from '../../host/host-payments.js';
 import type { Models } from '../../models/index.js';
-import type { QuickBooksClient } from '../../quickbooks/client.js';
+import { idInList, type QuickBooksClient } from '../../quickbooks/client.js';
 import { isQuickBooksError } from '../../quickbooks/errors.js';
 import {
   deletedPaymentFacts,
@@ -261,7 +261,7 @@ export class PaymentPullService {
       after = states[states.length - 1]!.quickbooksInvoiceId;
       const ids = states.map((state) => state.quickbooksInvoiceId);
       const page = await run.client.queryPage<Record<string, unknown>>(
-        `SELECT * FROM Invoice WHERE Id IN (${ids.map(quoted).join(', ')})`,
+        `SELECT * FROM Invoice WHERE Id IN (${idInList(ids)})`,
         { maxResults: FULL_REREAD_CHUNK },
       );
       const found = new Map(page.rows.map((row) => [String(row.Id), row]));
@@ -536,7 +536,7 @@ export class PaymentPullService {
         continue;
       }
       const page = await run.client.queryPage<QuickBooksPaymentDoc>(
-        `SELECT * FROM Payment WHERE Id IN (${ids.map(quoted).join(', ')})`,
+        `SELECT * FROM Payment WHERE Id IN (${idInList(ids)})`,
         { maxResults: FULL_REREAD_CHUNK },
       );
       const found = new Map(page.rows.map((row) => [String(row.Id), row]));
@@ -671,11 +671,6 @@ export class PaymentPullService {
         );
     }
   }
-}
-
-/** A string literal of Intuit's query language: quotes escaped with a backslash (§3.4). */
-function quoted(id: string): string {
-  return `'${id.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 function linkedIds(doc: Record<string, unknown> | null, txnType: string): string[] {

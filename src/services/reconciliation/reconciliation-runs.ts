@@ -303,18 +303,7 @@ export class ReconciliationRuns {
       .find(filter)
       .sort({ atStakeCents: -1, _id: 1 })
       .limit(limit + 1)
-      .lean<
-        {
-          _id: Types.ObjectId;
-          invoiceId: string | null;
-          quickbooksInvoiceId: string | null;
-          number: string | null;
-          class: DifferenceClass;
-          atStakeCents: number;
-          findings: (Omit<Finding, 'rule'> & { rule?: RoundingRule | null })[];
-          dismissed?: { by?: string; at?: Date; reason?: string } | null;
-        }[]
-      >();
+      .lean<StoredRow[]>();
     return rows.map((row) => toRowView(row));
   }
 
@@ -340,7 +329,7 @@ export class ReconciliationRuns {
         { $set: { dismissed } },
         { returnDocument: 'after' },
       )
-      .lean<Parameters<typeof toRowView>[0] | null>();
+      .lean<StoredRow | null>();
     if (!row) throw new ReconciliationRowNotFoundError('No such reconciliation row');
     await this.deps.auditLog?.record({
       tenantId,
@@ -353,7 +342,7 @@ export class ReconciliationRuns {
   }
 }
 
-function toRowView(row: {
+interface StoredRow {
   _id: Types.ObjectId;
   invoiceId: string | null;
   quickbooksInvoiceId: string | null;
@@ -362,7 +351,9 @@ function toRowView(row: {
   atStakeCents: number;
   findings: (Omit<Finding, 'rule'> & { rule?: RoundingRule | null })[];
   dismissed?: { by?: string; at?: Date; reason?: string } | null;
-}): ReconciliationRowView {
+}
+
+function toRowView(row: StoredRow): ReconciliationRowView {
   const dismissed =
     row.dismissed?.by && row.dismissed.at
       ? { by: row.dismissed.by, at: row.dismissed.at, reason: row.dismissed.reason ?? '' }

@@ -2,7 +2,7 @@ import { Big } from 'big.js';
 import type { HostInvoiceSource } from '../../host/host-invoices.js';
 import type { Logger } from '../../logger.js';
 import type { Models } from '../../models/index.js';
-import type { QuickBooksClient } from '../../quickbooks/client.js';
+import { idInList, type QuickBooksClient } from '../../quickbooks/client.js';
 import { reportMoney } from '../../quickbooks/reports.js';
 import {
   compareInvoice,
@@ -176,7 +176,7 @@ export class ReconciliationService {
         .slice(start, start + REREAD_CHUNK)
         .map((candidate) => candidate.quickbooksInvoiceId);
       const page = await client.queryPage<Record<string, unknown>>(
-        `SELECT * FROM Invoice WHERE Id IN (${ids.map((id) => `'${id.replace(/'/g, "\\'")}'`).join(', ')})`,
+        `SELECT * FROM Invoice WHERE Id IN (${idInList(ids)})`,
         { maxResults: REREAD_CHUNK },
       );
       readCalls.rereads += 1;
