@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue, type Worker } from 'bullmq';
+import type { Redis, RedisOptions } from 'ioredis';
 import { models } from '../../src/models/index.js';
 import {
   WEBHOOK_EVENT_JOB,
@@ -27,9 +28,16 @@ const rig = useConnectRig();
 let webhookQueue: Queue<WebhookEventJobData>;
 let sweepQueue: Queue;
 const workers: Worker[] = [];
+/** Connections this file opens; BullMQ does not close a connection it was given. */
+const connections: Redis[] = [];
+const connection = (options: RedisOptions = {}) => {
+  const opened = rig().redis.duplicate(options);
+  connections.push(opened);
+  return opened;
+};
 
 beforeAll(() => {
-  const options = { connection: rig().redis.duplicate(), prefix: rig().config.redis.prefix };
+  const options = { connection: connection(), prefix: rig().config.redis.prefix };
   webhookQueue = new Queue<WebhookEventJobData>(QueueName.webhookEvents, options);
   sweepQueue = new Queue(QueueName.paymentSweep, options);
 });
@@ -40,11 +48,12 @@ afterAll(async () => {
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
   }
+  for (const opened of connections) opened.disconnect();
 });
 
 function startWorkers(pull: Parameters<typeof createWebhookEventWorker>[0]['pull']) {
   const deps = {
-    connection: rig().redis.duplicate({ maxRetriesPerRequest: null }),
+    connection: connection({ maxRetriesPerRequest: null }),
     prefix: rig().config.redis.prefix,
     pull,
     sweepQueue,
