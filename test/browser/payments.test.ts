@@ -7,12 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { gql } from 'graphql-request';
-import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import type { TokenClaims } from '../../src/auth/dev-tokens.js';
 import { eventually } from '../support/harness.js';
 import { connectThroughGateway, createDraftInvoice, mapDemoCompany } from '../e2e/support/quickbooks.js';
 import { REALM, startPanel, TENANT, type PanelRig } from './support/panel.js';
+import { Bookkeeper } from '../support/bookkeeper.js';
 
 const ADMIN: TokenClaims = { userId: 'admin-1', tenants: [TENANT], adminOf: [TENANT] };
 /** A webhook, a worker pick-up, a few QuickBooks reads and the platform's hook; the machine is shared. */
@@ -79,32 +79,12 @@ async function pushedInvoice(): Promise<Pushed> {
   return { ...draft, quickbooksInvoiceId, customerRef: qbo.CustomerRef.value };
 }
 
-/**
- * What a bookkeeper does in QuickBooks: POST /payment in their own session. Intuit's limits are per realm
- * and app, so their requests are another app's, never counted against the product's.
- */
-let bookkeeperApp: string | undefined;
-async function recordPayment(body: Record<string, unknown>): Promise<{ Id: string }> {
-  bookkeeperApp ??= rig.sandbox.control.registerApp({ name: 'QuickBooks web (the bookkeeper)' }).clientId;
-  const { access_token: token } = rig.sandbox.control.issueTokens({
-    realmId: REALM,
-    clientId: bookkeeperApp,
-  });
-  const response = await fetch(`${rig.sandbox.url}/v3/company/${REALM}/payment?requestid=${randomUUID()}`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-      accept: 'application/json',
-    },
-    body: JSON.stringify(body),
-  });
-  const json = (await response.json()) as { Payment?: { Id: string } };
-  if (!response.ok || !json.Payment) {
-    throw new Error(`QuickBooks answered ${response.status}: ${JSON.stringify(json)}`);
-  }
-  return json.Payment;
+/** A payment recorded in QuickBooks by a person (test/support/bookkeeper.ts). */
+function recordPayment(body: Record<string, unknown>): Promise<{ Id: string }> {
+  bookkeeper ??= new Bookkeeper(rig.sandbox);
+  return bookkeeper.write(REALM, 'Payment', body);
 }
+let bookkeeper: Bookkeeper | undefined;
 
 function payInvoice(invoice: Pushed, amount: number, reference: string) {
   return recordPayment({

@@ -7,10 +7,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { gql } from 'graphql-request';
-import { randomUUID } from 'node:crypto';
 import type { Sandbox } from '../../sandbox/src/index.js';
 import { EMULATOR_DEFAULT_VERIFIER_TOKEN } from '../../src/config.js';
 import { QUICKBOOKS_WEBHOOK_PATH } from '../../src/server/webhook-routes.js';
+import { Bookkeeper } from '../support/bookkeeper.js';
 import { startEntry, workerEnv, type EntryProcess } from '../support/entry-process.js';
 import { eventually } from '../support/harness.js';
 import { startGraphWithEmulator, type Graph } from './support/graph.js';
@@ -26,6 +26,7 @@ const SWEEP_SECONDS = 3;
 let sandbox: Sandbox;
 let graph: Graph;
 let worker: EntryProcess;
+let bookkeeper: Bookkeeper;
 
 beforeAll(async () => {
   ({ sandbox, graph } = await startGraphWithEmulator({
@@ -35,6 +36,7 @@ beforeAll(async () => {
     },
     notifyQuickBooks: true,
   }));
+  bookkeeper = new Bookkeeper(sandbox);
   sandbox.control.updateApp(sandbox.app.clientId, {
     webhookUrl: `${graph.api.config.quickbooks.publicUrl}${QUICKBOOKS_WEBHOOK_PATH}`,
   });
@@ -124,35 +126,12 @@ async function pushedInvoice(): Promise<{ id: string; quickbooksInvoiceId: strin
   return { id: draft.id, quickbooksInvoiceId, customerRef: qbo.CustomerRef.value };
 }
 
-/**
- * What a bookkeeper does in QuickBooks: POST /payment in their own session. Intuit's limits are per realm
- * and app, so their requests are another app's (their QuickBooks), not counted against ours.
- */
-let bookkeeperApp: string | undefined;
-async function qbo(method: 'POST', path: string, body: Record<string, unknown>) {
-  bookkeeperApp ??= sandbox.control.registerApp({ name: 'QuickBooks web (the bookkeeper)' }).clientId;
-  const { access_token: token } = sandbox.control.issueTokens({ realmId: REALM, clientId: bookkeeperApp });
-  const response = await fetch(`${sandbox.url}/v3/company/${REALM}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-      accept: 'application/json',
-    },
-    body: JSON.stringify(body),
-  });
-  const json = (await response.json()) as Record<string, { Id: string; SyncToken: string }>;
-  if (!response.ok) throw new Error(`QuickBooks answered ${response.status}: ${JSON.stringify(json)}`);
-  return json;
-}
-
 async function recordPayment(invoice: { quickbooksInvoiceId: string; customerRef: string }, amount: number) {
-  const { Payment } = await qbo('POST', `/payment?requestid=${randomUUID()}`, {
+  return bookkeeper.write(REALM, 'Payment', {
     CustomerRef: { value: invoice.customerRef },
     TotalAmt: amount,
     Line: [{ Amount: amount, LinkedTxn: [{ TxnId: invoice.quickbooksInvoiceId, TxnType: 'Invoice' }] }],
   });
-  return Payment!;
 }
 
 const until = <T>(probe: () => Promise<T | undefined>, ms = 20_000) => eventually(probe, ms);
@@ -247,7 +226,7 @@ describe('payments recorded in QuickBooks come back to the platform', () => {
       reorder: { entity: 'Payment', operation: 'Create', next: 1, by: 1, maxHoldMs: 3000 },
     });
     const payment = await recordPayment(invoice, 80);
-    await qbo('POST', `/payment?requestid=${randomUUID()}`, {
+    await bookkeeper.write(REALM, 'Payment', {
       Id: payment.Id,
       SyncToken: payment.SyncToken,
       sparse: true,

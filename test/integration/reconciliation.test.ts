@@ -5,7 +5,6 @@
  * TransactionList report and re-reads only what differs.
  */
 import { describe, expect, it } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { models } from '../../src/models/index.js';
 import { QueueName } from '../../src/workers/queues.js';
@@ -18,6 +17,7 @@ import {
 import { closeRedis, createRedis } from '../../src/redis.js';
 import { ReconciliationRuns } from '../../src/services/reconciliation/reconciliation-runs.js';
 import { createReconciliationWorker } from '../../src/workers/reconciliation.worker.js';
+import { Bookkeeper } from '../support/bookkeeper.js';
 import { adminOf, memberOf } from '../support/connect-rig.js';
 import { eventually, silentLogger } from '../support/harness.js';
 import { usePushRig, type PushCompany } from '../support/push-rig.js';
@@ -103,24 +103,11 @@ describe('reconciliation', () => {
     // Voided in QuickBooks: STATUS.
     sandbox.control.adminEditInvoice(company.realmId, voided.quickbooksInvoiceId, { action: 'void' });
     // Paid in QuickBooks, never pulled back: BALANCE.
-    const { access_token: token } = sandbox.control.issueTokens({ realmId: company.realmId });
-    const response = await fetch(
-      `${sandbox.url}/v3/company/${company.realmId}/payment?requestid=${randomUUID()}`,
-      {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          accept: 'application/json',
-        },
-        body: JSON.stringify({
-          CustomerRef: current(paidThere.quickbooksInvoiceId).CustomerRef,
-          TotalAmt: 50,
-          Line: [{ Amount: 50, LinkedTxn: [{ TxnId: paidThere.quickbooksInvoiceId, TxnType: 'Invoice' }] }],
-        }),
-      },
-    );
-    expect(response.status).toBe(200);
+    await new Bookkeeper(sandbox).write(company.realmId, 'Payment', {
+      CustomerRef: current(paidThere.quickbooksInvoiceId).CustomerRef,
+      TotalAmt: 50,
+      Line: [{ Amount: 50, LinkedTxn: [{ TxnId: paidThere.quickbooksInvoiceId, TxnType: 'Invoice' }] }],
+    });
 
     const result = await service().reconcile(company.tenant, WINDOW);
     const byInvoice = new Map(result.rows.map((row) => [row.invoiceId, row.comparison]));
@@ -152,21 +139,12 @@ describe('reconciliation', () => {
         CustomerRef: { value: string };
       }
     ).CustomerRef;
-    const { access_token: token } = sandbox.control.issueTokens({ realmId: company.realmId });
     // A payment left unapplied: a 40.00 credit on the customer's account.
-    const response = await fetch(
-      `${sandbox.url}/v3/company/${company.realmId}/payment?requestid=${randomUUID()}`,
-      {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          accept: 'application/json',
-        },
-        body: JSON.stringify({ CustomerRef: customerRef, TotalAmt: 40, TxnDate: '2026-11-25' }),
-      },
-    );
-    expect(response.status).toBe(200);
+    await new Bookkeeper(sandbox).write(company.realmId, 'Payment', {
+      CustomerRef: customerRef,
+      TotalAmt: 40,
+      TxnDate: '2026-11-25',
+    });
     const result = await service().reconcile(company.tenant, WINDOW);
     expect(result.rows).toEqual([]);
     expect(result.summary.receivableCredits).toEqual([
