@@ -41,6 +41,7 @@ import { SyncSummaryService } from './services/sync-summary.js';
 import { PaymentViewService } from './services/payments/payment-views.js';
 import { ReconciliationRuns } from './services/reconciliation/reconciliation-runs.js';
 import { createPaymentEvents } from './events/payment-events.js';
+import { createReconciliationEvents } from './events/reconciliation-events.js';
 import { WebhookIntake } from './services/webhooks/intake.js';
 import { createRealmDirectory } from './services/webhooks/realm-routing.js';
 import { QueueName, TENANT_SCOPED_QUEUES } from './workers/queues.js';
@@ -172,6 +173,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
       models,
       queue: queueNamed(QueueName.reconciliation),
       auditLog,
+      events: createReconciliationEvents(redisChannels),
       now,
       logger: logger.child({ component: 'reconciliation' }),
     }),

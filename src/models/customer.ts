@@ -8,6 +8,13 @@ export const EXISTING_INVOICE_NUMBER_ACTIONS = ['LINK', 'SUFFIX', 'STOP'] as con
 export type ExistingInvoiceNumberAction = (typeof EXISTING_INVOICE_NUMBER_ACTIONS)[number];
 
 /**
+ * When QuickBooks' tax on a pushed invoice differs from the tax the platform billed (automated sales tax,
+ * per-line rounding, sales tax turned off): keep ours by sending it, accept QuickBooks', or stop and ask.
+ */
+export const TAX_DIFFERENCE_POLICIES = ['OVERRIDE', 'ACCEPT', 'STOP'] as const;
+export type TaxDifferencePolicy = (typeof TAX_DIFFERENCE_POLICIES)[number];
+
+/**
  * How this tenant's sync behaves; an admin changes it through `updateQuickBooksSettings`. Kept apart from
  * the connection fields, so connecting, reconnecting and disconnecting (path-level writes) leave it alone.
  */
@@ -22,6 +29,11 @@ const QuickBooksSettingsSchema = new Schema(
       default: 'STOP',
     },
     pullPayments: { type: Boolean, required: true, default: true },
+    /**
+     * OVERRIDE by default: the invoice the customer received is the record, so the books carry the tax it
+     * billed (Torqvoice PR #330 made this its default after an invoice taxed 25 % landed in QuickBooks at $0).
+     */
+    taxDifferences: { type: String, enum: TAX_DIFFERENCE_POLICIES, required: true, default: 'OVERRIDE' },
     /** A QuickBooks Term Id of the company connected when it was set. */
     defaultTermsId: { type: String },
   },

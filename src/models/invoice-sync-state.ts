@@ -15,6 +15,31 @@ const SyncErrorSchema = new Schema(
   { _id: false },
 );
 
+const TaxLineFigureSchema = new Schema(
+  {
+    ratePercent: { type: String },
+    name: { type: String },
+    netCents: { type: Number },
+    taxCents: { type: Number, required: true },
+  },
+  { _id: false },
+);
+
+/** QuickBooks' tax beside the platform's, when they differ (src/sync/tax-parity.ts). Cents are integers. */
+const TaxDifferenceSchema = new Schema(
+  {
+    class: { type: String, enum: ['ROUNDING', 'TAX_RECOMPUTED'], required: true },
+    oursCents: { type: Number, required: true },
+    theirsCents: { type: Number, required: true },
+    rule: { type: String },
+    explanation: { type: String, required: true },
+    policy: { type: String, required: true },
+    platformTaxLines: { type: [TaxLineFigureSchema], default: [] },
+    quickbooksTaxLines: { type: [TaxLineFigureSchema], default: [] },
+  },
+  { _id: false },
+);
+
 /**
  * A create that may have reached QuickBooks: written before the first send and cleared by SUCCEEDED, so
  * an attempt that finds one (after a crash, a kill or a lost answer) looks the invoice up before sending.
@@ -48,6 +73,8 @@ const InvoiceSyncStateSchema = new Schema(
     quickbooksDocNumber: { type: String },
     attempts: { type: Number, required: true, default: 0 },
     lastError: { type: SyncErrorSchema },
+    /** Set by SUCCEEDED_WITH_DIFFERENCES (and the STOP tax setting's hold), cleared by SUCCEEDED. */
+    taxDifference: { type: TaxDifferenceSchema },
     lastAttemptAt: { type: Date },
     lastSyncedAt: { type: Date },
     pendingCreate: { type: PendingCreateSchema },

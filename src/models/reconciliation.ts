@@ -3,6 +3,16 @@ import { DIFFERENCE_CLASSES } from '../sync/reconciliation.js';
 
 export const RECONCILIATION_STATES = ['RUNNING', 'SUCCEEDED', 'FAILED'] as const;
 
+/** The steps of a run, in order (src/services/reconciliation/reconciliation-service.ts). */
+export const RECONCILIATION_PHASES = [
+  'READING_REPORTS',
+  'READING_PLATFORM',
+  'REREADING',
+  'READING_RECEIVABLES',
+  'SAVING',
+] as const;
+export type ReconciliationPhase = (typeof RECONCILIATION_PHASES)[number];
+
 /**
  * One reconciliation of a tenant's invoices over a date window (issue 14): requested, run by the worker,
  * its summary kept here and its differing invoices in `quickbooks_reconciliation_rows`.
@@ -41,6 +51,12 @@ const ReconciliationRunSchema = new Schema(
       },
     },
     error: { code: { type: String }, message: { type: String } },
+    /** Where a RUNNING run is: written by the worker as it goes, for the live view. */
+    progress: {
+      phase: { type: String, enum: RECONCILIATION_PHASES },
+      done: { type: Number },
+      total: { type: Number },
+    },
   },
   { collection: 'quickbooks_reconciliations', versionKey: false },
 );

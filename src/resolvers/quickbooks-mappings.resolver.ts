@@ -41,6 +41,7 @@ export function toGraphQLSettings(settings: QuickBooksSettings): QuickBooksSyncS
     autoSync: settings.autoSync,
     existingInvoiceNumber: settings.existingInvoiceNumber,
     pullPayments: settings.pullPayments,
+    taxDifferences: settings.taxDifferences,
     defaultTermsId: settings.defaultTermsId ?? null,
   };
 }
@@ -157,6 +158,7 @@ export class QuickBooksMappingsResolver {
           ? { existingInvoiceNumber: input.existingInvoiceNumber }
           : {}),
         ...(input.pullPayments != null ? { pullPayments: input.pullPayments } : {}),
+        ...(input.taxDifferences != null ? { taxDifferences: input.taxDifferences } : {}),
         ...(input.defaultTermsId !== undefined ? { defaultTermsId: input.defaultTermsId } : {}),
       });
       context.loaders.connection.clear(customerId);

@@ -1,4 +1,16 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Ctx,
+  FieldResolver,
+  ID,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+} from 'type-graphql';
+import type { ReconciliationChangedEvent } from '../events/reconciliation-events.js';
 import { ForwardPageArgs, readPageArgs, toConnection } from '../schema/connection.js';
 import {
   QuickBooksDifferenceClass,
@@ -125,6 +137,28 @@ export class QuickBooksReconciliationResolver {
     authorizeTenant(context, customerId, 'member');
     const view = await context.services.reconciliations.get(customerId, id ?? undefined);
     return view ? toGraphQLRun(view) : null;
+  }
+
+  @Subscription(() => QuickBooksReconciliation, {
+    description:
+      "Pushes the customer's reconciliation runs as they move on: progress while RUNNING, then the end (SUCCEEDED with its summary, or FAILED). Members of the customer; FORBIDDEN otherwise",
+    subscribe: ({ args, context }) => {
+      const ctx = context as GraphQLContext;
+      const { customerId } = args as { customerId: string };
+      authorizeTenant(ctx, customerId, 'member');
+      return ctx.services.reconciliations.subscribe(customerId);
+    },
+  })
+  async quickbooksReconciliationChanged(
+    @Root() event: ReconciliationChangedEvent,
+    @Arg('customerId', () => ID) _customerId: string,
+    @Ctx() context: GraphQLContext,
+  ): Promise<QuickBooksReconciliation> {
+    // The event names the run: it is read now, within the event's tenant (the channel's), so a subscriber
+    // never sees a stale figure or another tenant's run.
+    const view = await context.services.reconciliations.get(event.tenantId, event.runId);
+    if (!view) throw notFound('The reconciliation run no longer exists');
+    return toGraphQLRun(view);
   }
 
   @FieldResolver(() => QuickBooksReconciliationRowConnection, {

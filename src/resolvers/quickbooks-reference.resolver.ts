@@ -9,7 +9,7 @@ import {
   QuickBooksTermList,
   RefreshQuickBooksReferenceDataPayload,
 } from '../schema/quickbooks-reference.js';
-import type { ReferenceSnapshot } from '../services/reference-data/types.js';
+import { astStateOf, type ReferenceSnapshot } from '../services/reference-data/types.js';
 import { authorizeTenant } from './authorize.js';
 import type { GraphQLContext } from './context.js';
 import { withReferenceDataErrors } from './reference-data-errors.js';
@@ -133,6 +133,9 @@ export class QuickBooksReferenceResolver {
       country: facts.country,
       taxModel: facts.taxModel === 'US' ? QuickBooksTaxModel.US : QuickBooksTaxModel.NON_US,
       automatedSalesTax: facts.automatedSalesTax,
+      automatedSalesTaxState: astStateOf(facts),
+      usingSalesTax: facts.usingSalesTax !== false,
+      taxSetupChange: facts.taxSetupChange ?? null,
       customTxnNumbers: facts.customTxnNumbers,
       homeCurrency: facts.homeCurrency,
       multiCurrencyEnabled: facts.multiCurrencyEnabled,

@@ -49,7 +49,7 @@ export class QuickBooksSyncResolver {
 
   @Mutation(() => QuickBooksSyncStatus, {
     description:
-      'Pushes the invoice again now: a retry of a failed, dead or action-required push, or "sync now" of an invoice never pushed. BAD_USER_INPUT when there is nothing to retry (already synced, queued or being pushed). Admins of the customer only',
+      'Pushes the invoice again now: a retry of a failed, dead or action-required push, "sync now" of an invoice never pushed, or a re-push of a synced invoice (QuickBooks gets the platform\'s version again, e.g. after it was changed there). BAD_USER_INPUT when a push is already queued or running. Admins of the customer only',
   })
   retryQuickBooksSync(
     @Arg('customerId', () => ID) customerId: string,

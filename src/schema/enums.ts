@@ -27,6 +27,7 @@ export enum QuickBooksSyncState {
   QUEUED = 'QUEUED',
   SYNCING = 'SYNCING',
   SYNCED = 'SYNCED',
+  SYNCED_WITH_DIFFERENCES = 'SYNCED_WITH_DIFFERENCES',
   ACTION_REQUIRED = 'ACTION_REQUIRED',
   FAILED = 'FAILED',
   DEAD = 'DEAD',
@@ -43,6 +44,10 @@ registerEnumType(QuickBooksSyncState, {
     QUEUED: { description: 'A push is waiting in the queue' },
     SYNCING: { description: 'A push is in progress' },
     SYNCED: { description: 'QuickBooks holds the current version of this invoice' },
+    SYNCED_WITH_DIFFERENCES: {
+      description:
+        "QuickBooks holds the current version, but its tax differs from the platform's (automated sales tax, rounding, sales tax turned off); `taxDifference` says by how much and why",
+    },
     ACTION_REQUIRED: {
       description:
         'The push stopped on something only a person can fix (a missing mapping, a validation error, closed books); see lastError, fix it, then retry',

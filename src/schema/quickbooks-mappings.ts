@@ -1,5 +1,10 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
-import { EXISTING_INVOICE_NUMBER_ACTIONS, type ExistingInvoiceNumberAction } from '../models/customer.js';
+import {
+  EXISTING_INVOICE_NUMBER_ACTIONS,
+  TAX_DIFFERENCE_POLICIES,
+  type ExistingInvoiceNumberAction,
+  type TaxDifferencePolicy,
+} from '../models/customer.js';
 import { MAPPING_KINDS, type MappingKind } from '../models/mapping-set.js';
 import { TARGET_PROBLEMS, type TargetProblem } from '../services/mappings/rules.js';
 
@@ -66,6 +71,26 @@ registerEnumType(QuickBooksExistingInvoiceNumber, {
   },
 });
 
+export const QuickBooksTaxDifferencePolicy = enumOf(TAX_DIFFERENCE_POLICIES);
+registerEnumType(QuickBooksTaxDifferencePolicy, {
+  name: 'QuickBooksTaxDifferencePolicy',
+  description:
+    "What a push does when QuickBooks' tax would differ from the tax the platform billed (automated sales tax, rounding, sales tax turned off in QuickBooks)",
+  valuesConfig: {
+    OVERRIDE: {
+      description:
+        "Send the platform's tax so QuickBooks keeps it (default); if QuickBooks still charges another, the invoice is SYNCED_WITH_DIFFERENCES",
+    },
+    ACCEPT: {
+      description: 'Let QuickBooks compute the tax; a difference makes the invoice SYNCED_WITH_DIFFERENCES',
+    },
+    STOP: {
+      description:
+        'Let QuickBooks compute the tax; a difference makes the invoice ACTION_REQUIRED until an admin decides',
+    },
+  },
+});
+
 @ObjectType({ description: 'One platform concept mapped onto a QuickBooks object' })
 export class QuickBooksMapping {
   @Field(() => QuickBooksMappingKind)
@@ -124,6 +149,9 @@ export class QuickBooksSyncSettings {
   })
   pullPayments!: boolean;
 
+  @Field(() => QuickBooksTaxDifferencePolicy)
+  taxDifferences!: TaxDifferencePolicy;
+
   @Field(() => ID, {
     nullable: true,
     description:
@@ -142,6 +170,9 @@ export class QuickBooksSettingsInput {
 
   @Field(() => Boolean, { nullable: true })
   pullPayments?: boolean | null;
+
+  @Field(() => QuickBooksTaxDifferencePolicy, { nullable: true })
+  taxDifferences?: TaxDifferencePolicy | null;
 
   @Field(() => ID, {
     nullable: true,

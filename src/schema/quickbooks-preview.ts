@@ -11,7 +11,9 @@ import {
   type BuildProblemCode,
   type QuickBooksInvoicePayload,
 } from '../sync/build-invoice.js';
-import { QuickBooksMappingKind } from './quickbooks-mappings.js';
+import type { TaxDifferencePolicy } from '../models/customer.js';
+import type { TaxParityRisk } from '../sync/tax-parity.js';
+import { QuickBooksMappingKind, QuickBooksTaxDifferencePolicy } from './quickbooks-mappings.js';
 
 type ProblemCode = BuildProblemCode | PreviewProblemCode;
 
@@ -114,6 +116,49 @@ export class QuickBooksPreviewCustomer implements PreviewCustomer {
   displayName?: string;
 }
 
+export const QuickBooksTaxParityRisk: { [K in TaxParityRisk]: K } = {
+  NONE: 'NONE',
+  LOW: 'LOW',
+  HIGH: 'HIGH',
+};
+
+registerEnumType(QuickBooksTaxParityRisk, {
+  name: 'QuickBooksTaxParityRisk',
+  description: "How likely QuickBooks is to hold another tax than the platform's",
+  valuesConfig: {
+    NONE: { description: "QuickBooks will hold the platform's tax" },
+    LOW: {
+      description:
+        "It should, on a condition this product cannot see (the destination's sales tax set up in QuickBooks), or it differs by rounding",
+    },
+    HIGH: { description: 'QuickBooks will not keep it: see `reasons` for what to change' },
+  },
+});
+
+@ObjectType({
+  description: 'Whether QuickBooks will keep the tax the platform billed, predicted before a push',
+})
+export class QuickBooksTaxParity {
+  @Field(() => QuickBooksTaxParityRisk)
+  risk!: TaxParityRisk;
+
+  @Field(() => QuickBooksTaxDifferencePolicy, { description: 'The tax setting the push would run under' })
+  policy!: TaxDifferencePolicy;
+
+  @Field(() => String, { description: "The platform's tax, e.g. `27.72`" })
+  platformTax!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "QuickBooks' tax as far as it can be predicted; null when it depends on QuickBooks' own tax tables",
+  })
+  expectedQuickBooksTax?: string | null;
+
+  @Field(() => [String], { description: 'Why, in words an admin can act on' })
+  reasons!: string[];
+}
+
 @ObjectType({
   description:
     'What a push of the invoice would send to QuickBooks now, computed by the push itself; nothing is written',
@@ -138,6 +183,9 @@ export class QuickBooksInvoicePreview {
       "The Invoice body as it would be sent (Intuit's field names). While the bill-to party is not linked, `CustomerRef.value` is `chosen-at-push`: the push fills in the customer it matches or creates",
   })
   payload!: QuickBooksInvoicePayload;
+
+  @Field(() => QuickBooksTaxParity)
+  taxParity!: QuickBooksTaxParity;
 
   @Field(() => QuickBooksPreviewCustomer)
   customer!: QuickBooksPreviewCustomer;

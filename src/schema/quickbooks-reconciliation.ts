@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Connection } from './connection.js';
+import type { ReconciliationPhase } from '../models/reconciliation.js';
 import { Invoice } from './entities.js';
 
 export enum QuickBooksDifferenceClass {
@@ -215,6 +216,37 @@ export class QuickBooksReconciliationError {
   message!: string;
 }
 
+export const QuickBooksReconciliationPhase: { [K in ReconciliationPhase]: K } = {
+  READING_REPORTS: 'READING_REPORTS',
+  READING_PLATFORM: 'READING_PLATFORM',
+  REREADING: 'REREADING',
+  READING_RECEIVABLES: 'READING_RECEIVABLES',
+  SAVING: 'SAVING',
+};
+registerEnumType(QuickBooksReconciliationPhase, {
+  name: 'QuickBooksReconciliationPhase',
+  description: 'The steps of a reconciliation run, in order',
+  valuesConfig: {
+    READING_REPORTS: { description: "QuickBooks' TransactionList report, one per six months of the window" },
+    READING_PLATFORM: { description: "The platform's invoices pushed to this company" },
+    REREADING: { description: 'QuickBooks invoices the report shows differ, 30 per query' },
+    READING_RECEIVABLES: { description: "QuickBooks' AgedReceivableDetail report (credits on account)" },
+    SAVING: { description: 'The rows that differ are being stored' },
+  },
+});
+
+@ObjectType({ description: 'Where a running reconciliation is' })
+export class QuickBooksReconciliationProgress {
+  @Field(() => QuickBooksReconciliationPhase)
+  phase!: ReconciliationPhase;
+
+  @Field(() => Int, { description: 'Steps of this phase done (reports, invoices read, invoices re-read)' })
+  done!: number;
+
+  @Field(() => Int, { description: 'Steps of this phase in all' })
+  total!: number;
+}
+
 @ObjectType({ description: "A reconciliation of a customer's invoices with QuickBooks over a date window" })
 export class QuickBooksReconciliation {
   @Field(() => ID)
@@ -240,6 +272,12 @@ export class QuickBooksReconciliation {
 
   @Field(() => QuickBooksReconciliationError, { nullable: true, description: 'Once FAILED' })
   error!: QuickBooksReconciliationError | null;
+
+  @Field(() => QuickBooksReconciliationProgress, {
+    nullable: true,
+    description: 'Where the run is while RUNNING (null before the worker picks it up, and once it ended)',
+  })
+  progress!: QuickBooksReconciliationProgress | null;
 
   /** Kept out of the schema: the rows resolver reads within it. */
   tenantId!: string;

@@ -25,6 +25,18 @@ registerEnumType(QuickBooksTaxModel, {
   },
 });
 
+@ObjectType({ description: "A change of the company's automated sales tax between two reads" })
+export class QuickBooksTaxSetupChange {
+  @Field(() => String, { description: 'ON, NOT_SET_UP or OFF' })
+  from!: string;
+
+  @Field(() => String, { description: 'ON, NOT_SET_UP or OFF' })
+  to!: string;
+
+  @Field(() => Date, { description: 'When the read saw it' })
+  seenAt!: Date;
+}
+
 @ObjectType({ description: 'A QuickBooks account (chart of accounts)' })
 export class QuickBooksAccount {
   @Field(() => ID, { description: "QuickBooks's Id" })
@@ -174,6 +186,24 @@ export class QuickBooksCompanyFacts {
 
   @Field(() => Boolean, { description: 'Automated Sales Tax: QuickBooks computes tax itself (US only)' })
   automatedSalesTax!: boolean;
+
+  @Field(() => String, {
+    description:
+      'Automated sales tax as QuickBooks reports it: ON (set up), NOT_SET_UP (on, but no sales tax set up: QuickBooks charges none and keeps none we send) or OFF',
+  })
+  automatedSalesTaxState!: string;
+
+  @Field(() => Boolean, {
+    description: 'Whether the company uses sales tax; when false QuickBooks drops any tax on invoices',
+  })
+  usingSalesTax!: boolean;
+
+  @Field(() => QuickBooksTaxSetupChange, {
+    nullable: true,
+    description:
+      "The last change of the company's automated sales tax seen by a read of its settings: pushes since then may be taxed differently",
+  })
+  taxSetupChange?: QuickBooksTaxSetupChange | null;
 
   @Field(() => Boolean, {
     description: 'Custom transaction numbers: whether invoices keep the numbers we send',

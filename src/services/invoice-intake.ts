@@ -1,4 +1,5 @@
 import type { AuditLogService } from './audit-log.js';
+import { TAX_DIFFERENCE_HOLD } from './invoice-push/failures.js';
 import type { InvoiceKey, InvoiceSyncStatus, SyncStatusService, TransitionResult } from './sync-status.js';
 import {
   INVOICE_PUSH_JOB_NAME,
@@ -30,7 +31,7 @@ export class SyncRequestRefusedError extends Error {
 }
 
 export interface InvoiceIntakeDeps {
-  syncStatus: Pick<SyncStatusService, 'transition'>;
+  syncStatus: Pick<SyncStatusService, 'transition' | 'getMany'>;
   queue: InvoicePushQueue;
   auditLog: Pick<AuditLogService, 'record'>;
   now: () => Date;
@@ -38,17 +39,20 @@ export interface InvoiceIntakeDeps {
   debounceMs: number;
 }
 
+const money = (cents: number | undefined) => (cents === undefined ? '?' : (cents / 100).toFixed(2));
+
 const WHY_REFUSED: Record<'RETRY_REQUESTED' | 'DISMISSED', Partial<Record<string, string>>> = {
   RETRY_REQUESTED: {
     QUEUED: 'A push of this invoice is already queued',
     SYNCING: 'This invoice is being pushed right now',
-    SYNCED: 'This invoice is already synced to QuickBooks',
   },
   DISMISSED: {
     NOT_SYNCED: 'This invoice has no sync error to dismiss',
     QUEUED: 'A push of this invoice is queued; there is no error to dismiss',
     SYNCING: 'This invoice is being pushed right now; there is no error to dismiss',
     SYNCED: 'This invoice is already synced to QuickBooks; there is no error to dismiss',
+    SYNCED_WITH_DIFFERENCES:
+      "This invoice is in QuickBooks with QuickBooks' tax; there is no error to dismiss (retry to push it again)",
   },
 };
 
@@ -90,6 +94,28 @@ export class InvoiceIntakeService {
 
   /** An admin leaves a failed invoice alone until it changes or is retried; the reason goes to the audit log. */
   async dismiss(key: InvoiceKey, actorUserId: string, reason: string): Promise<InvoiceSyncStatus> {
+    const [current] = await this.deps.syncStatus.getMany([key]);
+    if (current?.state === 'ACTION_REQUIRED' && current.lastError?.code === TAX_DIFFERENCE_HOLD) {
+      // The STOP tax setting's hold is on an invoice QuickBooks holds: dismissing it accepts QuickBooks'
+      // tax (SYNCED_WITH_DIFFERENCES), it does not make the invoice "not synced".
+      const accepted = await this.deps.syncStatus.transition(
+        key,
+        'DIFFERENCE_ACCEPTED',
+        {},
+        {
+          onlyFrom: ['ACTION_REQUIRED'],
+        },
+      );
+      const status = this.appliedOrThrow(accepted);
+      await this.deps.auditLog.record({
+        tenantId: key.tenantId,
+        actorUserId,
+        action: 'QUICKBOOKS_TAX_DIFFERENCE_ACCEPTED',
+        outcome: 'SUCCEEDED',
+        reason: `invoice ${key.invoiceId}: QuickBooks' tax ${money(current.taxDifference?.theirsCents)} accepted instead of ${money(current.taxDifference?.oursCents)}: ${reason}`,
+      });
+      return status;
+    }
     const result = await this.deps.syncStatus.transition(key, 'DISMISSED', {});
     const status = this.appliedOrThrow(result);
     await this.deps.auditLog.record({

@@ -11,6 +11,7 @@ import {
 } from '../sync/build-invoice.js';
 import { displayNameFor, platformKeyOf } from '../sync/customer-identity.js';
 import type { PlatformInvoice } from '../sync/platform-invoice.js';
+import { predictTaxParity, type TaxParityPrediction } from '../sync/tax-parity.js';
 import type { ConnectionService } from './connections.js';
 import type { MappingService } from './mappings/mapping-service.js';
 import { DEFAULT_SETTINGS, type QuickBooksSettings } from './quickbooks-settings.js';
@@ -75,6 +76,8 @@ export interface QuickBooksInvoicePreview extends Omit<InvoicePreview, 'problems
   invoiceVersion: number;
   realmId: string;
   customer: PreviewCustomer;
+  /** Whether QuickBooks will keep the platform's tax (src/sync/tax-parity.ts). */
+  taxParity: TaxParityPrediction;
 }
 
 export interface InvoicePreviewDeps {
@@ -131,8 +134,15 @@ export class InvoicePreviewService {
     if (customer.displayName && customer.resolution !== 'LINKED') {
       preview.payload.CustomerRef = { value: CUSTOMER_CHOSEN_AT_PUSH, name: customer.displayName };
     }
+    const taxParity = predictTaxParity({
+      invoice,
+      payload: preview.payload,
+      snapshot,
+      policy: settings.taxDifferences,
+    });
     return {
       ...preview,
+      taxParity,
       ready: problems.length === 0,
       decisions,
       problems,

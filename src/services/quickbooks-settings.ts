@@ -1,4 +1,4 @@
-import type { ExistingInvoiceNumberAction } from '../models/customer.js';
+import type { ExistingInvoiceNumberAction, TaxDifferencePolicy } from '../models/customer.js';
 import type { Models } from '../models/index.js';
 import type { QuickBooksSide } from '../quickbooks/setup.js';
 import type { AuditRecord } from './audit-log.js';
@@ -10,6 +10,7 @@ export interface QuickBooksSettings {
   autoSync: boolean;
   existingInvoiceNumber: ExistingInvoiceNumberAction;
   pullPayments: boolean;
+  taxDifferences: TaxDifferencePolicy;
   defaultTermsId?: string;
 }
 
@@ -18,6 +19,7 @@ export interface QuickBooksSettingsInput {
   autoSync?: boolean;
   existingInvoiceNumber?: ExistingInvoiceNumberAction;
   pullPayments?: boolean;
+  taxDifferences?: TaxDifferencePolicy;
   defaultTermsId?: string | null;
 }
 
@@ -26,6 +28,7 @@ export interface StoredSettings {
   autoSync?: boolean | null;
   existingInvoiceNumber?: ExistingInvoiceNumberAction | null;
   pullPayments?: boolean | null;
+  taxDifferences?: TaxDifferencePolicy | null;
   defaultTermsId?: string | null;
 }
 
@@ -34,6 +37,7 @@ export const DEFAULT_SETTINGS: QuickBooksSettings = {
   autoSync: true,
   existingInvoiceNumber: 'STOP',
   pullPayments: true,
+  taxDifferences: 'OVERRIDE',
 };
 
 export function settingsOf(stored: StoredSettings | null | undefined): QuickBooksSettings {
@@ -41,6 +45,7 @@ export function settingsOf(stored: StoredSettings | null | undefined): QuickBook
     autoSync: stored?.autoSync ?? DEFAULT_SETTINGS.autoSync,
     existingInvoiceNumber: stored?.existingInvoiceNumber ?? DEFAULT_SETTINGS.existingInvoiceNumber,
     pullPayments: stored?.pullPayments ?? DEFAULT_SETTINGS.pullPayments,
+    taxDifferences: stored?.taxDifferences ?? DEFAULT_SETTINGS.taxDifferences,
     ...(stored?.defaultTermsId ? { defaultTermsId: stored.defaultTermsId } : {}),
   };
 }
@@ -112,7 +117,7 @@ export class QuickBooksSettingsService {
     const set: Record<string, unknown> = {};
     const unset: Record<string, ''> = {};
     const changes: string[] = [];
-    for (const key of ['autoSync', 'existingInvoiceNumber', 'pullPayments'] as const) {
+    for (const key of ['autoSync', 'existingInvoiceNumber', 'pullPayments', 'taxDifferences'] as const) {
       const value = input[key];
       if (value === undefined || value === current[key]) continue;
       set[`${S}.${key}`] = value;

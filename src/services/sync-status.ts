@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import type { Models } from '../models/index.js';
 import type { InvoiceSyncStateName } from '../models/invoice-sync-state.js';
 import { nextState, type SyncEvent, type SyncState } from '../sync/state-machine.js';
+import type { TaxDifference } from '../sync/tax-parity.js';
 
 export interface SyncErrorInfo {
   code: string;
@@ -19,6 +20,8 @@ export interface InvoiceSyncStatus {
   quickbooksDocNumber?: string;
   attempts: number;
   lastError?: SyncErrorInfo;
+  /** QuickBooks' tax differs from the platform's (SYNCED_WITH_DIFFERENCES, or the STOP setting's hold). */
+  taxDifference?: TaxDifference;
   lastAttemptAt?: Date;
   lastSyncedAt?: Date;
   updatedAt?: Date;
@@ -58,10 +61,19 @@ type StoredState = {
   quickbooksDocNumber?: string | null;
   attempts: number;
   lastError?: { code: string; message: string; retryable: boolean; intuitTid?: string | null } | null;
+  taxDifference?: StoredTaxDifference | null;
   lastAttemptAt?: Date | null;
   lastSyncedAt?: Date | null;
   updatedAt?: Date | null;
 };
+
+/** As mongoose hands it back: optional fields may be null. */
+type StoredTaxDifference = Omit<TaxDifference, 'rule'> & { rule?: TaxDifference['rule'] | null };
+
+function taxDifferenceOf(stored: StoredTaxDifference): TaxDifference {
+  const { rule, ...rest } = stored;
+  return { ...rest, ...(rule ? { rule } : {}) };
+}
 
 function toStatus(doc: StoredState): InvoiceSyncStatus {
   return {
@@ -78,6 +90,7 @@ function toStatus(doc: StoredState): InvoiceSyncStatus {
           intuitTid: doc.lastError.intuitTid ?? undefined,
         }
       : undefined,
+    ...(doc.taxDifference ? { taxDifference: taxDifferenceOf(doc.taxDifference) } : {}),
     lastAttemptAt: doc.lastAttemptAt ?? undefined,
     lastSyncedAt: doc.lastSyncedAt ?? undefined,
     updatedAt: doc.updatedAt ?? undefined,
@@ -94,12 +107,28 @@ export interface SyncStatusServiceDeps {
 
 type NoData = Record<string, never>;
 
+/** The QuickBooks invoice a write left. */
+export interface WrittenInvoice {
+  quickbooksInvoiceId: string;
+  quickbooksSyncToken?: string;
+  quickbooksDocNumber?: string;
+}
+
+function setWritten(set: Record<string, unknown>, written: WrittenInvoice): void {
+  set.quickbooksInvoiceId = written.quickbooksInvoiceId;
+  if (written.quickbooksSyncToken !== undefined) set.quickbooksSyncToken = written.quickbooksSyncToken;
+  if (written.quickbooksDocNumber !== undefined) set.quickbooksDocNumber = written.quickbooksDocNumber;
+}
+
 /** What each sync event carries besides its name. */
 export interface SyncEventData {
   ENQUEUED: NoData;
   STARTED: NoData;
-  SUCCEEDED: { quickbooksInvoiceId: string; quickbooksSyncToken?: string; quickbooksDocNumber?: string };
-  NEEDS_ACTION: { error: SyncErrorInfo };
+  SUCCEEDED: WrittenInvoice;
+  SUCCEEDED_WITH_DIFFERENCES: WrittenInvoice & { taxDifference: TaxDifference };
+  DIFFERENCE_ACCEPTED: NoData;
+  /** `written` and `taxDifference`: the STOP tax setting held an invoice QuickBooks now holds. */
+  NEEDS_ACTION: { error: SyncErrorInfo; written?: WrittenInvoice; taxDifference?: TaxDifference };
   FAILED_RETRYABLE: { error: SyncErrorInfo };
   EXHAUSTED: { error: SyncErrorInfo };
   DISMISSED: NoData;
@@ -171,14 +200,30 @@ function effectsOf(input: SyncEventInput, now: Date, current?: StoredState | nul
       set.lastAttemptAt = now;
       break;
     case 'SUCCEEDED':
-      set.quickbooksInvoiceId = input.quickbooksInvoiceId;
-      if (input.quickbooksSyncToken !== undefined) set.quickbooksSyncToken = input.quickbooksSyncToken;
-      if (input.quickbooksDocNumber !== undefined) set.quickbooksDocNumber = input.quickbooksDocNumber;
+      setWritten(set, input);
       set.lastSyncedAt = now;
-      // QuickBooks holds the invoice: nothing is pending any more.
+      // QuickBooks holds the invoice, with our tax: nothing is pending or different any more.
+      unset.push('lastError', 'pendingCreate', 'taxDifference');
+      break;
+    case 'SUCCEEDED_WITH_DIFFERENCES':
+      setWritten(set, input);
+      set.taxDifference = input.taxDifference;
+      set.lastSyncedAt = now;
       unset.push('lastError', 'pendingCreate');
       break;
+    case 'DIFFERENCE_ACCEPTED':
+      // The hold's error is answered; the difference stays visible, as on any SYNCED_WITH_DIFFERENCES.
+      unset.push('lastError');
+      break;
     case 'NEEDS_ACTION':
+      set.lastError = storedError(input.error);
+      if (input.written) {
+        // QuickBooks holds it already: a retry updates this invoice, nothing is pending.
+        setWritten(set, input.written);
+        unset.push('pendingCreate');
+      }
+      if (input.taxDifference) set.taxDifference = input.taxDifference;
+      break;
     case 'FAILED_RETRYABLE':
     case 'EXHAUSTED':
       set.lastError = storedError(input.error);

@@ -70,7 +70,7 @@ export class SyncSummaryService {
         { $match: { tenantId } },
         { $group: { _id: '$state', count: { $sum: 1 } } },
       ]),
-      byUpdatedAt(['SYNCED'], -1, 1),
+      byUpdatedAt(['SYNCED', 'SYNCED_WITH_DIFFERENCES'], -1, 1),
       byUpdatedAt(PENDING_STATES, 1, 1),
       byUpdatedAt(ERROR_STATES, -1, RECENT_ERROR_LIMIT),
     ]);

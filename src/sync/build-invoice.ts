@@ -1,4 +1,5 @@
 import { Big } from 'big.js';
+import type { TaxDifferencePolicy } from '../models/customer.js';
 import type { MappingKind } from '../models/mapping-set.js';
 import type { JudgedMapping } from '../services/mappings/mapping-service.js';
 import {
@@ -37,6 +38,17 @@ export interface QuickBooksSalesItemLine {
   };
 }
 
+export interface QuickBooksTaxLine {
+  Amount: number;
+  DetailType: 'TaxLineDetail';
+  TaxLineDetail: {
+    TaxRateRef: QuickBooksRef;
+    PercentBased: true;
+    TaxPercent: number;
+    NetAmountTaxable: number;
+  };
+}
+
 export interface QuickBooksInvoicePayload {
   CustomerRef: QuickBooksRef;
   TxnDate: string;
@@ -49,7 +61,13 @@ export interface QuickBooksInvoicePayload {
   ClassRef?: QuickBooksRef;
   SalesTermRef?: QuickBooksRef;
   GlobalTaxCalculation?: 'TaxExcluded';
-  TxnTaxDetail?: { TxnTaxCodeRef: QuickBooksRef; TotalTax: number };
+  TxnTaxDetail?: {
+    /** US only; AST replaces it. */
+    TxnTaxCodeRef?: QuickBooksRef;
+    TotalTax?: number;
+    /** Non-US: the tax per rate, as the platform billed it. */
+    TaxLine?: QuickBooksTaxLine[];
+  };
   Line: QuickBooksSalesItemLine[];
 }
 
@@ -114,7 +132,8 @@ export interface BuildInvoiceInput {
   /** The tenant's mappings as judged against `snapshot` (MappingService.list). */
   mappings: readonly JudgedMapping[];
   snapshot: ReferenceSnapshot;
-  settings: Pick<QuickBooksSettings, 'defaultTermsId'>;
+  /** `taxDifferences` defaults to OVERRIDE, the model's default. */
+  settings: Pick<QuickBooksSettings, 'defaultTermsId'> & Partial<Pick<QuickBooksSettings, 'taxDifferences'>>;
   /** The QuickBooks Customer Id of the bill-to party, resolved before building. */
   customerId: string;
   options?: BuildInvoiceOptions;
@@ -178,6 +197,7 @@ function missingProblem(kind: MappingKind, sourceKey: string, what: string, line
 
 interface Context {
   invoice: PlatformInvoice;
+  policy: TaxDifferencePolicy;
   snapshot: ReferenceSnapshot;
   lookup: MappingLookup;
   decisions: BuildDecision[];
@@ -317,9 +337,10 @@ function readLine(ctx: Context, line: PlatformInvoiceLine, label: string): ReadL
 
 /**
  * Tax per the company's model (§6.1). US: lines are TAX or NON and one transaction tax code carries the
- * rate, so every taxed line must share one rate. US with AST: QuickBooks picks the code and computes the
- * tax; only untaxed lines are marked NON so AST does not tax them. Non-US: the mapped code on every line,
- * taxes excluded from the amounts as the host's amounts are net.
+ * rate, so every taxed line must share one rate. US with AST: QuickBooks picks the code; only untaxed lines
+ * are marked NON so AST does not tax them. Non-US: the mapped code on every line, taxes excluded from the
+ * amounts as the host's amounts are net. Under the OVERRIDE tax setting the platform's tax is sent too, so
+ * QuickBooks keeps what the customer was billed (src/sync/tax-parity.ts has what QuickBooks does with it).
  */
 function applyTax(
   ctx: Context,
@@ -327,6 +348,8 @@ function applyTax(
   payloadLines: QuickBooksSalesItemLine[],
 ): Partial<QuickBooksInvoicePayload> {
   const { facts } = ctx.snapshot;
+  const override = ctx.policy === 'OVERRIDE';
+  const totalTax = lines.reduce((sum, read) => sum.plus(read.rate.eq(0) ? 0 : read.taxAmount), new Big(0));
   if (facts.taxModel === 'US') {
     lines.forEach((read, index) => {
       const taxed = !read.rate.eq(0);
@@ -337,14 +360,7 @@ function applyTax(
       }
       detail.TaxCodeRef = { value: taxed ? 'TAX' : 'NON' };
     });
-    if (facts.automatedSalesTax) {
-      ctx.decisions.push({
-        field: 'TxnTaxDetail',
-        reason:
-          'the company uses automated sales tax: QuickBooks chooses the tax code and computes the tax; lines without tax are sent as NON',
-      });
-      return {};
-    }
+    if (facts.automatedSalesTax) return automatedSalesTax(ctx, lines, totalTax);
     const rates = [...new Set(lines.filter((read) => !read.rate.eq(0)).map((read) => read.rate.toString()))];
     if (rates.length === 0) {
       ctx.decisions.push({ field: 'TxnTaxDetail', reason: 'no line is taxed: every line is NON' });
@@ -365,29 +381,134 @@ function applyTax(
       reason: `tax code '${code.name}' from ${taxRateKeyFromPercent(percent)}; taxed lines are TAX, the others NON`,
       sourceKey: taxRateKeyFromPercent(percent),
     });
+    if (!override) {
+      ctx.decisions.push({
+        field: 'TxnTaxDetail.TotalTax',
+        reason: `not sent: the tax setting is ${ctx.policy}, so QuickBooks computes the tax on the taxable subtotal`,
+      });
+      return { TxnTaxDetail: { TxnTaxCodeRef: code } };
+    }
     // The host rounds tax per line; QuickBooks taxes the sum of the TAX lines once per rate, which can
     // differ by a cent (8.25 % on 286.50 and 49.40: 23.64 + 4.08 = 27.72 per line, 27.71 on the sum).
     // An explicit TotalTax is honoured and prorated over the code's rates (§6.1), so QuickBooks shows
     // exactly what the host billed.
-    const totalTax = lines.reduce((sum, read) => sum.plus(read.rate.eq(0) ? 0 : read.taxAmount), new Big(0));
     ctx.decisions.push({
       field: 'TxnTaxDetail.TotalTax',
       reason: `${totalTax.toFixed(MONEY_DECIMALS)}: the platform's tax, sent so QuickBooks keeps the platform's per-line rounding`,
     });
     return { TxnTaxDetail: { TxnTaxCodeRef: code, TotalTax: jsonNumber(totalTax) } };
   }
-  lines.forEach((read, index) => {
+  const codes: (QuickBooksRef | undefined)[] = lines.map((read, index) => {
     const field = `Line[${index}]`;
     const code = taxCodeFor(ctx, read.line.taxRate, `Line "${read.line.description}"`, read.line.id);
-    if (!code) return;
+    if (!code) return undefined;
     payloadLines[index]!.SalesItemLineDetail.TaxCodeRef = code;
     ctx.decisions.push({
       field: `${field}.SalesItemLineDetail.TaxCodeRef`,
       reason: `line ${index + 1}: tax code '${code.name}' from ${taxRateKeyFromPercent(read.line.taxRate)}`,
       sourceKey: taxRateKeyFromPercent(read.line.taxRate),
     });
+    return code;
   });
-  return { GlobalTaxCalculation: 'TaxExcluded' };
+  if (totalTax.eq(0)) return { GlobalTaxCalculation: 'TaxExcluded' };
+  if (!override) {
+    ctx.decisions.push({
+      field: 'TxnTaxDetail',
+      reason: `not sent: the tax setting is ${ctx.policy}, so QuickBooks computes the tax per line`,
+    });
+    return { GlobalTaxCalculation: 'TaxExcluded' };
+  }
+  return { GlobalTaxCalculation: 'TaxExcluded', TxnTaxDetail: globalTaxDetail(ctx, lines, codes, totalTax) };
+}
+
+/**
+ * Automated sales tax replaces the tax code we send and computes the tax itself, unless an explicit TotalTax
+ * is sent, which it "honors ... and prorates ... across tax rates in the AST-assigned tax code" (blog
+ * 2017-12-11). Any code will do as the carrier (it is replaced): the mapped one for the rate when there is
+ * one, else TAX.
+ */
+function automatedSalesTax(
+  ctx: Context,
+  lines: readonly ReadLine[],
+  totalTax: Big,
+): Partial<QuickBooksInvoicePayload> {
+  if (ctx.policy !== 'OVERRIDE' || totalTax.eq(0)) {
+    ctx.decisions.push({
+      field: 'TxnTaxDetail',
+      reason: totalTax.eq(0)
+        ? 'the company uses automated sales tax and no line is taxed: lines are sent as NON, so it charges none'
+        : `the company uses automated sales tax and the tax setting is ${ctx.policy}: QuickBooks chooses the tax code and computes the tax; lines without tax are sent as NON`,
+    });
+    return {};
+  }
+  const taxed = lines.find((read) => !read.rate.eq(0))!;
+  const key = taxRateKeyFromPercent(taxed.line.taxRate);
+  const mapped = key === undefined ? undefined : ctx.lookup.find('TAX_CODE', key);
+  const carrier =
+    mapped && mapped.status !== 'BROKEN'
+      ? { value: mapped.targetId, name: mapped.targetName }
+      : { value: 'TAX' };
+  ctx.decisions.push({
+    field: 'TxnTaxDetail.TotalTax',
+    reason: `${totalTax.toFixed(MONEY_DECIMALS)}: the platform's tax, sent so automated sales tax keeps it (it prorates it over the code it assigns; the code sent, '${carrier.name ?? carrier.value}', is replaced). QuickBooks keeps it only when a line's item is taxable and the destination's sales tax is set up`,
+  });
+  return { TxnTaxDetail: { TxnTaxCodeRef: carrier, TotalTax: jsonNumber(totalTax) } };
+}
+
+/**
+ * Non-US: the platform's tax per QuickBooks rate (TaxLine with TaxRateRef and Amount, honoured as given per
+ * the Invoice reference's TaxLineDetail) when every line's code has one rate, so each rate carries exactly
+ * the platform's figure; a code with several rates (GST + QST) gets the total, which QuickBooks prorates
+ * over them, as the platform does not split a line's tax by component.
+ */
+function globalTaxDetail(
+  ctx: Context,
+  lines: readonly ReadLine[],
+  codes: readonly (QuickBooksRef | undefined)[],
+  totalTax: Big,
+): NonNullable<QuickBooksInvoicePayload['TxnTaxDetail']> {
+  const byRate = new Map<string, { percent: number; net: Big; tax: Big }>();
+  let exact = true;
+  lines.forEach((read, index) => {
+    const code =
+      codes[index] && ctx.snapshot.taxCodes.find((candidate) => candidate.id === codes[index]!.value);
+    const rates = code?.salesRates ?? [];
+    if (rates.length === 0) {
+      if (!read.taxAmount.eq(0)) exact = false;
+      return;
+    }
+    if (rates.length > 1) {
+      exact = false;
+      return;
+    }
+    const rate = rates[0]!;
+    const sums = byRate.get(rate.id) ?? { percent: rate.ratePercent, net: new Big(0), tax: new Big(0) };
+    byRate.set(rate.id, { ...sums, net: sums.net.plus(read.amount), tax: sums.tax.plus(read.taxAmount) });
+  });
+  if (!exact) {
+    ctx.decisions.push({
+      field: 'TxnTaxDetail.TotalTax',
+      reason: `${totalTax.toFixed(MONEY_DECIMALS)}: the platform's tax, which QuickBooks spreads over the rates of the lines' codes (a code has several rates, and the platform does not split a line's tax by rate)`,
+    });
+    return { TotalTax: jsonNumber(totalTax) };
+  }
+  ctx.decisions.push({
+    field: 'TxnTaxDetail.TaxLine',
+    reason: `the platform's tax per rate (${[...byRate.values()].map((sums) => `${sums.percent} %: ${sums.tax.toFixed(MONEY_DECIMALS)}`).join(', ')}), sent so QuickBooks keeps what the platform billed instead of its own per-line figures`,
+  });
+  return {
+    TotalTax: jsonNumber(totalTax),
+    TaxLine: [...byRate].map(([rateId, sums]) => ({
+      Amount: jsonNumber(sums.tax),
+      DetailType: 'TaxLineDetail' as const,
+      TaxLineDetail: {
+        TaxRateRef: { value: rateId },
+        PercentBased: true,
+        TaxPercent: sums.percent,
+        NetAmountTaxable: jsonNumber(sums.net),
+      },
+    })),
+  };
 }
 
 function checkInvoice(ctx: Context): void {
@@ -500,6 +621,7 @@ export function buildQuickBooksInvoice(input: BuildInvoiceInput): BuildInvoiceRe
   const options = input.options ?? {};
   const ctx: Context = {
     invoice,
+    policy: settings.taxDifferences ?? 'OVERRIDE',
     snapshot,
     lookup: new MappingLookup(input.mappings),
     decisions: [],

@@ -56,9 +56,21 @@ export interface CustomerUpserterDeps {
   directory?: CustomerDirectory;
 }
 
+/** How the company taxes, for the customer a create makes. */
+export interface CustomerOptions {
+  /**
+   * A US company: the customer is created taxable. The platform decides tax per line (untaxed lines are
+   * sent as NON), while a US customer created without Taxable is not taxable, and automated sales tax then
+   * charges nothing and ignores the tax we send ("the taxability of the customer in question", Intuit blog
+   * 2018-03-28).
+   */
+  usSalesTax?: boolean;
+}
+
 interface Party {
   tenantId: string;
   realmId: string;
+  usSalesTax?: boolean;
   platformKey: string;
   billTo: PlatformBillTo;
   email: string | undefined;
@@ -95,10 +107,16 @@ interface Claim {
 export class CustomerUpserter {
   constructor(private readonly deps: CustomerUpserterDeps) {}
 
-  async ensureCustomer(tenantId: string, realmId: string, billTo: PlatformBillTo): Promise<string> {
+  async ensureCustomer(
+    tenantId: string,
+    realmId: string,
+    billTo: PlatformBillTo,
+    options: CustomerOptions = {},
+  ): Promise<string> {
     const party: Party = {
       tenantId,
       realmId,
+      ...(options.usSalesTax ? { usSalesTax: true } : {}),
       platformKey: platformKeyOf(billTo),
       billTo,
       email: normaliseEmail(billTo.email),
@@ -391,6 +409,7 @@ function claimFor(party: Party, ordinal: number): Claim {
   if (party.email) body.PrimaryEmailAddr = { Address: party.billTo.email?.trim() };
   const phone = party.billTo.phone?.trim();
   if (phone) body.PrimaryPhone = { FreeFormNumber: phone };
+  if (party.usSalesTax) body.Taxable = true;
   const address = party.billTo.address;
   if (address) {
     body.BillAddr = {

@@ -177,7 +177,7 @@ export function compareInvoice(platform: PlatformSide | null, quickbooks: QuickB
       explanation: `amount before tax ${formatCents(oursNet)} here, ${formatCents(theirsNet)} in QuickBooks`,
     });
   }
-  if (oursTax !== theirsTax) findings.push(taxFinding(platform, oursTax, theirsTax));
+  if (oursTax !== theirsTax) findings.push(explainTaxDifference(platform.lines, oursTax, theirsTax));
 
   const oursOpen = toCents(platform.totals.total) - toCents(platform.amountPaid);
   const theirsOpen = toCents(quickbooks.balance);
@@ -196,8 +196,16 @@ export function compareInvoice(platform: PlatformSide | null, quickbooks: QuickB
   return done(findings);
 }
 
-function taxFinding(platform: PlatformSide, ours: number, theirs: number): Finding {
-  const rules = taxUnderRules(platform.lines);
+/**
+ * A tax difference as ROUNDING (a rounding rule reproduces QuickBooks' figure from our lines) or
+ * TAX_RECOMPUTED. Shared by the reconciliation and the push's own check of what QuickBooks answered.
+ */
+export function explainTaxDifference(
+  lines: readonly PlatformTaxLine[],
+  ours: number,
+  theirs: number,
+): Finding {
+  const rules = taxUnderRules(lines);
   const rule = (Object.keys(rules) as RoundingRule[]).find((name) => rules[name] === theirs);
   if (rule) {
     return {
@@ -208,7 +216,7 @@ function taxFinding(platform: PlatformSide, ours: number, theirs: number): Findi
       explanation: `tax ${formatCents(ours)} here, ${formatCents(theirs)} in QuickBooks: QuickBooks' figure is our lines' tax rounded ${describeRule(rule)}`,
     };
   }
-  const base = platform.lines
+  const base = lines
     .filter((line) => !new Big(line.taxRate).eq(0))
     .reduce((sum, line) => sum.plus(line.amount), new Big(0));
   const effective = base.eq(0) ? null : new Big(theirs).div(100).div(base).times(100).round(3, HALF_UP);

@@ -14,6 +14,7 @@ export const SYNC_STATES = [
   'QUEUED',
   'SYNCING',
   'SYNCED',
+  'SYNCED_WITH_DIFFERENCES',
   'ACTION_REQUIRED',
   'FAILED',
   'DEAD',
@@ -27,6 +28,13 @@ export const SYNC_EVENTS = [
   'STARTED',
   /** QuickBooks holds the version the attempt pushed. */
   'SUCCEEDED',
+  /**
+   * QuickBooks holds the version, with another tax than the platform billed (automated sales tax, rounding,
+   * sales tax off), and the tenant's tax setting accepts that: visible, explained, not a failure.
+   */
+  'SUCCEEDED_WITH_DIFFERENCES',
+  /** An admin accepted QuickBooks' tax on an invoice the STOP tax setting held for a decision. */
+  'DIFFERENCE_ACCEPTED',
   /** The attempt stopped on something only a person can fix (mapping, validation, closed books). */
   'NEEDS_ACTION',
   /** The attempt failed transiently; a retry with backoff is scheduled. */
@@ -55,9 +63,10 @@ type Row = Readonly<Partial<Record<SyncState, SyncState>>>;
 
 /**
  * Rows are events, cells are from-state -> next state. Why the less obvious cells are there (or not):
- * - SYNCED accepts only ENQUEUED: a late failure, action or dead-letter report of an older attempt can
- *   never turn SYNCED into FAILED/ACTION_REQUIRED/DEAD, and a duplicate STARTED of a finished job cannot
- *   reopen it. A new version always arrives as ENQUEUED first.
+ * - SYNCED accepts only ENQUEUED and an admin's RETRY_REQUESTED: a late failure, action or dead-letter
+ *   report of an older attempt can never turn SYNCED into FAILED/ACTION_REQUIRED/DEAD, and a duplicate
+ *   STARTED of a finished job cannot reopen it. A new version always arrives as ENQUEUED first; a retry of
+ *   a SYNCED invoice is the reconciliation's "re-push" (QuickBooks' copy was changed there).
  * - STARTED is accepted from SYNCING (BullMQ re-runs a stalled job whose worker died mid-push) and from
  *   FAILED (the scheduled retry), not from NOT_SYNCED/ACTION_REQUIRED/DEAD: those need an ENQUEUED or
  *   RETRY_REQUESTED first, so a job left in the queue after a dismissal or a void does not run again.
@@ -67,6 +76,10 @@ type Row = Readonly<Partial<Record<SyncState, SyncState>>>;
  *   QuickBooks; good news is the truth about QuickBooks, so it wins over an older bad report.
  * - EXHAUSTED from FAILED: the dead letter may be recorded by BullMQ's failed handler after the processor
  *   already reported the attempt's failure.
+ * - SYNCED_WITH_DIFFERENCES behaves as SYNCED: after fixing the tax setup in QuickBooks, or choosing to
+ *   send the platform's tax, an admin's retry pushes it again.
+ * - DIFFERENCE_ACCEPTED only from ACTION_REQUIRED: the STOP tax setting's hold. The service checks the
+ *   error is that hold; the table cannot see it.
  * - DEFERRED only from SYNCING (and QUEUED, kept): a turn-away by our governor is waiting, not failing, so
  *   the invoice shows QUEUED with its previous error (if any) rather than FAILED with a throttling error.
  */
@@ -76,6 +89,7 @@ export const TRANSITIONS: Readonly<Record<SyncEvent, Row>> = {
     QUEUED: 'QUEUED',
     SYNCING: 'QUEUED',
     SYNCED: 'QUEUED',
+    SYNCED_WITH_DIFFERENCES: 'QUEUED',
     ACTION_REQUIRED: 'QUEUED',
     FAILED: 'QUEUED',
     DEAD: 'QUEUED',
@@ -91,6 +105,16 @@ export const TRANSITIONS: Readonly<Record<SyncEvent, Row>> = {
     ACTION_REQUIRED: 'SYNCED',
     FAILED: 'SYNCED',
     DEAD: 'SYNCED',
+  },
+  SUCCEEDED_WITH_DIFFERENCES: {
+    QUEUED: 'QUEUED',
+    SYNCING: 'SYNCED_WITH_DIFFERENCES',
+    ACTION_REQUIRED: 'SYNCED_WITH_DIFFERENCES',
+    FAILED: 'SYNCED_WITH_DIFFERENCES',
+    DEAD: 'SYNCED_WITH_DIFFERENCES',
+  },
+  DIFFERENCE_ACCEPTED: {
+    ACTION_REQUIRED: 'SYNCED_WITH_DIFFERENCES',
   },
   NEEDS_ACTION: {
     QUEUED: 'QUEUED',
@@ -112,6 +136,8 @@ export const TRANSITIONS: Readonly<Record<SyncEvent, Row>> = {
   },
   RETRY_REQUESTED: {
     NOT_SYNCED: 'QUEUED',
+    SYNCED: 'QUEUED',
+    SYNCED_WITH_DIFFERENCES: 'QUEUED',
     ACTION_REQUIRED: 'QUEUED',
     FAILED: 'QUEUED',
     DEAD: 'QUEUED',

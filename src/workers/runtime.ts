@@ -27,6 +27,7 @@ import { requeueOrphanedPushes } from '../services/push-reconciliation.js';
 import { QueueName } from './queues.js';
 import { createTokenRefreshWorker, scheduleTokenRefresh } from './token-refresh.worker.js';
 import { createPaymentEvents } from '../events/payment-events.js';
+import { createReconciliationEvents } from '../events/reconciliation-events.js';
 import { createGraphQLHostPaymentSink } from '../host/graphql-host-payments.js';
 import { PaymentPullService } from '../services/payments/payment-pull.js';
 import { SyncLogService } from '../services/sync-log.js';
@@ -182,6 +183,11 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
   const reconciliationRuns = new ReconciliationRuns({
     models,
     queue: reconciliationQueue,
+    events: createReconciliationEvents({
+      publishClient: commandClient,
+      subscribeClient: commandClient,
+      prefix: config.redis.prefix,
+    }),
     now,
     logger: logger.child({ component: 'reconciliation' }),
   });

@@ -187,7 +187,7 @@ describe('the built invoice, accepted by QuickBooks', () => {
     expect(money(computed.TxnTaxDetail?.TotalTax)).toBe('27.71');
   });
 
-  it('US with automated sales tax: no codes sent, QuickBooks computes the tax from the company address', async () => {
+  it('US with automated sales tax, ACCEPT: no codes sent, QuickBooks computes the tax from the company address', async () => {
     const ast = await company('US', { ast: true });
     expect(ast.snapshot.facts.automatedSalesTax).toBe(true);
     const mappings = await mapped(ast, [
@@ -215,7 +215,7 @@ describe('the built invoice, accepted by QuickBooks', () => {
       invoice,
       mappings,
       snapshot: ast.snapshot,
-      settings: {},
+      settings: { taxDifferences: 'ACCEPT' },
       // AST honours the customer's taxability, and a US customer created without Taxable is not taxable.
       customerId: await billTo(ast, { Taxable: true }),
     });
@@ -226,6 +226,36 @@ describe('the built invoice, accepted by QuickBooks', () => {
     expect(money(stored.TxnTaxDetail?.TotalTax)).toBe('3.58');
     expect(money(stored.TxnTaxDetail?.TotalTax)).toBe(invoice.totals.tax);
     expect(money(stored.TotalAmt)).toBe(invoice.totals.total);
+  });
+
+  it("US with automated sales tax, OVERRIDE: the platform's tax is sent and kept where AST would charge another", async () => {
+    const ast = await company('US', { ast: true });
+    const mappings = await mapped(ast, [
+      { kind: 'ITEM', sourceKey: 'ITEM_KIND:MATERIAL', targetId: idOf(ast.snapshot.items, 'Soil') },
+    ]);
+    // The platform billed 8 %; AST would charge California's 7.25 % (3.58 on 49.40).
+    const invoice = hostInvoice('USD', [
+      hostLine('l1', {
+        description: 'Soil',
+        itemKind: 'MATERIAL',
+        quantity: '4',
+        unitPrice: '12.35',
+        taxRate: '8',
+      }),
+    ]);
+    const result = buildQuickBooksInvoice({
+      invoice,
+      mappings,
+      snapshot: ast.snapshot,
+      settings: { taxDifferences: 'OVERRIDE' },
+      customerId: await billTo(ast, { Taxable: true }),
+    });
+    expect(result.payload.TxnTaxDetail).toEqual({ TxnTaxCodeRef: { value: 'TAX' }, TotalTax: 3.95 });
+    const stored = await push(ast, result);
+    expect(money(stored.TxnTaxDetail?.TotalTax)).toBe('3.95');
+    expect(money(stored.TotalAmt)).toBe(invoice.totals.total);
+    // AST assigned its own code, the placeholder is gone.
+    expect(stored.TxnTaxDetail?.TxnTaxCodeRef?.value).not.toBe('TAX');
   });
 
   it('CA: the mapped GST/HST code on every line, exempt lines included; totals match the host', async () => {

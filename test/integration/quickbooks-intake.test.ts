@@ -50,7 +50,8 @@ const DISMISS = /* GraphQL */ `
   }
 `;
 
-type StateName = 'NOT_SYNCED' | 'QUEUED' | 'SYNCED' | 'FAILED' | 'DEAD' | 'ACTION_REQUIRED';
+type StateName =
+  'NOT_SYNCED' | 'QUEUED' | 'SYNCED' | 'SYNCED_WITH_DIFFERENCES' | 'FAILED' | 'DEAD' | 'ACTION_REQUIRED';
 
 let api: TestApi;
 let redis: Redis;
@@ -108,7 +109,7 @@ async function seedState(tenantId: string, invoiceId: string, state: StateName) 
     state,
     attempts: state === 'NOT_SYNCED' ? 0 : 3,
     version: 1,
-    ...(state === 'SYNCED' ? { quickbooksInvoiceId: '145' } : {}),
+    ...(state === 'SYNCED' || state === 'SYNCED_WITH_DIFFERENCES' ? { quickbooksInvoiceId: '145' } : {}),
     ...(['FAILED', 'DEAD', 'ACTION_REQUIRED'].includes(state)
       ? { lastError: { code: 'QBO_SERVER', message: 'QuickBooks answered 503', retryable: true } }
       : {}),
@@ -247,14 +248,16 @@ describe('retryQuickBooksSync', () => {
     expect(await pendingJobs(ACME, invoiceId)).toHaveLength(1);
   });
 
-  it('a synced invoice is refused with BAD_USER_INPUT "already synced", and nothing is queued', async () => {
-    const invoiceId = uniqueName('inv');
-    await seedState(ACME, invoiceId, 'SYNCED');
-    const refused = await refusal(as(acmeAdmin, RETRY, { customerId: ACME, invoiceId }));
-    expect(refused).toEqual({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/already synced/) });
-    expect(await pendingJobs(ACME, invoiceId)).toHaveLength(0);
-    expect((await storedState(ACME, invoiceId))?.state).toBe('SYNCED');
-  });
+  it.each(['SYNCED', 'SYNCED_WITH_DIFFERENCES'] as const)(
+    'a %s invoice is pushed again (the re-push of an invoice changed in QuickBooks): QUEUED with one job',
+    async (state) => {
+      const invoiceId = uniqueName('inv');
+      await seedState(ACME, invoiceId, state);
+      const data = await as(acmeAdmin, RETRY, { customerId: ACME, invoiceId });
+      expect(data.retryQuickBooksSync).toMatchObject({ state: 'QUEUED' });
+      expect(await pendingJobs(ACME, invoiceId)).toHaveLength(1);
+    },
+  );
 
   it('an invoice already queued is refused with BAD_USER_INPUT and keeps its one job', async () => {
     const invoiceId = uniqueName('inv');

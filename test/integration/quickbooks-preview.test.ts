@@ -284,6 +284,92 @@ describe('previewQuickBooksInvoice', () => {
   });
 });
 
+describe('previewQuickBooksInvoice: tax parity', () => {
+  const PARITY = `query Parity($customerId: ID!, $invoiceId: ID!) {
+    previewQuickBooksInvoice(customerId: $customerId, invoiceId: $invoiceId) {
+      taxParity { risk policy platformTax expectedQuickBooksTax reasons }
+    }
+  }`;
+  const FACTS = `query Facts($customerId: ID!) {
+    quickbooksCompanyFacts(customerId: $customerId) {
+      automatedSalesTax automatedSalesTaxState usingSalesTax taxSetupChange { from to seenAt }
+    }
+  }`;
+  const REFRESH = `mutation Refresh($customerId: ID!) {
+    refreshQuickBooksReferenceData(customerId: $customerId) { asOf }
+  }`;
+  type Parity = {
+    risk: string;
+    policy: string;
+    platformTax: string;
+    expectedQuickBooksTax: string | null;
+    reasons: string[];
+  };
+  type Facts = {
+    automatedSalesTax: boolean;
+    automatedSalesTaxState: string;
+    usingSalesTax: boolean;
+    taxSetupChange: { from: string; to: string; seenAt: string } | null;
+  };
+
+  const refresh = async () => {
+    const refreshed = await rigOf().graphql(adminOf(ACME), REFRESH, { customerId: ACME });
+    expect(refreshed.errors).toBeUndefined();
+  };
+  const parity = async (invoiceId: string) => {
+    const response = await rigOf().graphql<{ previewQuickBooksInvoice: { taxParity: Parity } | null }>(
+      memberOf(ACME),
+      PARITY,
+      { customerId: ACME, invoiceId },
+    );
+    expect(response.errors).toBeUndefined();
+    return response.data!.previewQuickBooksInvoice!.taxParity;
+  };
+  const facts = async () =>
+    (await rigOf().graphql<{ quickbooksCompanyFacts: Facts }>(memberOf(ACME), FACTS, { customerId: ACME }))
+      .data!.quickbooksCompanyFacts;
+
+  afterAll(async () => {
+    rigOf().sandbox.control.setCompanyPreferences(realmId, { usingSalesTax: true, automatedSalesTax: false });
+    await refresh();
+  });
+
+  it("predicts whether QuickBooks keeps the platform's tax, and warns when the company's sales tax changed", async () => {
+    const invoiceId = await finalizedInvoice([
+      { description: 'Drain cleaning', itemKind: 'LABOR', quantity: '2', unitPrice: '100', taxRate: '8.25' },
+    ]);
+    // Manual sales tax, the default OVERRIDE setting: TotalTax is sent and kept.
+    expect(await parity(invoiceId)).toMatchObject({
+      risk: 'NONE',
+      policy: 'OVERRIDE',
+      platformTax: '16.50',
+      expectedQuickBooksTax: '16.50',
+    });
+
+    // Sales tax turned off in QuickBooks: it would drop the tax.
+    rigOf().sandbox.control.setCompanyPreferences(realmId, { usingSalesTax: false });
+    await refresh();
+    const off = await parity(invoiceId);
+    expect(off).toMatchObject({ risk: 'HIGH', expectedQuickBooksTax: '0.00' });
+    expect(off.reasons[0]).toContain('sales tax is turned off');
+    expect((await facts()).usingSalesTax).toBe(false);
+
+    // Automated sales tax turned on: the admins are told it changed, and the risk is re-predicted.
+    rigOf().sandbox.control.setCompanyPreferences(realmId, { usingSalesTax: true, automatedSalesTax: true });
+    await refresh();
+    const after = await facts();
+    expect(after).toMatchObject({
+      automatedSalesTax: true,
+      automatedSalesTaxState: 'ON',
+      taxSetupChange: { from: 'OFF', to: 'ON', seenAt: expect.any(String) },
+    });
+    // Labor maps to Hours, which QuickBooks does not tax: AST would charge nothing and keep nothing we send.
+    const ast = await parity(invoiceId);
+    expect(ast).toMatchObject({ risk: 'HIGH', expectedQuickBooksTax: '0.00' });
+    expect(ast.reasons[0]).toContain('taxable');
+  });
+});
+
 describe("the demo host's QuickBooks hook", () => {
   it('announces a finalize to the real product subgraph, which queues the invoice', async () => {
     const lines: Record<string, unknown>[] = [];

@@ -352,6 +352,7 @@ describe('QuickBooksConnection.syncSummary', () => {
       QUEUED: 1,
       SYNCING: 1,
       SYNCED: 2,
+      SYNCED_WITH_DIFFERENCES: 0,
       ACTION_REQUIRED: 1,
       FAILED: 1,
       DEAD: 4,
@@ -394,7 +395,7 @@ describe('QuickBooksConnection.syncSummary', () => {
       const data = await client.request<SummaryData>(SUMMARY, { c: tenantId });
       const summary = data.quickbooksConnection!.syncSummary!;
       expect(summary.counts.every(({ count }) => count === 0)).toBe(true);
-      expect(summary.counts).toHaveLength(7);
+      expect(summary.counts).toHaveLength(8);
       expect(summary).toMatchObject({ lastSucceededAt: null, oldestPendingSince: null, recentErrors: [] });
     } finally {
       mongoose.set('debug', false);

@@ -6,6 +6,9 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { createReconciliationEvents } from '../../src/events/reconciliation-events.js';
 import { models } from '../../src/models/index.js';
 import { QueueName } from '../../src/workers/queues.js';
 import { createGraphQLHostInvoiceSource } from '../../src/host/graphql-host-invoices.js';
@@ -19,7 +22,7 @@ import { ReconciliationRuns } from '../../src/services/reconciliation/reconcilia
 import { createReconciliationWorker } from '../../src/workers/reconciliation.worker.js';
 import { Bookkeeper } from '../support/bookkeeper.js';
 import { adminOf, memberOf } from '../support/connect-rig.js';
-import { eventually, silentLogger } from '../support/harness.js';
+import { eventually, silentLogger, tokenFor } from '../support/harness.js';
 import { usePushRig, type PushCompany } from '../support/push-rig.js';
 
 const push = usePushRig();
@@ -426,5 +429,110 @@ describe('the nightly reconciliation', () => {
     const second = await runs.startNightly(31);
     expect(second.started).toBe(0);
     expect(queued.filter((job) => job.tenantId === company.tenant)).toHaveLength(1);
+  });
+});
+
+describe('the live view of a run', () => {
+  it('writes its progress phase by phase and pushes every step to members over the subscription', async () => {
+    const rig = push();
+    const company = await rig.company();
+    const edited = await pushed(company);
+    await pushed(company);
+    rig.rig.sandbox.control.adminEditInvoice(company.realmId, edited.quickbooksInvoiceId, { action: 'void' });
+    const events = createReconciliationEvents({
+      publishClient: rig.rig.redis,
+      subscribeClient: rig.rig.redis,
+      prefix: rig.rig.config.redis.prefix,
+    });
+    const runs = new ReconciliationRuns({
+      models,
+      queue: { add: async () => undefined },
+      events,
+      now: () => new Date(),
+      logger: silentLogger(),
+    });
+    const subscribe = async (claims: Parameters<typeof tokenFor>[0]) => {
+      const client = createClient({
+        url: rig.rig.api.url.replace(/^http/, 'ws'),
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${await tokenFor(claims)}` },
+        retryAttempts: 0,
+      });
+      const seen: { state: string; phase: string | null; compared: number | null }[] = [];
+      const errors: string[] = [];
+      const stop = client.subscribe<{
+        quickbooksReconciliationChanged: {
+          state: string;
+          progress: { phase: string } | null;
+          summary: { invoicesCompared: number } | null;
+        };
+      }>(
+        {
+          query: `subscription ($customerId: ID!) {
+            quickbooksReconciliationChanged(customerId: $customerId) {
+              state progress { phase done total } summary { invoicesCompared }
+            }
+          }`,
+          variables: { customerId: company.tenant },
+        },
+        {
+          next: ({ data, errors: failures }) => {
+            const run = data?.quickbooksReconciliationChanged;
+            if (run)
+              seen.push({
+                state: run.state,
+                phase: run.progress?.phase ?? null,
+                compared: run.summary?.invoicesCompared ?? null,
+              });
+            for (const failure of failures ?? [])
+              errors.push(String((failure.extensions as { code?: string } | undefined)?.code));
+          },
+          error: (error) =>
+            errors.push(
+              String(
+                (Array.isArray(error) ? (error[0] as { extensions?: { code?: string } }) : undefined)
+                  ?.extensions?.code ?? error,
+              ),
+            ),
+          complete: () => undefined,
+        },
+      );
+      return { client, seen, errors, stop };
+    };
+    const member = await subscribe(memberOf(company.tenant));
+    const outsider = await subscribe(memberOf('someone-else'));
+    try {
+      const channel = `${rig.rig.config.redis.prefix}:reconciliation-changed:${company.tenant}`;
+      await eventually(async () => {
+        const [, count] = (await rig.rig.redis.pubsub('NUMSUB', channel)) as [string, number];
+        return count > 0 ? true : undefined;
+      });
+      const run = await runs.start(company.tenant, 'admin', WINDOW);
+      await runs.execute(
+        { tenantId: company.tenant, runId: run.id },
+        (tenantId, window, onProgress) => service().reconcile(tenantId, window, onProgress),
+        false,
+      );
+      await eventually(async () =>
+        member.seen.some((step) => step.state === 'SUCCEEDED') ? true : undefined,
+      );
+      const phases = member.seen.filter((step) => step.state === 'RUNNING').map((step) => step.phase);
+      expect([...new Set(phases)]).toEqual([
+        'READING_REPORTS',
+        'READING_PLATFORM',
+        'REREADING',
+        'READING_RECEIVABLES',
+        'SAVING',
+      ]);
+      expect(member.seen.at(-1)).toEqual({ state: 'SUCCEEDED', phase: null, compared: 2 });
+      expect((await runs.get(company.tenant, run.id))?.progress).toBeNull();
+      expect(outsider.seen).toEqual([]);
+      expect(outsider.errors).toContain('FORBIDDEN');
+    } finally {
+      member.stop();
+      outsider.stop();
+      await member.client.dispose();
+      await outsider.client.dispose();
+    }
   });
 });

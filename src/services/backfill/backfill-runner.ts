@@ -7,6 +7,8 @@ import type { BatchItem, BatchItemResult, QuickBooksClient } from '../../quickbo
 import { BATCH_MAX_ITEMS } from '../../quickbooks/client.js';
 import { isQuickBooksError, QuickBooksError } from '../../quickbooks/errors.js';
 import { buildQuickBooksInvoice, type QuickBooksInvoicePayload } from '../../sync/build-invoice.js';
+import { settleWrite, type TaxCheck, type WrittenEntity } from '../invoice-push/tax-settlement.js';
+import type { CustomerOptions } from '../../sync/customer-upsert.js';
 import type { PlatformBillTo, PlatformInvoice } from '../../sync/platform-invoice.js';
 import {
   actionFromProblems,
@@ -58,7 +60,14 @@ export interface BackfillRunnerDeps {
   referenceData: { get(tenantId: string): Promise<ReferenceSnapshot> };
   mappings: { list(tenantId: string): Promise<JudgedMapping[]> };
   settings: { get(tenantId: string): Promise<QuickBooksSettings> };
-  customers: { ensureCustomer(tenantId: string, realmId: string, billTo: PlatformBillTo): Promise<string> };
+  customers: {
+    ensureCustomer(
+      tenantId: string,
+      realmId: string,
+      billTo: PlatformBillTo,
+      options?: CustomerOptions,
+    ): Promise<string>;
+  };
   now: () => Date;
   logger: Pick<Logger, 'info' | 'warn'>;
   retry?: BackfillRetryOptions;
@@ -72,7 +81,10 @@ export const BACKFILL_TRIGGER = 'BACKFILL';
  * (QUEUED, SYNCING, FAILED with its retry scheduled). ACTION_REQUIRED and DEAD are picked: nothing is
  * queued for them, and the backfill's attempt either succeeds or records the reason again without a write.
  */
-const LEFT_ALONE = new Set(['SYNCED', 'QUEUED', 'SYNCING', 'FAILED']);
+const LEFT_ALONE = new Set(['SYNCED', 'SYNCED_WITH_DIFFERENCES', 'QUEUED', 'SYNCING', 'FAILED']);
+
+/** QuickBooks holds the current version (with or without a tax difference): the backfill's "done". */
+const inQuickBooks = (state: string) => state === 'SYNCED' || state === 'SYNCED_WITH_DIFFERENCES';
 
 /** Batch sends per chunk attempt: the first, and resends of only the items an ambiguous answer left unknown. */
 const MAX_BATCH_ROUNDS = 3;
@@ -135,6 +147,8 @@ interface ChunkRun {
   handedOff: Set<string>;
   /** Retryable failures of this attempt (the chunk runs again for those invoices). */
   retry?: { cause: unknown; retryAfterMs?: number; park: boolean };
+  /** What the tax check of a written invoice needs (src/services/invoice-push/tax-settlement.ts). */
+  tax?: Omit<TaxCheck, 'invoice'>;
 }
 
 interface Item {
@@ -251,6 +265,7 @@ export class BackfillRunner {
         this.deps.settings.get(data.tenantId),
       ]);
       context = { snapshot, mappings, settings };
+      run.tax = { facts: snapshot.facts, policy: settings.taxDifferences };
     } catch (thrown) {
       // Nothing was started yet: the whole chunk waits (throttled, unavailable) or parks (reauthorization).
       const failure = classifyFailure(underlyingFailure(thrown));
@@ -311,7 +326,8 @@ export class BackfillRunner {
       const key: InvoiceKey = { tenantId: data.tenantId, invoiceId };
       const record = records.get(invoiceId);
       // Settled already: QuickBooks holds it, or a person has a recorded reason to act on.
-      if (record && ['SYNCED', 'ACTION_REQUIRED', 'DEAD'].includes(record.state)) return;
+      if (record && ['SYNCED', 'SYNCED_WITH_DIFFERENCES', 'ACTION_REQUIRED', 'DEAD'].includes(record.state))
+        return;
       if (record?.state === 'SYNCING' && record.pendingCreate && record.pendingCreate.requestId !== claim) {
         // A single push of this invoice is mid-create: its own job records the outcome.
         handedOff.add(invoiceId);
@@ -327,9 +343,9 @@ export class BackfillRunner {
     const statuses = await this.deps.syncStatus.getMany(
       data.invoiceIds.map((invoiceId) => ({ tenantId: data.tenantId, invoiceId })),
     );
-    const done = statuses.filter((status) => status.state === 'SYNCED').length;
+    const done = statuses.filter((status) => inQuickBooks(status.state)).length;
     const handed = statuses.filter(
-      (status) => status.state !== 'SYNCED' && handedOff.has(status.invoiceId),
+      (status) => !inQuickBooks(status.state) && handedOff.has(status.invoiceId),
     ).length;
     await this.deps.backfills.countChunk(data.tenantId, data.backfillId, data.chunkIndex, {
       done,
@@ -367,9 +383,9 @@ export class BackfillRunner {
     const statuses = await this.deps.syncStatus.getMany(
       data.invoiceIds.map((invoiceId) => ({ tenantId: data.tenantId, invoiceId })),
     );
-    const done = statuses.filter((status) => status.state === 'SYNCED').length;
+    const done = statuses.filter((status) => inQuickBooks(status.state)).length;
     const handedOff = statuses.filter(
-      (status) => status.state !== 'SYNCED' && run.handedOff.has(status.invoiceId),
+      (status) => !inQuickBooks(status.state) && run.handedOff.has(status.invoiceId),
     ).length;
     const outcome = { done, failed: statuses.length - done - handedOff, handedOff };
     await this.deps.backfills.countChunk(data.tenantId, data.backfillId, data.chunkIndex, outcome);
@@ -488,7 +504,9 @@ export class BackfillRunner {
         realmId: run.realmId,
       };
       try {
-        const customerId = await this.deps.customers.ensureCustomer(run.tenantId, run.realmId, billTo);
+        const customerId = await this.deps.customers.ensureCustomer(run.tenantId, run.realmId, billTo, {
+          usSalesTax: run.tax?.facts.taxModel === 'US',
+        });
         for (const item of group) item.customerId = customerId;
         await this.logBestEffort({
           ...entry,
@@ -696,21 +714,37 @@ export class BackfillRunner {
     return missing;
   }
 
+  /**
+   * QuickBooks holds the invoice. A full answer (a create, a look-up) has its tax compared with the
+   * platform's, as the single push does; an id we already held (`entity` without TxnTaxDetail) does not.
+   */
   private async succeeded(
     run: ChunkRun,
     item: Item,
-    entity: Pick<QuickBooksInvoice, 'Id' | 'SyncToken' | 'DocNumber'>,
+    entity: WrittenEntity,
     requestId?: string,
     intuitTid?: string,
   ): Promise<void> {
-    await this.deps.syncStatus.transition(item.key, 'SUCCEEDED', {
-      quickbooksInvoiceId: entity.Id,
-      quickbooksSyncToken: entity.SyncToken,
-      ...(entity.DocNumber ? { quickbooksDocNumber: entity.DocNumber } : {}),
-    });
+    const full = entity.TxnTaxDetail !== undefined && item.invoice !== undefined && run.tax !== undefined;
+    const settled = await settleWrite(
+      this.deps.syncStatus,
+      item.key,
+      entity,
+      full ? { invoice: item.invoice, ...run.tax! } : undefined,
+      intuitTid ? { intuitTid } : {},
+    );
     await this.logInvoice(run, item, {
-      outcome: 'SUCCEEDED',
+      outcome: settled.outcome === 'HELD' ? 'FAILED' : 'SUCCEEDED',
       quickbooksId: entity.Id,
+      ...(settled.outcome === 'HELD'
+        ? {
+            error: {
+              code: settled.error.code,
+              message: settled.error.message,
+              retryable: settled.error.retryable,
+            },
+          }
+        : {}),
       ...(requestId ? { requestId } : {}),
       ...(intuitTid ? { intuitTid } : {}),
     });

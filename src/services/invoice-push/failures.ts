@@ -4,6 +4,7 @@ import { ReferenceDataError } from '../reference-data/errors.js';
 import { CustomerUpsertError } from '../../sync/customer-upsert.js';
 import type { BuildProblem } from '../../sync/build-invoice.js';
 import type { SyncErrorInfo } from '../sync-status.js';
+import type { TaxDifference } from '../../sync/tax-parity.js';
 
 /** Intuit's "Account Period Closed" validation fault (§ error codes: 6210, not 6140). */
 export const BOOKS_CLOSED_FAULT = '6210';
@@ -54,6 +55,22 @@ export class PushContextChanged extends Error {
       cause: refusal,
     });
   }
+}
+
+/** The STOP tax setting's hold of an invoice whose tax QuickBooks changed (src/sync/tax-parity.ts). */
+export const TAX_DIFFERENCE_HOLD = 'QUICKBOOKS_TAX_DIFFERENCE';
+
+export function taxDifferenceHold(
+  invoice: { number: string },
+  difference: TaxDifference,
+  intuitTid: string | undefined,
+): SyncErrorInfo {
+  return info(
+    TAX_DIFFERENCE_HOLD,
+    `QuickBooks holds invoice ${invoice.number} with tax ${(difference.theirsCents / 100).toFixed(2)} where the platform billed ${(difference.oursCents / 100).toFixed(2)}: ${difference.explanation} The tax setting is STOP: accept QuickBooks' tax, or change the setting to OVERRIDE (or fix the tax setup in QuickBooks) and retry.`,
+    false,
+    intuitTid,
+  );
 }
 
 /** What the push does with a failure. */

@@ -11,7 +11,10 @@ import {
   type BuildInvoiceResult,
   type QuickBooksInvoicePayload,
 } from '../../sync/build-invoice.js';
+import type { CustomerOptions } from '../../sync/customer-upsert.js';
 import type { PlatformBillTo, PlatformInvoice } from '../../sync/platform-invoice.js';
+import type { TaxDifference } from '../../sync/tax-parity.js';
+import { settleWrite } from './tax-settlement.js';
 import type { InvoicePushJobData } from '../../workers/invoice-push-job.js';
 import type { JudgedMapping } from '../mappings/mapping-service.js';
 import type { QuickBooksSettings } from '../quickbooks-settings.js';
@@ -56,7 +59,12 @@ export interface InvoicePushDeps {
   settings: { get(tenantId: string): Promise<QuickBooksSettings> };
   customers: {
     /** The bill-to's customer; a stored link is trusted without a read (see CustomerUpserter). */
-    ensureCustomer(tenantId: string, realmId: string, billTo: PlatformBillTo): Promise<string>;
+    ensureCustomer(
+      tenantId: string,
+      realmId: string,
+      billTo: PlatformBillTo,
+      options?: CustomerOptions,
+    ): Promise<string>;
     /** Throws `link_inactive` / `link_missing` (CustomerUpsertError) when the customer is unusable. */
     verifyLinkedCustomer(tenantId: string, realmId: string, quickbooksCustomerId: string): Promise<string>;
   };
@@ -89,6 +97,8 @@ export type PushResult =
       quickbooksInvoiceId: string;
       syncToken: string;
       docNumber?: string;
+      /** QuickBooks holds another tax than the platform's, and the tax setting accepts that. */
+      taxDifference?: TaxDifference;
     }
   /** The host voided the invoice before QuickBooks ever received it: nothing to push. */
   | { outcome: 'NOT_IN_QUICKBOOKS' }
@@ -187,6 +197,16 @@ export class InvoicePushService {
     try {
       // The STARTED write returned the document: no second read for the push's view of it.
       const result = await this.attempt(attempt, started.record);
+      if (result.outcome === 'ACTION_REQUIRED') {
+        // The STOP tax setting's hold: QuickBooks took the write, the sync log says why it is held.
+        await this.log(attempt, {
+          outcome: 'FAILED',
+          durationMs: Date.now() - startedAt,
+          error: logError(result.error, undefined),
+          ...(started.record.quickbooksInvoiceId ? { quickbooksId: started.record.quickbooksInvoiceId } : {}),
+        });
+        return result;
+      }
       await this.log(attempt, {
         outcome: 'SUCCEEDED',
         durationMs: Date.now() - startedAt,
@@ -325,7 +345,9 @@ export class InvoicePushService {
     }
     const billTo = invoice.billTo;
     const customerId = await this.customerStep(attempt, billTo, () =>
-      this.deps.customers.ensureCustomer(key.tenantId, attempt.realmId, billTo),
+      this.deps.customers.ensureCustomer(key.tenantId, attempt.realmId, billTo, {
+        usSalesTax: context.snapshot.facts.taxModel === 'US',
+      }),
     );
     const built: Built = { invoice, snapshot, mappings, settings, customerId };
     try {
@@ -496,7 +518,7 @@ export class InvoicePushService {
           { requestId },
         );
         attempt.intuitTid = intuitTid;
-        return this.succeeded(attempt, entity, 'CREATED');
+        return this.succeeded(attempt, entity, 'CREATED', built);
       } catch (error) {
         if (isQuickBooksError(error, 'ambiguous') && send === 1) {
           const found = await findCreatedInvoice(attempt.client, lookupKeys);
@@ -536,7 +558,7 @@ export class InvoicePushService {
     builtFromVersion: number | undefined,
   ): Promise<PushResult> {
     if (builtFromVersion === built.invoice.version && found.CustomerRef?.value === built.customerId) {
-      return this.succeeded(attempt, found, 'ADOPTED');
+      return this.succeeded(attempt, found, 'ADOPTED', built);
     }
     return this.update(attempt, built, undefined, found.Id, found, 'ADOPTED');
   }
@@ -626,7 +648,7 @@ export class InvoicePushService {
           { requestId },
         );
         attempt.intuitTid = intuitTid;
-        return this.succeeded(attempt, entity, operation);
+        return this.succeeded(attempt, entity, operation, built);
       } catch (error) {
         if (isQuickBooksError(error, 'stale_object') && round === 1) {
           syncToken = (await this.read(attempt, quickbooksInvoiceId)).SyncToken;
@@ -689,27 +711,37 @@ export class InvoicePushService {
     return this.succeeded(attempt, entity, 'VOIDED');
   }
 
+  /**
+   * QuickBooks answered the write: what it holds is recorded. Its tax is compared with the platform's on
+   * this very answer (no read): a difference is SYNCED_WITH_DIFFERENCES, or under the STOP tax setting
+   * ACTION_REQUIRED with QuickBooks' invoice recorded, so a retry updates it instead of creating another.
+   */
   private async succeeded(
     attempt: Attempt,
     entity: QuickBooksInvoice,
     operation: PushOperation,
+    built?: Built,
   ): Promise<PushResult> {
-    await this.deps.syncStatus.transition(
+    const settled = await settleWrite(
+      this.deps.syncStatus,
       attempt.key,
-      'SUCCEEDED',
+      entity,
+      built
+        ? { invoice: built.invoice, facts: built.snapshot.facts, policy: built.settings.taxDifferences }
+        : undefined,
       {
-        quickbooksInvoiceId: entity.Id,
-        quickbooksSyncToken: entity.SyncToken,
-        ...(entity.DocNumber ? { quickbooksDocNumber: entity.DocNumber } : {}),
+        ...(attempt.hint ? { hint: attempt.hint } : {}),
+        ...(attempt.intuitTid ? { intuitTid: attempt.intuitTid } : {}),
       },
-      attempt.hint ? { hint: attempt.hint } : {},
     );
+    if (settled.outcome === 'HELD') return { outcome: 'ACTION_REQUIRED', error: settled.error };
     return {
       outcome: 'SYNCED',
       operation,
       quickbooksInvoiceId: entity.Id,
       syncToken: entity.SyncToken,
       ...(entity.DocNumber ? { docNumber: entity.DocNumber } : {}),
+      ...(settled.taxDifference ? { taxDifference: settled.taxDifference } : {}),
     };
   }
 
@@ -800,7 +832,13 @@ function logError(error: SyncErrorInfo, detail: string | undefined): SyncLogErro
 }
 
 /** States a queued job cannot start from without a new ENQUEUED (see the STARTED row of the table). */
-const AT_REST: ReadonlySet<string> = new Set(['NOT_SYNCED', 'SYNCED', 'ACTION_REQUIRED', 'DEAD']);
+const AT_REST: ReadonlySet<string> = new Set([
+  'NOT_SYNCED',
+  'SYNCED',
+  'SYNCED_WITH_DIFFERENCES',
+  'ACTION_REQUIRED',
+  'DEAD',
+]);
 
 /** The job announces a change the invoice's state has not seen: later than the state's last write. */
 function announcesNewerChange(job: InvoicePushJobData, status: { state: string; updatedAt?: Date }): boolean {

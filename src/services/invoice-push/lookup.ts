@@ -1,3 +1,4 @@
+import type { WrittenInvoiceTax } from '../../sync/tax-parity.js';
 import type { QuickBooksClient, QuickBooksEntity } from '../../quickbooks/client.js';
 import { queryableLiteral } from '../../sync/customer-identity.js';
 
@@ -8,6 +9,8 @@ export interface QuickBooksInvoice extends QuickBooksEntity {
   TxnDate?: string;
   CustomerRef?: { value: string; name?: string };
   TotalAmt?: number;
+  /** What the push's tax check reads (src/sync/tax-parity.ts). */
+  TxnTaxDetail?: WrittenInvoiceTax['TxnTaxDetail'];
 }
 
 /**

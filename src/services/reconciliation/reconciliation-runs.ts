@@ -4,8 +4,11 @@ import type { Logger } from '../../logger.js';
 import type { Models } from '../../models/index.js';
 import type { AuditRecord } from '../audit-log.js';
 import type { DifferenceClass, Finding, RoundingRule } from '../../sync/reconciliation.js';
+import type { ReconciliationChangedEvent, ReconciliationEvents } from '../../events/reconciliation-events.js';
 import {
   splitWindow,
+  type ProgressListener,
+  type ReconciliationProgress,
   type ReceivableCredit,
   type ReconciliationResult,
   type ReconciliationService,
@@ -31,6 +34,8 @@ export interface ReconciliationRunView {
     receivableCredits: ReceivableCredit[];
   } | null;
   error: { code: string; message: string } | null;
+  /** Where a RUNNING run is (null before the worker starts it, and once it ended). */
+  progress: ReconciliationProgress | null;
 }
 
 /**
@@ -123,7 +128,11 @@ interface StoredRun {
     receivableCredits?: ReceivableCredit[];
   } | null;
   error?: { code?: string; message?: string } | null;
+  progress?: { phase?: ReconciliationProgress['phase'] | null; done?: number; total?: number } | null;
 }
+
+/** Progress is written at most this often (and at every phase change): it is for eyes, not for audit. */
+const PROGRESS_EVERY_MS = 500;
 
 /**
  * Reconciliation runs as records: started on request (one at a time per tenant), executed by the worker
@@ -135,10 +144,44 @@ export class ReconciliationRuns {
       models: Pick<Models, 'customers' | 'reconciliations' | 'reconciliationRows'>;
       queue: { add(name: string, data: ReconciliationJobData, opts?: JobsOptions): Promise<unknown> };
       auditLog?: { record(entry: AuditRecord): Promise<void> };
+      /** Told when a run moves on (progress, end): the live view. Absent: nobody is told. */
+      events?: ReconciliationEvents;
       now: () => Date;
       logger: Logger;
     },
   ) {}
+
+  /** Every change of the customer's runs, as ids (the subscription reads the run itself). */
+  subscribe(tenantId: string): AsyncIterableIterator<ReconciliationChangedEvent> {
+    if (!this.deps.events) throw new Error('reconciliation events are not wired in this process');
+    return this.deps.events.subscribe([tenantId], () => true);
+  }
+
+  /** Best-effort: a lost event costs a live view one update, never the run. */
+  private async announce(tenantId: string, runId: string): Promise<void> {
+    try {
+      await this.deps.events?.publish({ tenantId, runId });
+    } catch (error) {
+      this.deps.logger.warn({ err: error, tenantId, runId }, 'reconciliation change not published');
+    }
+  }
+
+  /** A listener for the service that writes the run's progress, at most every PROGRESS_EVERY_MS. */
+  private progressWriter(tenantId: string, runId: Types.ObjectId): ProgressListener {
+    let lastPhase: string | undefined;
+    let lastAt = 0;
+    return async (progress) => {
+      const at = Date.now();
+      if (progress.phase === lastPhase && at - lastAt < PROGRESS_EVERY_MS) return;
+      lastPhase = progress.phase;
+      lastAt = at;
+      await this.deps.models.reconciliations.updateOne(
+        { _id: runId, tenantId, state: 'RUNNING' },
+        { $set: { progress } },
+      );
+      await this.announce(tenantId, runId.toString());
+    };
+  }
 
   async start(
     tenantId: string,
@@ -225,7 +268,11 @@ export class ReconciliationRuns {
     if (!run || run.state !== 'RUNNING') return run ? toView(run) : null;
     let result: ReconciliationResult;
     try {
-      result = await reconcile(job.tenantId, { from: run.from, to: run.to });
+      result = await reconcile(
+        job.tenantId,
+        { from: run.from, to: run.to },
+        this.progressWriter(job.tenantId, run._id),
+      );
     } catch (error) {
       if (lastAttempt || (error as { retryable?: boolean }).retryable === false) {
         await models.reconciliations.updateOne(
@@ -239,11 +286,18 @@ export class ReconciliationRuns {
                 message: (error as Error).message,
               },
             },
+            $unset: { progress: '' },
           },
         );
+        await this.announce(job.tenantId, job.runId);
       }
       throw error;
     }
+    await models.reconciliations.updateOne(
+      { _id: run._id, tenantId: job.tenantId, state: 'RUNNING' },
+      { $set: { progress: { phase: 'SAVING', done: 0, total: result.rows.length } } },
+    );
+    await this.announce(job.tenantId, job.runId);
     // A retried attempt may have written rows before failing: the run keeps only this attempt's.
     await models.reconciliationRows.deleteMany({ tenantId: job.tenantId, runId: run._id });
     const docs = result.rows.map((row) => ({
@@ -270,8 +324,10 @@ export class ReconciliationRuns {
           finishedAt: now(),
           summary: { ...result.summary, counts },
         },
+        $unset: { progress: '' },
       },
     );
+    await this.announce(job.tenantId, job.runId);
     return this.get(job.tenantId, job.runId);
   }
 
@@ -395,5 +451,9 @@ function toView(run: StoredRun): ReconciliationRunView {
         }
       : null,
     error: run.error?.code ? { code: run.error.code, message: run.error.message ?? '' } : null,
+    progress:
+      run.state === 'RUNNING' && run.progress?.phase
+        ? { phase: run.progress.phase, done: run.progress.done ?? 0, total: run.progress.total ?? 0 }
+        : null,
   };
 }

@@ -2,6 +2,7 @@ import { Big } from 'big.js';
 import type { HostInvoiceSource } from '../../host/host-invoices.js';
 import type { Logger } from '../../logger.js';
 import type { Models } from '../../models/index.js';
+import type { ReconciliationPhase } from '../../models/reconciliation.js';
 import { idInList, type QuickBooksClient } from '../../quickbooks/client.js';
 import { reportMoney } from '../../quickbooks/reports.js';
 import {
@@ -73,7 +74,35 @@ export interface ReconciliationResult {
 /** "Keep each report request to a six-month date range or less" (Intuit's report best practices). */
 const MAX_REPORT_MONTHS = 6;
 const REREAD_CHUNK = 30;
+/** Host invoice reads in flight at once: the host is the platform's API, not ours to flood. */
+const HOST_READS_AT_ONCE = 8;
+
+export interface ReconciliationProgress {
+  phase: ReconciliationPhase;
+  /** Steps of the phase done so far (reports, invoices read, invoices re-read). */
+  done: number;
+  total: number;
+}
+
+export type ProgressListener = (progress: ReconciliationProgress) => void | Promise<void>;
 const REPORT_COLUMNS = 'tx_date,txn_type,doc_num,subt_nat_amount,tax_amount,nat_open_bal,memo';
+
+/**
+ * A tax difference the push already saw and recorded (SYNCED_WITH_DIFFERENCES, from QuickBooks' answer to the
+ * write) is the same figures still: the row says so, with the push's reason (automated sales tax, sales tax
+ * off, ...), which the report alone cannot know.
+ */
+function explainKnownTax(
+  comparison: ReturnType<typeof compareInvoice>,
+  known: { oursCents: number; theirsCents: number; explanation: string } | undefined,
+): void {
+  if (!known) return;
+  for (const finding of comparison.findings) {
+    if (finding.class !== 'ROUNDING' && finding.class !== 'TAX_RECOMPUTED') continue;
+    if (finding.ours === known.oursCents && finding.theirs === known.theirsCents)
+      finding.explanation = `known since the push: ${known.explanation}`;
+  }
+}
 
 export class ReconciliationWindowError extends Error {
   override readonly name = 'ReconciliationWindowError';
@@ -90,7 +119,11 @@ export interface ReconciliationDeps {
 export class ReconciliationService {
   constructor(private readonly deps: ReconciliationDeps) {}
 
-  async reconcile(tenantId: string, window: ReconciliationWindow): Promise<ReconciliationResult> {
+  async reconcile(
+    tenantId: string,
+    window: ReconciliationWindow,
+    onProgress: ProgressListener = () => undefined,
+  ): Promise<ReconciliationResult> {
     const windows = splitWindow(window);
     const realmId = await connectedRealm(this.deps.models.customers, tenantId);
     const client = this.deps.clientFor(tenantId, realmId);
@@ -98,7 +131,8 @@ export class ReconciliationService {
 
     // QuickBooks' side, from the report.
     const reported = new Map<string, QuickBooksSide & { txnDate: string | null }>();
-    for (const part of windows) {
+    for (const [index, part] of windows.entries()) {
+      await onProgress({ phase: 'READING_REPORTS', done: index, total: windows.length });
       const report = await client.report('TransactionList', {
         start_date: part.from,
         end_date: part.to,
@@ -133,35 +167,54 @@ export class ReconciliationService {
     const states = await this.deps.models.invoiceSyncStates
       .find(
         { tenantId, quickbooksInvoiceId: { $exists: true, $ne: null } },
-        { invoiceId: 1, quickbooksInvoiceId: 1 },
+        { invoiceId: 1, quickbooksInvoiceId: 1, taxDifference: 1 },
       )
-      .lean<{ invoiceId: string; quickbooksInvoiceId: string }[]>();
+      .lean<
+        {
+          invoiceId: string;
+          quickbooksInvoiceId: string;
+          taxDifference?: { oursCents: number; theirsCents: number; explanation: string } | null;
+        }[]
+      >();
+    const knownAtPush = new Map(
+      states.flatMap((state) =>
+        state.taxDifference ? [[state.invoiceId, state.taxDifference] as const] : [],
+      ),
+    );
     const paid = await this.acknowledgedPayments(tenantId, realmId);
     const candidates: { invoiceId: string; quickbooksInvoiceId: string; platform: PlatformSide | null }[] =
       [];
-    for (const state of states) {
-      const invoice = await this.deps.host.load(tenantId, state.invoiceId);
-      const inWindow = invoice ? invoice.issueDate >= window.from && invoice.issueDate <= window.to : false;
-      const inReport = reported.has(state.quickbooksInvoiceId);
-      if (!inWindow && !inReport) continue;
-      if (invoice && invoice.status === 'DRAFT') continue;
-      candidates.push({
-        invoiceId: state.invoiceId,
-        quickbooksInvoiceId: state.quickbooksInvoiceId,
-        platform: invoice
-          ? {
-              invoiceId: invoice.id,
-              number: invoice.number,
-              status: invoice.status === 'VOID' ? 'VOID' : 'FINALIZED',
-              lines: invoice.lines.map((line) => ({
-                amount: line.amount,
-                taxRate: line.taxRate,
-                taxAmount: line.taxAmount,
-              })),
-              totals: invoice.totals,
-              amountPaid: (paid.get(invoice.id) ?? new Big(0)).toFixed(2),
-            }
-          : null,
+    // The host is read per invoice (it has no batch read), a few at a time.
+    for (let start = 0; start < states.length; start += HOST_READS_AT_ONCE) {
+      await onProgress({ phase: 'READING_PLATFORM', done: start, total: states.length });
+      const slice = states.slice(start, start + HOST_READS_AT_ONCE);
+      const invoices = await Promise.all(
+        slice.map((state) => this.deps.host.load(tenantId, state.invoiceId)),
+      );
+      slice.forEach((state, index) => {
+        const invoice = invoices[index] ?? null;
+        const inWindow = invoice ? invoice.issueDate >= window.from && invoice.issueDate <= window.to : false;
+        const inReport = reported.has(state.quickbooksInvoiceId);
+        if (!inWindow && !inReport) return;
+        if (invoice && invoice.status === 'DRAFT') return;
+        candidates.push({
+          invoiceId: state.invoiceId,
+          quickbooksInvoiceId: state.quickbooksInvoiceId,
+          platform: invoice
+            ? {
+                invoiceId: invoice.id,
+                number: invoice.number,
+                status: invoice.status === 'VOID' ? 'VOID' : 'FINALIZED',
+                lines: invoice.lines.map((line) => ({
+                  amount: line.amount,
+                  taxRate: line.taxRate,
+                  taxAmount: line.taxAmount,
+                })),
+                totals: invoice.totals,
+                amountPaid: (paid.get(invoice.id) ?? new Big(0)).toFixed(2),
+              }
+            : null,
+        });
       });
     }
 
@@ -172,6 +225,7 @@ export class ReconciliationService {
     });
     const reread = new Map<string, QuickBooksSide>();
     for (let start = 0; start < suspicious.length; start += REREAD_CHUNK) {
+      await onProgress({ phase: 'REREADING', done: start, total: suspicious.length });
       const ids = suspicious
         .slice(start, start + REREAD_CHUNK)
         .map((candidate) => candidate.quickbooksInvoiceId);
@@ -199,6 +253,7 @@ export class ReconciliationService {
         },
       );
       if (comparison.class === null) continue; // the report was behind the invoice: they agree now
+      explainKnownTax(comparison, knownAtPush.get(candidate.invoiceId));
       rows.push({
         invoiceId: candidate.invoiceId,
         quickbooksInvoiceId: candidate.quickbooksInvoiceId,
@@ -207,6 +262,7 @@ export class ReconciliationService {
       });
     }
 
+    await onProgress({ phase: 'READING_RECEIVABLES', done: 0, total: 1 });
     const receivableCredits = await this.receivableCredits(client, tenantId, realmId, window.to);
     readCalls.reports += 1;
 

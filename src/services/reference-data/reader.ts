@@ -6,6 +6,7 @@ import { isQuickBooksError } from '../../quickbooks/errors.js';
 import type {
   QuickBooksAccountRef,
   QuickBooksClassRef,
+  AutomatedSalesTaxState,
   QuickBooksCompanyFacts,
   QuickBooksItemRef,
   QuickBooksTaxCodeRef,
@@ -127,7 +128,10 @@ const PreferencesRow = z
     AccountingInfoPrefs: z.object({ BookCloseDate: z.string().optional() }).loose().optional(),
     SalesFormsPrefs: z.object({ CustomTxnNumbers: z.boolean().optional() }).loose().optional(),
     // PartnerTaxEnabled: true is automated sales tax; absent on companies without it (sandbox/README.md).
-    TaxPrefs: z.object({ PartnerTaxEnabled: z.boolean().optional() }).loose().optional(),
+    TaxPrefs: z
+      .object({ PartnerTaxEnabled: z.boolean().optional(), UsingSalesTax: z.boolean().optional() })
+      .loose()
+      .optional(),
     CurrencyPrefs: z
       .object({ MultiCurrencyEnabled: z.boolean().optional(), HomeCurrency: ref.optional() })
       .loose()
@@ -232,11 +236,29 @@ function companyFacts(
     taxModel,
     // AST exists only for US companies (§6.1); a non-US PartnerTaxEnabled means nothing to the sync.
     automatedSalesTax: taxModel === 'US' && preferences.TaxPrefs?.PartnerTaxEnabled === true,
+    automatedSalesTaxState: automatedSalesTaxStateOf(taxModel, preferences.TaxPrefs?.PartnerTaxEnabled),
+    // "If sales tax is disabled (UsingSalesTax false) then TxnTaxDetail is ignored and not stored"
+    // (Invoice reference): absent is read as on, which is what every company that charges tax reports.
+    usingSalesTax: preferences.TaxPrefs?.UsingSalesTax !== false,
     customTxnNumbers: preferences.SalesFormsPrefs?.CustomTxnNumbers === true,
     homeCurrency: preferences.CurrencyPrefs?.HomeCurrency?.value ?? '',
     multiCurrencyEnabled: preferences.CurrencyPrefs?.MultiCurrencyEnabled === true,
     ...(bookCloseDate ? { bookCloseDate } : {}),
   };
+}
+
+/**
+ * "If true, AST is enabled for the company and sales tax is set up. If false, AST is enabled for the company
+ * but the company doesn't have sales tax set up. If not present in the response payload, the company is not
+ * enabled for AST" (Intuit's AST FAQ, blog 2018-05-11). Companies converted from Desktop return it blank
+ * (intuit/QuickBooks-V3-PHP-SDK#199): not enabled. Non-US companies report false and have no AST at all.
+ */
+function automatedSalesTaxStateOf(
+  taxModel: 'US' | 'NON_US',
+  partnerTaxEnabled: boolean | undefined,
+): AutomatedSalesTaxState {
+  if (taxModel !== 'US' || partnerTaxEnabled === undefined) return 'OFF';
+  return partnerTaxEnabled ? 'ON' : 'NOT_SET_UP';
 }
 
 function accountOf(row: z.infer<typeof AccountRow>): QuickBooksAccountRef {

@@ -14,6 +14,7 @@ import type {
   ReferenceData,
   ReferenceSnapshot,
 } from './types.js';
+import { astStateOf } from './types.js';
 
 export interface ReferenceDataServiceDeps {
   models: Pick<Models, 'customers' | 'referenceCache'>;
@@ -133,6 +134,7 @@ export class ReferenceDataService implements ReferenceData {
     } catch (error) {
       throw fromQuickBooksFailure(error);
     }
+    await this.noteTaxSetupChange(tenantId, snapshot);
     await this.store(tenantId, snapshot);
     logger.info(
       {
@@ -147,6 +149,29 @@ export class ReferenceDataService implements ReferenceData {
       'QuickBooks reference data read',
     );
     return snapshot;
+  }
+
+  /**
+   * Automated sales tax turned on or off (or set up) since the last read changes what QuickBooks does with
+   * the tax we send: the change is kept on the facts, where the panel warns the admins, until the next one.
+   * The first read of a company has nothing to compare with.
+   */
+  private async noteTaxSetupChange(tenantId: string, snapshot: ReferenceSnapshot): Promise<void> {
+    const previous = await this.deps.models.referenceCache
+      .findById(snapshot.realmId, { facts: 1 })
+      .lean<Pick<CachedSnapshot, 'facts'>>();
+    if (!previous) return;
+    const from = astStateOf(previous.facts);
+    const to = astStateOf(snapshot.facts);
+    if (from === to) {
+      if (previous.facts.taxSetupChange) snapshot.facts.taxSetupChange = previous.facts.taxSetupChange;
+      return;
+    }
+    snapshot.facts.taxSetupChange = { from, to, seenAt: snapshot.asOf };
+    this.deps.logger.warn(
+      { tenantId, realmId: snapshot.realmId, from, to },
+      "the QuickBooks company's automated sales tax changed",
+    );
   }
 
   /**

@@ -66,6 +66,22 @@ export interface QuickBooksTermRef {
   dueDays: number | null;
 }
 
+export type AutomatedSalesTaxState = 'ON' | 'NOT_SET_UP' | 'OFF';
+
+export interface TaxSetupChange {
+  from: AutomatedSalesTaxState;
+  to: AutomatedSalesTaxState;
+  /** The read that saw the change. */
+  seenAt: Date;
+}
+
+/** The AST state of facts, including those cached before `automatedSalesTaxState` was read. */
+export function astStateOf(
+  facts: Pick<QuickBooksCompanyFacts, 'automatedSalesTax' | 'automatedSalesTaxState'>,
+): AutomatedSalesTaxState {
+  return facts.automatedSalesTaxState ?? (facts.automatedSalesTax ? 'ON' : 'OFF');
+}
+
 export interface QuickBooksCompanyFacts {
   companyName: string;
   country: string;
@@ -73,6 +89,16 @@ export interface QuickBooksCompanyFacts {
   taxModel: 'US' | 'NON_US';
   /** Automated Sales Tax: QuickBooks computes tax itself (US only). */
   automatedSalesTax: boolean;
+  /**
+   * Preferences.TaxPrefs.PartnerTaxEnabled read three ways: true (ON), false (NOT_SET_UP: AST is enabled but
+   * no sales tax is set up, so QuickBooks charges none and keeps none we send), absent (OFF). Snapshots
+   * cached before this field existed have none: read them with `astStateOf`.
+   */
+  automatedSalesTaxState?: AutomatedSalesTaxState;
+  /** Preferences.TaxPrefs.UsingSalesTax: false means QuickBooks drops any tax we send. Absent: true. */
+  usingSalesTax?: boolean;
+  /** The last change of the company's sales tax setup seen by a reference read (AST turned on or off). */
+  taxSetupChange?: TaxSetupChange;
   /** Preferences.SalesFormsPrefs.CustomTxnNumbers: whether DocNumber may be set by us. */
   customTxnNumbers: boolean;
   homeCurrency: string;

@@ -403,11 +403,12 @@ describe('buildQuickBooksInvoice: tax', () => {
     expect(result.problems).toEqual([]);
   });
 
-  it('US with AST: no transaction tax code, untaxed lines NON, taxed lines left to QuickBooks', () => {
+  it('US with AST, ACCEPT: no transaction tax detail, untaxed lines NON, taxed lines left to QuickBooks', () => {
     const result = build({
       snapshot: snapshot({ automatedSalesTax: true }),
       mappings: [LABOR, MATERIAL],
       invoice: invoice({ lines: taxedLines }),
+      settings: { taxDifferences: 'ACCEPT' },
     });
     expect(result.problems).toEqual([]);
     expect(result.payload).not.toHaveProperty('TxnTaxDetail');
@@ -419,6 +420,123 @@ describe('buildQuickBooksInvoice: tax', () => {
         reason: expect.stringContaining('automated sales tax'),
       }),
     );
+  });
+
+  it("US with AST, OVERRIDE (the default): the platform's tax as TotalTax on a placeholder code AST replaces", () => {
+    const unmapped = build({
+      snapshot: snapshot({ automatedSalesTax: true }),
+      mappings: [LABOR, MATERIAL],
+      invoice: invoice({ lines: taxedLines }),
+    });
+    expect(unmapped.problems).toEqual([]);
+    expect(unmapped.payload.TxnTaxDetail).toEqual({ TxnTaxCodeRef: { value: 'TAX' }, TotalTax: 9.9 });
+    expect(unmapped.payload.Line[1]!.SalesItemLineDetail.TaxCodeRef).toEqual({ value: 'NON' });
+    expect(unmapped.decisions).toContainEqual(
+      expect.objectContaining({ field: 'TxnTaxDetail.TotalTax', reason: expect.stringContaining('9.90') }),
+    );
+    // A mapped code for the rate is the carrier when there is one.
+    const mapped = build({
+      snapshot: snapshot({ automatedSalesTax: true }),
+      invoice: invoice({ lines: taxedLines }),
+    });
+    expect(mapped.payload.TxnTaxDetail).toEqual({
+      TxnTaxCodeRef: { value: '3', name: 'San Pablo' },
+      TotalTax: 9.9,
+    });
+    // Nothing taxed: nothing to keep, so nothing is sent.
+    const untaxed = build({ snapshot: snapshot({ automatedSalesTax: true }) });
+    expect(untaxed.payload).not.toHaveProperty('TxnTaxDetail');
+  });
+
+  it('US manual, ACCEPT or STOP: the code without TotalTax, so QuickBooks computes the tax itself', () => {
+    for (const taxDifferences of ['ACCEPT', 'STOP'] as const) {
+      const result = build({ invoice: invoice({ lines: taxedLines }), settings: { taxDifferences } });
+      expect(result.payload.TxnTaxDetail).toEqual({ TxnTaxCodeRef: { value: '3', name: 'San Pablo' } });
+      expect(result.decisions).toContainEqual(
+        expect.objectContaining({
+          field: 'TxnTaxDetail.TotalTax',
+          reason: expect.stringContaining(`not sent: the tax setting is ${taxDifferences}`),
+        }),
+      );
+    }
+  });
+
+  describe('non-US, OVERRIDE', () => {
+    const codes: ReferenceSnapshot['taxCodes'] = [
+      {
+        id: '5',
+        name: 'HST ON',
+        active: true,
+        usableOnSales: true,
+        taxable: true,
+        salesRates: [{ id: '51', name: 'HST', ratePercent: 13 }],
+      },
+      {
+        id: '7',
+        name: 'GST/QST QC',
+        active: true,
+        usableOnSales: true,
+        taxable: true,
+        salesRates: [
+          { id: '71', name: 'GST', ratePercent: 5 },
+          { id: '72', name: 'QST', ratePercent: 9.975 },
+        ],
+      },
+    ];
+    const canada = (taxCodes = codes) => ({
+      ...snapshot({ country: 'CA', taxModel: 'NON_US', homeCurrency: 'CAD' }),
+      taxCodes,
+    });
+
+    it("sends the platform's tax per QuickBooks rate when every code has one rate", () => {
+      const result = build({
+        snapshot: canada(),
+        invoice: invoice({
+          currency: 'CAD',
+          lines: [
+            line({ taxRate: '13', amount: '120.00', taxAmount: '15.60' }),
+            line({
+              id: 'l2',
+              quantity: '1',
+              unitPrice: '0.5',
+              amount: '0.50',
+              taxRate: '13',
+              taxAmount: '0.07',
+            }),
+          ],
+        }),
+        mappings: [LABOR, mapping('TAX_CODE', 'TAX_RATE:0.13', '5', 'HST ON')],
+      });
+      expect(result.problems).toEqual([]);
+      expect(result.payload.TxnTaxDetail).toEqual({
+        TotalTax: 15.67,
+        TaxLine: [
+          {
+            Amount: 15.67,
+            DetailType: 'TaxLineDetail',
+            TaxLineDetail: {
+              TaxRateRef: { value: '51' },
+              PercentBased: true,
+              TaxPercent: 13,
+              NetAmountTaxable: 120.5,
+            },
+          },
+        ],
+      });
+    });
+
+    it('sends only the total when a code has several rates (the platform does not split GST and QST)', () => {
+      const result = build({
+        snapshot: canada(),
+        invoice: invoice({
+          currency: 'CAD',
+          lines: [line({ taxRate: '14.975', amount: '120.00', taxAmount: '17.97' })],
+        }),
+        mappings: [LABOR, mapping('TAX_CODE', 'TAX_RATE:0.14975', '7', 'GST/QST QC')],
+      });
+      expect(result.problems).toEqual([]);
+      expect(result.payload.TxnTaxDetail).toEqual({ TotalTax: 17.97 });
+    });
   });
 
   it('non-US: the mapped code on every line, taxes excluded from the amounts', () => {

@@ -10,32 +10,36 @@ import {
 
 /**
  * The whole table written out a second time, independently of the module, as a grid: one line per event,
- * one column per from-state (NOT_SYNCED, QUEUED, SYNCING, SYNCED, ACTION_REQUIRED, FAILED, DEAD).
+ * one column per from-state (NOT_SYNCED, QUEUED, SYNCING, SYNCED, SYNCED_WITH_DIFFERENCES, ACTION_REQUIRED,
+ * FAILED, DEAD).
  * `-` is a refusal. Any change to the module's table must be made here too, on purpose.
  */
 const N = 'NOT_SYNCED';
 const Q = 'QUEUED';
 const S = 'SYNCING';
 const OK = 'SYNCED';
+const W = 'SYNCED_WITH_DIFFERENCES';
 const A = 'ACTION_REQUIRED';
 const F = 'FAILED';
 const D = 'DEAD';
 const X = '-';
 type Cell = SyncState | typeof X;
 
-const COLUMNS: readonly SyncState[] = [N, Q, S, OK, A, F, D];
+const COLUMNS: readonly SyncState[] = [N, Q, S, OK, W, A, F, D];
 const EXPECTED: Record<SyncEvent, readonly Cell[]> = {
-  //                 NOT_SYNCED QUEUED SYNCING SYNCED ACTION_REQ FAILED DEAD
-  ENQUEUED: /*     */ [Q, Q, Q, Q, Q, Q, Q],
-  STARTED: /*      */ [X, S, S, X, X, S, X],
-  SUCCEEDED: /*    */ [X, Q, OK, X, OK, OK, OK],
-  NEEDS_ACTION: /* */ [X, Q, A, X, X, X, X],
-  FAILED_RETRYABLE: [X, Q, F, X, X, X, X],
-  EXHAUSTED: /*    */ [X, Q, D, X, X, D, X],
-  DISMISSED: /*    */ [X, X, X, X, N, N, N],
-  RETRY_REQUESTED: [Q, X, X, X, Q, Q, Q],
-  VOIDED: /*       */ [X, N, N, X, N, N, N],
-  DEFERRED: /*     */ [X, Q, Q, X, X, X, X],
+  //                 NOT_SYNCED QUEUED SYNCING SYNCED WITH_DIFF ACTION_REQ FAILED DEAD
+  ENQUEUED: /*     */ [Q, Q, Q, Q, Q, Q, Q, Q],
+  STARTED: /*      */ [X, S, S, X, X, X, S, X],
+  SUCCEEDED: /*    */ [X, Q, OK, X, X, OK, OK, OK],
+  SUCCEEDED_WITH_DIFFERENCES: [X, Q, W, X, X, W, W, W],
+  DIFFERENCE_ACCEPTED: [X, X, X, X, X, W, X, X],
+  NEEDS_ACTION: /* */ [X, Q, A, X, X, X, X, X],
+  FAILED_RETRYABLE: [X, Q, F, X, X, X, X, X],
+  EXHAUSTED: /*    */ [X, Q, D, X, X, X, D, X],
+  DISMISSED: /*    */ [X, X, X, X, X, N, N, N],
+  RETRY_REQUESTED: [Q, X, X, Q, Q, Q, Q, Q],
+  VOIDED: /*       */ [X, N, N, X, X, N, N, N],
+  DEFERRED: /*     */ [X, Q, Q, X, X, X, X, X],
 };
 
 const cells = SYNC_EVENTS.flatMap((event) =>
@@ -43,7 +47,7 @@ const cells = SYNC_EVENTS.flatMap((event) =>
 );
 
 describe('sync state transition table', () => {
-  it('knows exactly the seven states and the grid covers every state and event', () => {
+  it('knows exactly the eight states and the grid covers every state and event', () => {
     expect([...SYNC_STATES].sort()).toEqual([...COLUMNS].sort());
     expect(Object.keys(EXPECTED).sort()).toEqual([...SYNC_EVENTS].sort());
     expect(cells).toHaveLength(SYNC_STATES.length * SYNC_EVENTS.length);
@@ -61,8 +65,17 @@ describe('sync state transition table', () => {
     for (const event of ['FAILED_RETRYABLE', 'NEEDS_ACTION', 'EXHAUSTED', 'STARTED'] as const) {
       expect(nextState('SYNCED', event)).toBeUndefined();
     }
-    // Only a new version (ENQUEUED) moves a synced invoice at all.
-    expect(SYNC_EVENTS.filter((event) => nextState('SYNCED', event) !== undefined)).toEqual(['ENQUEUED']);
+    // Only a new version (ENQUEUED) or an admin's re-push moves a synced invoice at all.
+    expect(SYNC_EVENTS.filter((event) => nextState('SYNCED', event) !== undefined).sort()).toEqual([
+      'ENQUEUED',
+      'RETRY_REQUESTED',
+    ]);
+  });
+
+  it('a late report cannot turn SYNCED_WITH_DIFFERENCES into a failure; a new version or a retry moves it', () => {
+    expect(
+      SYNC_EVENTS.filter((event) => nextState('SYNCED_WITH_DIFFERENCES', event) !== undefined).sort(),
+    ).toEqual(['ENQUEUED', 'RETRY_REQUESTED']);
   });
 
   it('an outcome of an older attempt while a newer version is queued keeps the invoice queued', () => {
