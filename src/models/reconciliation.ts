@@ -32,7 +32,11 @@ const ReconciliationRunSchema = new Schema(
       atStakeCents: { type: Number },
       /** Per difference class, how many rows: { AMOUNT: 2, ... } (only classes that occur). */
       counts: { type: Schema.Types.Mixed },
-      readCalls: { reports: { type: Number }, rereads: { type: Number } },
+      readCalls: {
+        reports: { type: Number },
+        rereads: { type: Number },
+        changeDataCapture: { type: Number },
+      },
       receivableCredits: {
         type: [
           new Schema(

@@ -157,6 +157,12 @@ export class QuickBooksReadCalls {
 
   @Field(() => Int, { description: 'Targeted re-reads (one per 30 invoices that differ)' })
   rereads!: number;
+
+  @Field(() => Int, {
+    description:
+      "Change data capture requests: one when a previous run of this company started within QuickBooks' 30 days of change history (invoices changed since, dated outside the window)",
+  })
+  changeDataCapture!: number;
 }
 
 @ObjectType({

@@ -129,7 +129,7 @@ describe('reconciliation', () => {
     expect(result.summary.counts).toMatchObject({ AMOUNT: 1, TAX_RECOMPUTED: 1, STATUS: 1, BALANCE: 1 });
     expect(result.summary.invoicesCompared).toBe(5);
     // Two reports (invoices, receivables), one targeted re-read of the four that differ.
-    expect(result.summary.readCalls).toEqual({ reports: 2, rereads: 1 });
+    expect(result.summary.readCalls).toEqual({ reports: 2, rereads: 1, changeDataCapture: 0 });
   });
 
   it("lists the credits our customers hold in QuickBooks' receivables, which no invoice row shows", async () => {
@@ -429,6 +429,61 @@ describe('the nightly reconciliation', () => {
     const second = await runs.startNightly(31);
     expect(second.started).toBe(0);
     expect(queued.filter((job) => job.tenantId === company.tenant)).toHaveLength(1);
+  });
+});
+
+describe('change data capture between runs', () => {
+  it('finds an invoice dated outside the window that changed in QuickBooks since the last run, with no re-read', async () => {
+    const rig = push();
+    const company = await rig.company();
+    const october = push().hostInvoice(company, { issueDate: '2026-10-15', dueDate: '2026-11-14' });
+    expect((await push().push(company, october.id)).outcome).toBe('SYNCED');
+    await pushed(company);
+    const since = new Date();
+    const { quickbooksInvoiceId } = await push().status(company, october.id);
+    rig.rig.sandbox.control.adminEditInvoice(company.realmId, quickbooksInvoiceId!, { action: 'void' });
+
+    // Without CDC the November window knows nothing of October.
+    const blind = await service().reconcile(company.tenant, WINDOW);
+    expect(blind.rows).toEqual([]);
+    const result = await service().reconcile(company.tenant, WINDOW, undefined, { changedSince: since });
+    expect(result.rows).toEqual([
+      expect.objectContaining({
+        invoiceId: october.id,
+        comparison: expect.objectContaining({ class: 'STATUS' }),
+      }),
+    ]);
+    // CDC returns the changed invoice whole: one CDC request, no re-read.
+    expect(result.summary.readCalls).toEqual({ reports: 2, rereads: 0, changeDataCapture: 1 });
+  });
+
+  it('a run asks CDC since the previous finished run of the same company', async () => {
+    const company = await push().company();
+    await pushed(company);
+    const calls: { changedSince?: Date }[] = [];
+    const runs = new ReconciliationRuns({
+      models,
+      queue: { add: async () => undefined },
+      now: () => new Date(),
+      logger: silentLogger(),
+    });
+    const runOnce = async () => {
+      const run = await runs.start(company.tenant, 'admin', WINDOW);
+      await runs.execute(
+        { tenantId: company.tenant, runId: run.id },
+        (tenantId, window, onProgress, options) => {
+          calls.push(options ?? {});
+          return service().reconcile(tenantId, window, onProgress, options);
+        },
+        false,
+      );
+      return runs.get(company.tenant, run.id);
+    };
+    const first = await runOnce();
+    const second = await runOnce();
+    expect(calls[0]).toEqual({});
+    expect(calls[1]?.changedSince).toEqual(first!.startedAt);
+    expect(second!.summary!.readCalls.changeDataCapture).toBe(1);
   });
 });
 

@@ -30,7 +30,7 @@ export interface ReconciliationRunView {
     invoicesCompared: number;
     atStakeCents: number;
     counts: { class: DifferenceClass; count: number }[];
-    readCalls: { reports: number; rereads: number };
+    readCalls: { reports: number; rereads: number; changeDataCapture: number };
     receivableCredits: ReceivableCredit[];
   } | null;
   error: { code: string; message: string } | null;
@@ -114,6 +114,7 @@ const ROWS_PER_WRITE = 500;
 interface StoredRun {
   _id: Types.ObjectId;
   tenantId: string;
+  realmId?: string;
   from: string;
   to: string;
   state: ReconciliationState;
@@ -124,7 +125,7 @@ interface StoredRun {
     invoicesCompared?: number;
     atStakeCents?: number;
     counts?: Record<string, number>;
-    readCalls?: { reports?: number; rereads?: number };
+    readCalls?: { reports?: number; rereads?: number; changeDataCapture?: number };
     receivableCredits?: ReceivableCredit[];
   } | null;
   error?: { code?: string; message?: string } | null;
@@ -268,10 +269,16 @@ export class ReconciliationRuns {
     if (!run || run.state !== 'RUNNING') return run ? toView(run) : null;
     let result: ReconciliationResult;
     try {
+      // The previous finished run of this company: CDC since it started finds what changed elsewhere.
+      const previous = await models.reconciliations
+        .findOne({ tenantId: job.tenantId, realmId: run.realmId, state: 'SUCCEEDED', _id: { $ne: run._id } })
+        .sort({ startedAt: -1 })
+        .lean<StoredRun | null>();
       result = await reconcile(
         job.tenantId,
         { from: run.from, to: run.to },
         this.progressWriter(job.tenantId, run._id),
+        previous ? { changedSince: previous.startedAt } : {},
       );
     } catch (error) {
       if (lastAttempt || (error as { retryable?: boolean }).retryable === false) {
@@ -446,7 +453,11 @@ function toView(run: StoredRun): ReconciliationRunView {
             class: name as DifferenceClass,
             count,
           })),
-          readCalls: { reports: summary.readCalls?.reports ?? 0, rereads: summary.readCalls?.rereads ?? 0 },
+          readCalls: {
+            reports: summary.readCalls?.reports ?? 0,
+            rereads: summary.readCalls?.rereads ?? 0,
+            changeDataCapture: summary.readCalls?.changeDataCapture ?? 0,
+          },
           receivableCredits: summary.receivableCredits ?? [],
         }
       : null,

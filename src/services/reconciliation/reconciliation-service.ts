@@ -64,8 +64,8 @@ export interface ReconciliationResult {
     invoicesCompared: number;
     counts: Record<DifferenceClass, number>;
     atStakeCents: number;
-    /** QuickBooks requests the run made: report pages and targeted re-reads. */
-    readCalls: { reports: number; rereads: number };
+    /** QuickBooks requests the run made: report pages, targeted re-reads, change data capture. */
+    readCalls: { reports: number; rereads: number; changeDataCapture: number };
     /** Credits our customers hold at the window's end (A/R level), largest first. */
     receivableCredits: ReceivableCredit[];
   };
@@ -85,6 +85,26 @@ export interface ReconciliationProgress {
 }
 
 export type ProgressListener = (progress: ReconciliationProgress) => void | Promise<void>;
+
+export interface ReconcileOptions {
+  /**
+   * When the previous run of this company started: QuickBooks' change data capture since then adds the
+   * invoices changed outside the window. Older than Intuit's 30 days of CDC, or absent: no CDC.
+   */
+  changedSince?: Date;
+}
+
+/** Intuit keeps 30 days of change data capture; a day's margin. */
+const CDC_WINDOW_MS = 29 * 86_400_000;
+
+/** QuickBooks' side of an invoice it no longer has. */
+const GONE: Omit<QuickBooksSide, 'quickbooksInvoiceId'> = {
+  docNumber: null,
+  state: 'DELETED',
+  totalAmt: '0.00',
+  totalTax: '0.00',
+  balance: '0.00',
+};
 const REPORT_COLUMNS = 'tx_date,txn_type,doc_num,subt_nat_amount,tax_amount,nat_open_bal,memo';
 
 /**
@@ -123,11 +143,12 @@ export class ReconciliationService {
     tenantId: string,
     window: ReconciliationWindow,
     onProgress: ProgressListener = () => undefined,
+    options: ReconcileOptions = {},
   ): Promise<ReconciliationResult> {
     const windows = splitWindow(window);
     const realmId = await connectedRealm(this.deps.models.customers, tenantId);
     const client = this.deps.clientFor(tenantId, realmId);
-    const readCalls = { reports: 0, rereads: 0 };
+    const readCalls = { reports: 0, rereads: 0, changeDataCapture: 0 };
 
     // QuickBooks' side, from the report.
     const reported = new Map<string, QuickBooksSide & { txnDate: string | null }>();
@@ -163,6 +184,31 @@ export class ReconciliationService {
       }
     }
 
+    // What changed in QuickBooks since the last run, wherever it is dated: an invoice of an earlier month
+    // edited, voided or deleted there is outside the report's window but not outside the books. CDC returns
+    // each changed invoice whole (or its deletion), so these need no re-read.
+    const changedOutside = new Map<string, QuickBooksSide>();
+    if (options.changedSince && Date.now() - options.changedSince.getTime() <= CDC_WINDOW_MS) {
+      const changes = await client.changeDataCapture(['Invoice'], options.changedSince);
+      readCalls.changeDataCapture += 1;
+      if (changes.possiblyTruncated) {
+        this.deps.logger.warn(
+          { tenantId, objects: changes.objectCount },
+          "CDC answered its 1,000-object cap; this run checks the window's invoices only",
+        );
+      } else {
+        for (const record of changes.changes.Invoice ?? []) {
+          if (reported.has(record.Id)) continue;
+          changedOutside.set(
+            record.Id,
+            record.status === 'Deleted'
+              ? { ...GONE, quickbooksInvoiceId: record.Id }
+              : quickbooksSideOf(record as Record<string, unknown>),
+          );
+        }
+      }
+    }
+
     // The platform's side: every invoice we pushed to this company, as the platform holds it now.
     const states = await this.deps.models.invoiceSyncStates
       .find(
@@ -195,7 +241,7 @@ export class ReconciliationService {
         const invoice = invoices[index] ?? null;
         const inWindow = invoice ? invoice.issueDate >= window.from && invoice.issueDate <= window.to : false;
         const inReport = reported.has(state.quickbooksInvoiceId);
-        if (!inWindow && !inReport) return;
+        if (!inWindow && !inReport && !changedOutside.has(state.quickbooksInvoiceId)) return;
         if (invoice && invoice.status === 'DRAFT') return;
         candidates.push({
           invoiceId: state.invoiceId,
@@ -220,13 +266,22 @@ export class ReconciliationService {
 
     // Re-read only what the report says differs, or what it does not list (deleted, or dated elsewhere).
     const suspicious = candidates.filter((candidate) => {
-      const row = reported.get(candidate.quickbooksInvoiceId);
+      const row =
+        reported.get(candidate.quickbooksInvoiceId) ?? changedOutside.get(candidate.quickbooksInvoiceId);
       return !row || compareInvoice(candidate.platform, row).class !== null;
     });
-    const reread = new Map<string, QuickBooksSide>();
-    for (let start = 0; start < suspicious.length; start += REREAD_CHUNK) {
-      await onProgress({ phase: 'REREADING', done: start, total: suspicious.length });
-      const ids = suspicious
+    const reread = new Map<string, QuickBooksSide>(
+      suspicious.flatMap((candidate) => {
+        const changed = changedOutside.get(candidate.quickbooksInvoiceId);
+        return changed && changed.state !== 'DELETED'
+          ? [[candidate.quickbooksInvoiceId, changed] as const]
+          : [];
+      }),
+    );
+    const toReread = suspicious.filter((candidate) => !changedOutside.has(candidate.quickbooksInvoiceId));
+    for (let start = 0; start < toReread.length; start += REREAD_CHUNK) {
+      await onProgress({ phase: 'REREADING', done: start, total: toReread.length });
+      const ids = toReread
         .slice(start, start + REREAD_CHUNK)
         .map((candidate) => candidate.quickbooksInvoiceId);
       const page = await client.queryPage<Record<string, unknown>>(
@@ -244,12 +299,8 @@ export class ReconciliationService {
       const comparison = compareInvoice(
         candidate.platform,
         reread.get(candidate.quickbooksInvoiceId) ?? {
+          ...GONE,
           quickbooksInvoiceId: candidate.quickbooksInvoiceId,
-          docNumber: null,
-          state: 'DELETED',
-          totalAmt: '0.00',
-          totalTax: '0.00',
-          balance: '0.00',
         },
       );
       if (comparison.class === null) continue; // the report was behind the invoice: they agree now
