@@ -78,6 +78,16 @@ const FindingSchema = new Schema(
   { _id: false },
 );
 
+const TaxLineFigureSchema = new Schema(
+  {
+    ratePercent: { type: String, default: null },
+    name: { type: String, default: null },
+    netCents: { type: Number, default: null },
+    taxCents: { type: Number, required: true },
+  },
+  { _id: false },
+);
+
 const ReconciliationRowSchema = new Schema(
   {
     runId: { type: Schema.Types.ObjectId, required: true },
@@ -88,6 +98,14 @@ const ReconciliationRowSchema = new Schema(
     class: { type: String, enum: DIFFERENCE_CLASSES, required: true },
     atStakeCents: { type: Number, required: true },
     findings: { type: [FindingSchema], default: [] },
+    /** For a tax difference: the tax per rate on both sides. */
+    taxLines: {
+      type: new Schema(
+        { platform: [TaxLineFigureSchema], quickbooks: [TaxLineFigureSchema] },
+        { _id: false },
+      ),
+      default: undefined,
+    },
     /** An admin looked and decided it is fine (the reason is in the audit log too). */
     dismissed: {
       by: { type: String },

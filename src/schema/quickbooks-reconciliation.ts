@@ -2,6 +2,7 @@ import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Connection } from './connection.js';
 import type { ReconciliationPhase } from '../models/reconciliation.js';
 import { Invoice } from './entities.js';
+import { QuickBooksTaxLineFigure } from './quickbooks-sync-status.js';
 
 export enum QuickBooksDifferenceClass {
   MISSING_IN_QUICKBOOKS = 'MISSING_IN_QUICKBOOKS',
@@ -99,6 +100,15 @@ export class QuickBooksReconciliationFinding {
   rule?: string | null;
 }
 
+@ObjectType({ description: 'The tax per rate on both sides of an invoice' })
+export class QuickBooksTaxLineComparison {
+  @Field(() => [QuickBooksTaxLineFigure], { description: "The platform's lines summed per rate" })
+  platform!: QuickBooksTaxLineFigure[];
+
+  @Field(() => [QuickBooksTaxLineFigure], { description: "QuickBooks' TxnTaxDetail.TaxLine" })
+  quickbooks!: QuickBooksTaxLineFigure[];
+}
+
 @ObjectType({ description: 'An invoice that differs between the platform and QuickBooks' })
 export class QuickBooksReconciliationRow {
   @Field(() => ID)
@@ -127,6 +137,12 @@ export class QuickBooksReconciliationRow {
 
   @Field(() => [QuickBooksReconciliationFinding])
   findings!: QuickBooksReconciliationFinding[];
+
+  @Field(() => QuickBooksTaxLineComparison, {
+    nullable: true,
+    description: "For a tax difference: QuickBooks' TaxLine breakdown beside the platform's tax per rate",
+  })
+  taxLines!: QuickBooksTaxLineComparison | null;
 
   @Field(() => QuickBooksReconciliationDismissal, { nullable: true })
   dismissed!: QuickBooksReconciliationDismissal | null;

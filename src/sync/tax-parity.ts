@@ -6,7 +6,7 @@ import {
   type ReferenceSnapshot,
 } from '../services/reference-data/types.js';
 import type { QuickBooksInvoicePayload } from './build-invoice.js';
-import type { PlatformInvoice } from './platform-invoice.js';
+import type { PlatformInvoice, PlatformInvoiceLine } from './platform-invoice.js';
 import { explainTaxDifference, toCents, type RoundingRule } from './reconciliation.js';
 
 /**
@@ -72,7 +72,9 @@ type Facts = Pick<
 >;
 
 /** The platform's tax per rate, as its lines carry it. */
-export function platformTaxLines(invoice: Pick<PlatformInvoice, 'lines'>): TaxLineFigure[] {
+export function platformTaxLines(invoice: {
+  lines: readonly Pick<PlatformInvoiceLine, 'amount' | 'taxRate' | 'taxAmount'>[];
+}): TaxLineFigure[] {
   const byRate = new Map<string, { net: Big; tax: Big }>();
   for (const line of invoice.lines) {
     if (new Big(line.taxRate).eq(0)) continue;

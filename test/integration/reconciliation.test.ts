@@ -122,6 +122,13 @@ describe('reconciliation', () => {
     });
     expect(byInvoice.get(taxed.id)).toMatchObject({ class: 'TAX_RECOMPUTED' });
     expect(byInvoice.get(taxed.id)?.findings[0]).toMatchObject({ theirs: 9900 });
+    // QuickBooks' TaxLine breakdown beside the platform's tax per rate.
+    const taxedRow = result.rows.find((row) => row.invoiceId === taxed.id)!;
+    expect(taxedRow.taxLines?.platform).toEqual([
+      { ratePercent: '8.25', name: null, netCents: 33590, taxCents: 2772 },
+    ]);
+    expect(taxedRow.taxLines?.quickbooks.reduce((sum, line) => sum + line.taxCents, 0)).toBe(9900);
+    expect(result.rows.find((row) => row.invoiceId === edited.id)?.taxLines).toBeUndefined();
     expect(byInvoice.get(voided.id)?.class).toBe('STATUS');
     expect(byInvoice.get(paidThere.id)?.findings).toEqual([
       expect.objectContaining({ class: 'BALANCE', ours: 0, theirs: 5000 }),

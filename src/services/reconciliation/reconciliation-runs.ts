@@ -4,6 +4,7 @@ import type { Logger } from '../../logger.js';
 import type { Models } from '../../models/index.js';
 import type { AuditRecord } from '../audit-log.js';
 import type { DifferenceClass, Finding, RoundingRule } from '../../sync/reconciliation.js';
+import type { TaxLineFigure } from '../../sync/tax-parity.js';
 import type { ReconciliationChangedEvent, ReconciliationEvents } from '../../events/reconciliation-events.js';
 import {
   splitWindow,
@@ -54,6 +55,8 @@ export interface ReconciliationRowView {
   class: DifferenceClass;
   atStakeCents: number;
   findings: Finding[];
+  /** For a tax difference: the tax per rate on both sides. */
+  taxLines: { platform: TaxLineFigure[]; quickbooks: TaxLineFigure[] } | null;
   dismissed: { by: string; at: Date; reason: string } | null;
   actions: ReconciliationAction[];
 }
@@ -316,6 +319,7 @@ export class ReconciliationRuns {
       class: row.comparison.class!,
       atStakeCents: row.comparison.atStakeCents,
       findings: row.comparison.findings,
+      ...(row.taxLines ? { taxLines: row.taxLines } : {}),
     }));
     for (let start = 0; start < docs.length; start += ROWS_PER_WRITE) {
       await models.reconciliationRows.insertMany(docs.slice(start, start + ROWS_PER_WRITE), {
@@ -413,6 +417,7 @@ interface StoredRow {
   class: DifferenceClass;
   atStakeCents: number;
   findings: (Omit<Finding, 'rule'> & { rule?: RoundingRule | null })[];
+  taxLines?: { platform: TaxLineFigure[]; quickbooks: TaxLineFigure[] } | null;
   dismissed?: { by?: string; at?: Date; reason?: string } | null;
 }
 
@@ -429,6 +434,7 @@ function toRowView(row: StoredRow): ReconciliationRowView {
     class: row.class,
     atStakeCents: row.atStakeCents,
     findings: row.findings.map(({ rule, ...finding }) => ({ ...finding, ...(rule ? { rule } : {}) })),
+    taxLines: row.taxLines ? { platform: row.taxLines.platform, quickbooks: row.taxLines.quickbooks } : null,
     dismissed,
     actions: actionsFor({ class: row.class, invoiceId: row.invoiceId, dismissed }),
   };

@@ -15,6 +15,12 @@ import {
   type QuickBooksSide,
 } from '../../sync/reconciliation.js';
 import type { StoredApplication } from '../../sync/payment-application.js';
+import {
+  platformTaxLines,
+  quickbooksTaxLines,
+  type TaxLineFigure,
+  type WrittenInvoiceTax,
+} from '../../sync/tax-parity.js';
 import { connectedRealm } from '../invoice-push/connected-realm.js';
 
 /**
@@ -39,6 +45,8 @@ export interface ReconciliationRow {
   quickbooksInvoiceId: string | null;
   number: string | null;
   comparison: Comparison;
+  /** For a tax difference: the tax per rate on both sides (QuickBooks' TaxLine beside the platform's lines). */
+  taxLines?: { platform: TaxLineFigure[]; quickbooks: TaxLineFigure[] };
 }
 
 /**
@@ -188,6 +196,8 @@ export class ReconciliationService {
     // edited, voided or deleted there is outside the report's window but not outside the books. CDC returns
     // each changed invoice whole (or its deletion), so these need no re-read.
     const changedOutside = new Map<string, QuickBooksSide>();
+    /** Whole invoices read (CDC, re-reads): where a tax row's TaxLine breakdown comes from. */
+    const entities = new Map<string, Record<string, unknown>>();
     if (options.changedSince && Date.now() - options.changedSince.getTime() <= CDC_WINDOW_MS) {
       const changes = await client.changeDataCapture(['Invoice'], options.changedSince);
       readCalls.changeDataCapture += 1;
@@ -205,6 +215,7 @@ export class ReconciliationService {
               ? { ...GONE, quickbooksInvoiceId: record.Id }
               : quickbooksSideOf(record as Record<string, unknown>),
           );
+          if (record.status !== 'Deleted') entities.set(record.Id, record as Record<string, unknown>);
         }
       }
     }
@@ -289,7 +300,10 @@ export class ReconciliationService {
         { maxResults: REREAD_CHUNK },
       );
       readCalls.rereads += 1;
-      for (const entity of page.rows) reread.set(String(entity.Id), quickbooksSideOf(entity));
+      for (const entity of page.rows) {
+        reread.set(String(entity.Id), quickbooksSideOf(entity));
+        entities.set(String(entity.Id), entity);
+      }
     }
 
     const rows: ReconciliationRow[] = [];
@@ -305,11 +319,21 @@ export class ReconciliationService {
       );
       if (comparison.class === null) continue; // the report was behind the invoice: they agree now
       explainKnownTax(comparison, knownAtPush.get(candidate.invoiceId));
+      const entity = entities.get(candidate.quickbooksInvoiceId);
+      const taxed = comparison.findings.some((f) => f.class === 'ROUNDING' || f.class === 'TAX_RECOMPUTED');
       rows.push({
         invoiceId: candidate.invoiceId,
         quickbooksInvoiceId: candidate.quickbooksInvoiceId,
         number: candidate.platform?.number ?? null,
         comparison,
+        ...(taxed && candidate.platform && entity
+          ? {
+              taxLines: {
+                platform: platformTaxLines(candidate.platform),
+                quickbooks: quickbooksTaxLines(entity as WrittenInvoiceTax),
+              },
+            }
+          : {}),
       });
     }
 
