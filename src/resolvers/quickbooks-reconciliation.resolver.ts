@@ -52,6 +52,8 @@ function toGraphQLRow(view: ReconciliationRowView, tenantId: string): QuickBooks
     ...view,
     class: QuickBooksDifferenceClass[view.class],
     invoice: view.invoiceId ? { id: view.invoiceId, customer: { id: tenantId } } : null,
+    platformTaxLines: view.taxLines?.platform ?? null,
+    quickbooksTaxLines: view.taxLines?.quickbooks ?? null,
     actions: view.actions.map((action) => QuickBooksReconciliationAction[action]),
     findings: view.findings.map((finding) => ({
       ...finding,

@@ -100,15 +100,6 @@ export class QuickBooksReconciliationFinding {
   rule?: string | null;
 }
 
-@ObjectType({ description: 'The tax per rate on both sides of an invoice' })
-export class QuickBooksTaxLineComparison {
-  @Field(() => [QuickBooksTaxLineFigure], { description: "The platform's lines summed per rate" })
-  platform!: QuickBooksTaxLineFigure[];
-
-  @Field(() => [QuickBooksTaxLineFigure], { description: "QuickBooks' TxnTaxDetail.TaxLine" })
-  quickbooks!: QuickBooksTaxLineFigure[];
-}
-
 @ObjectType({ description: 'An invoice that differs between the platform and QuickBooks' })
 export class QuickBooksReconciliationRow {
   @Field(() => ID)
@@ -138,11 +129,17 @@ export class QuickBooksReconciliationRow {
   @Field(() => [QuickBooksReconciliationFinding])
   findings!: QuickBooksReconciliationFinding[];
 
-  @Field(() => QuickBooksTaxLineComparison, {
+  @Field(() => [QuickBooksTaxLineFigure], {
     nullable: true,
-    description: "For a tax difference: QuickBooks' TaxLine breakdown beside the platform's tax per rate",
+    description: "For a tax difference: the platform's tax per rate (null for other rows)",
   })
-  taxLines!: QuickBooksTaxLineComparison | null;
+  platformTaxLines!: QuickBooksTaxLineFigure[] | null;
+
+  @Field(() => [QuickBooksTaxLineFigure], {
+    nullable: true,
+    description: "For a tax difference: QuickBooks' TxnTaxDetail.TaxLine breakdown (null for other rows)",
+  })
+  quickbooksTaxLines!: QuickBooksTaxLineFigure[] | null;
 
   @Field(() => QuickBooksReconciliationDismissal, { nullable: true })
   dismissed!: QuickBooksReconciliationDismissal | null;

@@ -34,7 +34,8 @@ export function createReconciliationWorker(deps: ReconciliationWorkerDeps): Work
       try {
         const run = await deps.runs.execute(
           job.data,
-          (tenantId, window) => deps.service.reconcile(tenantId, window),
+          (tenantId, window, onProgress, options) =>
+            deps.service.reconcile(tenantId, window, onProgress, options),
           lastAttempt,
         );
         if (run?.summary)

@@ -8,6 +8,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { TaxDifferencePolicy } from '../../src/models/customer.js';
 import { models } from '../../src/models/index.js';
 import { createGraphQLHostInvoiceSource } from '../../src/host/graphql-host-invoices.js';
+import { composeInvoicePush } from '../../src/services/invoice-push/index.js';
 import { QuickBooksSettingsService } from '../../src/services/quickbooks-settings.js';
 import { ReconciliationService } from '../../src/services/reconciliation/reconciliation-service.js';
 import { silentLogger } from '../support/harness.js';
@@ -217,6 +218,45 @@ describe('the tax-parity guard on a push', () => {
     expect(result.rows[0]!.comparison).toMatchObject({ class: 'TAX_RECOMPUTED' });
     expect(result.rows[0]!.comparison.findings[0]!.explanation).toMatch(
       /^known since the push: .*automated sales tax/u,
+    );
+  });
+
+  it("an admin's retry reads the tax setting fresh, even where the worker keeps the settings a few seconds", async () => {
+    const rig = push();
+    // The worker's composition, with its context cache on (QUICKBOOKS_PUSH_CONTEXT_CACHE_MS).
+    const cached = composeInvoicePush({
+      models,
+      quickbooks: rig.side,
+      host: createGraphQLHostInvoiceSource({
+        url: rig.host.url,
+        credentials: rig.rig.config.host.credentials,
+      }),
+      syncStatus: rig.syncStatus,
+      logger: silentLogger(),
+      contextCacheMs: 60_000,
+    });
+    const target = await company({ automatedSalesTax: true }, 'ACCEPT');
+    const invoice = rig.hostInvoice(target);
+    await rig.enqueued(target, invoice.id);
+    await cached.push({ job: rig.jobData(target.tenant, invoice.id), attempt: 1, lastAttempt: false });
+    expect((await rig.status(target, invoice.id)).state).toBe('SYNCED_WITH_DIFFERENCES');
+
+    await settings().update(target.tenant, 'admin', { taxDifferences: 'OVERRIDE' });
+    await rig.syncStatus.transition(
+      { tenantId: target.tenant, invoiceId: invoice.id },
+      'RETRY_REQUESTED',
+      {},
+    );
+    const retried = await cached.push({
+      job: { ...rig.jobData(target.tenant, invoice.id), trigger: 'RETRY_REQUESTED' },
+      attempt: 1,
+      lastAttempt: false,
+    });
+    expect(retried).toMatchObject({ outcome: 'SYNCED', operation: 'UPDATED' });
+    const status = await rig.status(target, invoice.id);
+    expect(status.state).toBe('SYNCED');
+    expect(Math.round(stored(target, status.quickbooksInvoiceId!).TxnTaxDetail!.TotalTax! * 100)).toBe(
+      PLATFORM_TAX_CENTS,
     );
   });
 });

@@ -8,9 +8,10 @@ import { InvoiceListPage } from './pages/invoices/InvoiceListPage';
 import { InvoicePage } from './pages/invoices/InvoicePage';
 import { MappingPage } from './pages/quickbooks/MappingPage';
 import { OverviewPage } from './pages/quickbooks/OverviewPage';
+import { ReconciliationPage } from './pages/quickbooks/ReconciliationPage';
 import { SyncLogPage } from './pages/quickbooks/SyncLogPage';
 import { afterSignIn, SignInPage } from './pages/SignInPage';
-import { MAPPING_PATH, QUICKBOOKS_PATH, SYNC_LOG_PATH } from './routes';
+import { MAPPING_PATH, QUICKBOOKS_PATH, RECONCILIATION_PATH, SYNC_LOG_PATH } from './routes';
 import type { RuntimeConfig } from './runtime-config';
 import { useSession, useSessionControls } from './session';
 
@@ -48,6 +49,7 @@ export function App({ config }: { config: RuntimeConfig }) {
           <Route path={QUICKBOOKS_PATH} element={<OverviewPage />} />
           <Route path={MAPPING_PATH} element={<MappingPage />} />
           <Route path={SYNC_LOG_PATH} element={<SyncLogPage />} />
+          <Route path={RECONCILIATION_PATH} element={<ReconciliationPage />} />
           <Route path="/invoices" element={<InvoiceListPage />} />
           <Route path="/invoices/:invoiceId" element={<InvoicePage />} />
           <Route path="*" element={<NotFound />} />
@@ -103,6 +105,9 @@ function Layout({ children }: { children: React.ReactNode }) {
                 </span>
               ) : null}
             </NavLink>
+          </li>
+          <li>
+            <NavLink to={RECONCILIATION_PATH}>Reconciliation</NavLink>
           </li>
         </ul>
         <p className="nav-heading">Billing</p>

@@ -40,3 +40,8 @@ export function formatAgo(iso: string | null | undefined, now = Date.now()): str
 export function formatMoney(amount: string, currency: string): string {
   return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(Number(amount));
 }
+
+/** The server's explanations start mid-sentence ("tax 21.04 here, …"); shown on their own, they open with a capital. */
+export function asSentence(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

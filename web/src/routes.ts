@@ -2,6 +2,7 @@
 export const QUICKBOOKS_PATH = '/settings/integrations/quickbooks';
 export const MAPPING_PATH = `${QUICKBOOKS_PATH}/mapping`;
 export const SYNC_LOG_PATH = `${QUICKBOOKS_PATH}/log`;
+export const RECONCILIATION_PATH = `${QUICKBOOKS_PATH}/reconciliation`;
 
 /** The sync log narrowed to one invoice's attempts. */
 export function syncLogOf(invoiceId: string): string {

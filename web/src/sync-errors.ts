@@ -8,8 +8,8 @@
  * backfill.worker.ts), the worker (PUSH_STALLED) and the customer step (CUSTOMER_<kind>).
  */
 
-/** Where the person goes to fix it, if anywhere in the panel. */
-export type SyncErrorFix = 'mapping' | 'connection' | null;
+/** Where the person goes to fix it, if anywhere in the panel (the sync settings live on the mapping page). */
+export type SyncErrorFix = 'mapping' | 'connection' | 'settings' | null;
 
 export interface SyncErrorWords {
   /** One line: what is wrong. */
@@ -50,6 +50,13 @@ const WORDS: Record<string, SyncErrorWords> = {
     title: 'The books are closed in QuickBooks for the date of this invoice.',
     action: 'Move the closing date in QuickBooks (or the invoice date), then press Retry.',
     fix: null,
+  },
+  QUICKBOOKS_TAX_DIFFERENCE: {
+    title:
+      "QuickBooks holds this invoice with another tax than the platform's, and the tax setting holds it.",
+    action:
+      "Accept QuickBooks' tax, or change the tax setting to send the platform's tax (or fix the tax setup in QuickBooks), then push it again.",
+    fix: 'settings',
   },
   DOC_NUMBER_EXISTS: {
     title: 'QuickBooks already has an invoice with this number.',

@@ -297,7 +297,10 @@ export class InvoicePushService {
         `Invoice ${invoice.number} is a draft; finalize it in the platform, then it goes to QuickBooks.`,
       );
     }
-    let context = await this.context.get(key.tenantId, attempt.realmId);
+    // An admin's retry follows a change they just made (a mapping, the tax setting): the first attempt
+    // reads the mappings, settings and reference data fresh instead of this process's few-seconds copy.
+    const asked = attempt.request.job.trigger === 'RETRY_REQUESTED' && attempt.request.attempt === 1;
+    let context = await this.context.get(key.tenantId, attempt.realmId, asked ? { fresh: true } : {});
     // Everything but the customer first: a missing mapping or closed books must stop the push before any
     // QuickBooks write, the customer's create included.
     let problems = probeProblems(invoice, context);

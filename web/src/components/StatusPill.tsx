@@ -2,6 +2,7 @@ import type {
   InvoicePaymentStatus,
   QuickBooksConnectionStatus,
   QuickBooksSyncState,
+  QuickBooksTaxParityRisk,
 } from '../generated/graphql';
 
 type Tone = 'ok' | 'warn' | 'bad' | 'neutral';
@@ -12,6 +13,8 @@ export const SYNC_STATE_LABEL: Record<QuickBooksSyncState, { label: string; tone
   QUEUED: { label: 'Queued', tone: 'neutral' },
   SYNCING: { label: 'Sending to QuickBooks', tone: 'neutral' },
   SYNCED: { label: 'In QuickBooks', tone: 'ok' },
+  // In QuickBooks, but not as billed: worth a look, not a failure (the invoice page says why).
+  SYNCED_WITH_DIFFERENCES: { label: 'In QuickBooks, tax differs', tone: 'warn' },
   ACTION_REQUIRED: { label: 'Needs attention', tone: 'bad' },
   FAILED: { label: 'Failed, retrying', tone: 'warn' },
   DEAD: { label: 'Failed', tone: 'bad' },
@@ -31,6 +34,13 @@ export const PAYMENT_STATUS_LABEL: Record<InvoicePaymentStatus, { label: string;
   PAID: { label: 'Paid', tone: 'ok' },
 };
 
+/** How likely QuickBooks is to hold another tax than the platform's, as the preview predicts it. */
+export const TAX_PARITY_LABEL: Record<QuickBooksTaxParityRisk, { label: string; tone: Tone }> = {
+  NONE: { label: 'Tax kept as billed', tone: 'ok' },
+  LOW: { label: 'Tax may differ', tone: 'warn' },
+  HIGH: { label: 'Tax will differ', tone: 'bad' },
+};
+
 export function SyncStatePill({ state }: { state: QuickBooksSyncState }) {
   const { label, tone } = SYNC_STATE_LABEL[state];
   return (
@@ -44,6 +54,15 @@ export function ConnectionStatusPill({ status }: { status: QuickBooksConnectionS
   const { label, tone } = CONNECTION_STATUS_LABEL[status];
   return (
     <span className={`pill pill-${tone}`} data-status={status}>
+      {label}
+    </span>
+  );
+}
+
+export function TaxParityPill({ risk }: { risk: QuickBooksTaxParityRisk }) {
+  const { label, tone } = TAX_PARITY_LABEL[risk];
+  return (
+    <span className={`pill pill-${tone}`} data-risk={risk}>
       {label}
     </span>
   );

@@ -14,7 +14,8 @@ import { useSession } from '../../session';
 import { syncErrorWords } from '../../sync-errors';
 import { INVOICE_STATUS_LABEL } from './InvoicePage';
 import { useSubscriptionEvents, useThrottled } from '../../live';
-import { announcement, isErrorState, newerStatus, type SyncStatus } from './live';
+import { announcement, isErrorState, newerStatus, shownTaxDifference, type SyncStatus } from './live';
+import { formatCents } from '../quickbooks/reconciliation/words';
 import './invoices.css';
 
 /**
@@ -27,6 +28,8 @@ export function InvoiceListPage() {
   const [{ data, error, fetching }, reexecute] = useQuery({
     query: InvoiceListDocument,
     variables: { customerId: tenantId },
+    // Coming back from an invoice: show what was read before, and read it again at once.
+    requestPolicy: 'cache-and-network',
   });
   const [live, setLive] = useState<ReadonlyMap<string, SyncStatus>>(new Map());
   const invoices = data?.invoices;
@@ -82,6 +85,7 @@ export function InvoiceListPage() {
           <tbody>
             {invoices.map((invoice) => {
               const status = newerStatus(invoice.quickbooksSyncStatus, live.get(invoice.id));
+              const taxDifference = status ? shownTaxDifference(status) : null;
               return (
                 <tr key={invoice.id} data-invoice-id={invoice.id}>
                   <th scope="row">
@@ -96,7 +100,12 @@ export function InvoiceListPage() {
                   </td>
                   <td>
                     {status ? <SyncStatePill state={status.state} /> : <span className="muted">unknown</span>}
-                    {status && isErrorState(status.state) && status.lastError ? (
+                    {taxDifference ? (
+                      <div className="muted" data-testid="list-tax-difference">
+                        Tax {formatCents(taxDifference.theirsCents, invoice.currency)} in QuickBooks,{' '}
+                        {formatCents(taxDifference.oursCents, invoice.currency)} billed
+                      </div>
+                    ) : status && isErrorState(status.state) && status.lastError ? (
                       <div className="muted">
                         {syncErrorWords(status.lastError.code, status.lastError.message).title}
                       </div>

@@ -16,10 +16,11 @@ import {
 } from '../../generated/graphql';
 import { useSession } from '../../session';
 import { useSubscriptionEvents } from '../../live';
-import { announcement, isErrorState, newerStatus, type SyncStatus } from './live';
+import { announcement, isErrorState, newerStatus, shownTaxDifference, type SyncStatus } from './live';
 import { PaymentsSection } from './PaymentsSection';
 import { PreviewSection } from './PreviewSection';
 import { SyncErrorBanner } from './SyncErrorBanner';
+import { TaxDifferenceBanner } from './TaxDifferenceBanner';
 import './invoices.css';
 
 export const INVOICE_STATUS_LABEL: Record<InvoiceStatus, string> = {
@@ -47,6 +48,9 @@ function InvoiceView({ invoiceId }: { invoiceId: string }) {
   const [{ data, error, fetching }] = useQuery({
     query: InvoiceDetailDocument,
     variables: { invoiceId },
+    // Coming back from another page (the settings, the sync log): show what was read before, and read it
+    // again at once, since the live events of the time away were not seen.
+    requestPolicy: 'cache-and-network',
   });
   const announce = useAnnounce();
   const [live, setLive] = useState<SyncStatus | null>(null);
@@ -80,6 +84,7 @@ function InvoiceView({ invoiceId }: { invoiceId: string }) {
   }
 
   const status = newerStatus(invoice.quickbooksSyncStatus, live);
+  const taxDifference = status ? shownTaxDifference(status) : null;
   const onDone = (next: SyncStatus, message: string) => {
     setLive((previous) => newerStatus(previous, next));
     setDone(message);
@@ -92,7 +97,17 @@ function InvoiceView({ invoiceId }: { invoiceId: string }) {
         <Link to="/invoices">Invoices</Link>
       </p>
       <h1>Invoice {invoice.number}</h1>
-      {status && isErrorState(status.state) ? (
+      {status && taxDifference ? (
+        // The STOP setting's hold is this difference: one banner, with the tax's own way out.
+        <TaxDifferenceBanner
+          invoiceId={invoice.id}
+          invoiceNumber={invoice.number}
+          currency={invoice.currency}
+          status={status}
+          difference={taxDifference}
+          onDone={onDone}
+        />
+      ) : status && isErrorState(status.state) ? (
         <SyncErrorBanner
           invoiceId={invoice.id}
           invoiceNumber={invoice.number}
@@ -118,6 +133,7 @@ function InvoiceView({ invoiceId }: { invoiceId: string }) {
       <PreviewSection
         invoiceId={invoice.id}
         version={invoice.version}
+        currency={invoice.currency}
         state={status?.state ?? 'NOT_SYNCED'}
       />
     </>

@@ -3,12 +3,16 @@ import { Link } from 'react-router';
 import { useQuery } from 'urql';
 import { MAPPING_PATH } from '../../routes';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { TaxParityPill } from '../../components/StatusPill';
+import { asSentence, formatMoney } from '../../format';
 import {
   InvoicePreviewDocument,
+  type InvoicePreviewQuery,
   type QuickBooksPreviewCustomerResolution,
   type QuickBooksSyncState,
 } from '../../generated/graphql';
 import { useSession } from '../../session';
+import { taxDifferenceLabel } from '../quickbooks/mapping/words';
 
 const CUSTOMER_WORDS: Record<QuickBooksPreviewCustomerResolution, string> = {
   LINKED: 'Billed to the linked QuickBooks customer',
@@ -18,6 +22,8 @@ const CUSTOMER_WORDS: Record<QuickBooksPreviewCustomerResolution, string> = {
   NONE: 'The invoice has no bill-to customer',
 };
 
+type TaxParity = NonNullable<InvoicePreviewQuery['previewQuickBooksInvoice']>['taxParity'];
+
 /**
  * "What would be sent": the preview, computed by the push's own code. Read again whenever the invoice's
  * version changes or its QuickBooks state settles, since a retry, a finalize or a mapping fix can change it.
@@ -25,16 +31,20 @@ const CUSTOMER_WORDS: Record<QuickBooksPreviewCustomerResolution, string> = {
 export function PreviewSection({
   invoiceId,
   version,
+  currency,
   state,
 }: {
   invoiceId: string;
   version: number;
+  currency: string;
   state: QuickBooksSyncState;
 }) {
   const { tenantId } = useSession();
   const [{ data, error, fetching }, reexecute] = useQuery({
     query: InvoicePreviewDocument,
     variables: { invoiceId, customerId: tenantId },
+    // A settings or mapping change made on another page changes it: read again on every visit.
+    requestPolicy: 'cache-and-network',
   });
   const seen = useRef<string | null>(null);
   useEffect(() => {
@@ -76,6 +86,7 @@ export function PreviewSection({
               </ul>
             </div>
           )}
+          <TaxParityFacts parity={preview.taxParity} currency={currency} />
           <h3>Customer in QuickBooks</h3>
           <p>
             {CUSTOMER_WORDS[preview.customer.resolution]}
@@ -117,5 +128,39 @@ export function PreviewSection({
         </>
       ) : null}
     </section>
+  );
+}
+
+/**
+ * Whether QuickBooks will keep the tax the platform billed, predicted from the company's tax setup, the
+ * items' taxability and the tax setting: the risk, both figures, and why.
+ */
+function TaxParityFacts({ parity, currency }: { parity: TaxParity; currency: string }) {
+  return (
+    <div data-testid="tax-parity" data-risk={parity.risk}>
+      <h3>Tax in QuickBooks</h3>
+      <p>
+        <TaxParityPill risk={parity.risk} />
+      </p>
+      <dl className="facts">
+        <dt>Tax billed here</dt>
+        <dd data-testid="parity-platform-tax">{formatMoney(parity.platformTax, currency)}</dd>
+        <dt>Tax QuickBooks is expected to hold</dt>
+        <dd data-testid="parity-expected-tax">
+          {parity.expectedQuickBooksTax === null
+            ? "Depends on QuickBooks' own tax tables"
+            : formatMoney(parity.expectedQuickBooksTax, currency)}
+        </dd>
+        <dt>Tax setting</dt>
+        <dd>{taxDifferenceLabel(parity.policy)}</dd>
+      </dl>
+      {parity.reasons.length > 0 ? (
+        <ul className="tax-parity-reasons">
+          {parity.reasons.map((reason) => (
+            <li key={reason}>{asSentence(reason)}</li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
   );
 }

@@ -52,9 +52,13 @@ export function SyncErrorActions({
     if (result.data) {
       setDismissing(false);
       setReason('');
+      const status = result.data.dismissQuickBooksSyncError;
       onDone(
-        result.data.dismissQuickBooksSyncError,
-        `Error dismissed: invoice ${invoiceNumber} stays out of QuickBooks until it changes or someone presses Sync now.`,
+        status,
+        // Dismissing the STOP tax setting's hold accepts QuickBooks' tax: the invoice stays in QuickBooks.
+        status.state === 'SYNCED_WITH_DIFFERENCES'
+          ? `QuickBooks' tax accepted: invoice ${invoiceNumber} stays in QuickBooks as QuickBooks taxed it.`
+          : `Error dismissed: invoice ${invoiceNumber} stays out of QuickBooks until it changes or someone presses Sync now.`,
       );
     }
   }

@@ -47,6 +47,11 @@ export function SyncErrorBanner({
           <Link to={QUICKBOOKS_PATH}>Open the QuickBooks connection settings</Link>
         </p>
       ) : null}
+      {error && words.fix === 'settings' ? (
+        <p>
+          <Link to={MAPPING_PATH}>Open the QuickBooks sync settings</Link>
+        </p>
+      ) : null}
       {status.state === 'FAILED' ? (
         <p className="muted">It is retried automatically, waiting longer each time.</p>
       ) : null}

@@ -15,6 +15,7 @@ import { useNow, useSubscriptionEvents, useThrottled } from '../../live';
 import { PaymentsCard } from './overview/PaymentsCard';
 import { ReturnNotice } from './overview/ReturnNotice';
 import { SyncSummaryCard } from './overview/SyncSummaryCard';
+import { TaxSetupNotice } from './overview/TaxSetupNotice';
 import { connectionChangeWords } from './overview/words';
 import './overview.css';
 
@@ -58,6 +59,7 @@ export function OverviewPage() {
       {!connection && fetching ? <p className="muted">Loading the QuickBooks connection…</p> : null}
       {connection ? (
         <>
+          {isAdmin && connection.status === 'CONNECTED' ? <TaxSetupNotice /> : null}
           <ConnectionCard connection={connection} now={now} />
           {connection.syncSummary ? <SyncSummaryCard summary={connection.syncSummary} now={now} /> : null}
           <PaymentsCard

@@ -6,9 +6,10 @@ import {
   type MappingConnectionQuery,
   type MappingReferenceDataQuery,
   type QuickBooksExistingInvoiceNumber,
+  type QuickBooksTaxDifferencePolicy,
 } from '../../../generated/graphql';
 import { useMappingPage } from './context';
-import { EXISTING_NUMBER_CHOICES } from './words';
+import { EXISTING_NUMBER_CHOICES, TAX_DIFFERENCE_CHOICES } from './words';
 
 type Settings = NonNullable<MappingConnectionQuery['quickbooksConnection']>['settings'];
 type Term = NonNullable<MappingReferenceDataQuery['quickbooksTerms']>['nodes'][number];
@@ -52,6 +53,9 @@ export function SettingsForm({ settings, onSaved }: { settings: Settings; onSave
   const [autoSync, setAutoSync] = useState(settings.autoSync);
   const [existing, setExisting] = useState<QuickBooksExistingInvoiceNumber>(settings.existingInvoiceNumber);
   const [pullPayments, setPullPayments] = useState(settings.pullPayments);
+  const [taxDifferences, setTaxDifferences] = useState<QuickBooksTaxDifferencePolicy>(
+    settings.taxDifferences,
+  );
   const storedTermsId = settings.defaultTermsId ?? COMPANY_DEFAULT;
   const [termsId, setTermsId] = useState(storedTermsId);
   const [{ fetching, error }, update] = useMutation(MappingUpdateSettingsDocument);
@@ -60,6 +64,7 @@ export function SettingsForm({ settings, onSaved }: { settings: Settings; onSave
     auto: `${base}-auto`,
     pull: `${base}-pull`,
     choice: `${base}-existing`,
+    tax: `${base}-tax`,
     terms: `${base}-terms`,
   };
   const terms = reference?.quickbooksTerms?.nodes;
@@ -72,6 +77,7 @@ export function SettingsForm({ settings, onSaved }: { settings: Settings; onSave
     autoSync !== settings.autoSync ||
     existing !== settings.existingInvoiceNumber ||
     pullPayments !== settings.pullPayments ||
+    taxDifferences !== settings.taxDifferences ||
     termsChanged;
 
   const onSubmit = async (event: FormEvent) => {
@@ -82,6 +88,7 @@ export function SettingsForm({ settings, onSaved }: { settings: Settings; onSave
         autoSync,
         existingInvoiceNumber: existing,
         pullPayments,
+        taxDifferences,
         // Sent only when changed: an unchanged choice needs no check against QuickBooks.
         ...(termsChanged ? { defaultTermsId: termsId === COMPANY_DEFAULT ? null : termsId } : {}),
       },
@@ -127,6 +134,31 @@ export function SettingsForm({ settings, onSaved }: { settings: Settings; onSave
               />
               <label htmlFor={`${ids.choice}-${choice.value}`}>{choice.label}</label>
               <p className="field-help muted" id={`${ids.choice}-${choice.value}-help`}>
+                {choice.help}
+              </p>
+            </div>
+          ))}
+        </fieldset>
+
+        <fieldset disabled={!isAdmin}>
+          <legend>When QuickBooks’ tax differs from the tax billed here</legend>
+          <p className="field-help muted">
+            Automated sales tax, rounding or sales tax turned off in QuickBooks can make QuickBooks hold
+            another tax than the invoice.
+          </p>
+          {TAX_DIFFERENCE_CHOICES.map((choice) => (
+            <div className="radio-row" key={choice.value}>
+              <input
+                id={`${ids.tax}-${choice.value}`}
+                type="radio"
+                name="taxDifferences"
+                value={choice.value}
+                checked={taxDifferences === choice.value}
+                onChange={() => setTaxDifferences(choice.value)}
+                aria-describedby={`${ids.tax}-${choice.value}-help`}
+              />
+              <label htmlFor={`${ids.tax}-${choice.value}`}>{choice.label}</label>
+              <p className="field-help muted" id={`${ids.tax}-${choice.value}-help`}>
                 {choice.help}
               </p>
             </div>

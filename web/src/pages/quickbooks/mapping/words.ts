@@ -2,6 +2,7 @@ import type {
   QuickBooksExistingInvoiceNumber,
   QuickBooksMappingKind,
   QuickBooksSuggestionReason,
+  QuickBooksTaxDifferencePolicy,
 } from '../../../generated/graphql';
 
 /** What each kind of mapping points at, in words. */
@@ -105,3 +106,31 @@ export const EXISTING_NUMBER_CHOICES: {
     help: 'The invoice waits in Action required until an admin decides (the default).',
   },
 ];
+
+/** The tax setting: what a push does when QuickBooks' tax would differ from the tax billed here. */
+export const TAX_DIFFERENCE_CHOICES: {
+  value: QuickBooksTaxDifferencePolicy;
+  label: string;
+  help: string;
+}[] = [
+  {
+    value: 'OVERRIDE',
+    label: "Send the platform's tax",
+    help: 'QuickBooks is given the tax billed here and keeps it (the default); if it still charges another, the invoice says so.',
+  },
+  {
+    value: 'ACCEPT',
+    label: 'Let QuickBooks compute the tax',
+    help: 'QuickBooks’ own tax stands; an invoice where it differs shows “In QuickBooks, tax differs” with both figures.',
+  },
+  {
+    value: 'STOP',
+    label: 'Let QuickBooks compute, hold differences',
+    help: 'An invoice QuickBooks taxes differently waits in Needs attention until an admin accepts QuickBooks’ tax or pushes it again.',
+  },
+];
+
+/** A tax setting by name ("Send the platform's tax"); the server's own word for one this panel does not know. */
+export function taxDifferenceLabel(policy: string): string {
+  return TAX_DIFFERENCE_CHOICES.find((choice) => choice.value === policy)?.label ?? policy;
+}

@@ -11,6 +11,7 @@ import {
 } from '../../../generated/graphql';
 import { useSession } from '../../../session';
 import { MAPPING_PATH, QUICKBOOKS_PATH } from '../../../routes';
+import { taxDifferenceLabel } from '../mapping/words';
 import { HARD_EXPIRY_WARNING_DAYS } from './words';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -145,7 +146,8 @@ function settingsWords(settings: OverviewConnectionFragment['settings']): string
   return [
     settings.autoSync ? 'Invoices are sent automatically' : 'Automatic sending is off',
     settings.pullPayments ? 'payments recorded in QuickBooks come back' : 'payments are not pulled back',
-    `an invoice whose number QuickBooks already has is ${EXISTING_NUMBER_WORDS[settings.existingInvoiceNumber]}.`,
+    `an invoice whose number QuickBooks already has is ${EXISTING_NUMBER_WORDS[settings.existingInvoiceNumber]}`,
+    `tax: ${taxDifferenceLabel(settings.taxDifferences).toLowerCase()}.`,
   ].join('; ');
 }
 

@@ -9,6 +9,7 @@ type Summary = NonNullable<OverviewConnectionFragment['syncSummary']>;
 /** The order a bookkeeper reads the states in: what is done, what is moving, what needs someone. */
 const STATE_ORDER: QuickBooksSyncState[] = [
   'SYNCED',
+  'SYNCED_WITH_DIFFERENCES',
   'QUEUED',
   'SYNCING',
   'FAILED',

@@ -64,3 +64,14 @@ export function unmatchedHeadline(count: number, shown: number): string {
     ? "1 payment in QuickBooks doesn't pay any invoice sent from here"
     : `${many} payments in QuickBooks don't pay any invoice sent from here`;
 }
+
+/** The company's automated sales tax as the server reports it (ON, NOT_SET_UP, OFF), in words. */
+const AUTOMATED_SALES_TAX_WORDS: Record<string, string> = {
+  ON: 'on',
+  NOT_SET_UP: 'on without sales tax set up',
+  OFF: 'off',
+};
+
+export function automatedSalesTaxWords(state: string): string {
+  return AUTOMATED_SALES_TAX_WORDS[state] ?? state;
+}
