@@ -95,7 +95,7 @@ export class QuickBooksReconciliationFinding {
   @Field(() => String, {
     nullable: true,
     description:
-      'For ROUNDING: PER_LINE_HALF_UP, PER_LINE_HALF_EVEN, PER_RATE_SUBTOTAL_HALF_UP, PER_RATE_SUBTOTAL_HALF_EVEN or PER_COMPONENT_HALF_UP',
+      'For ROUNDING: PER_LINE_HALF_UP, PER_LINE_HALF_EVEN, PER_RATE_SUBTOTAL_HALF_UP, PER_RATE_SUBTOTAL_HALF_EVEN, PER_COMPONENT_HALF_UP (each component rate of a compound rate once on its subtotal), PER_LINE_PER_COMPONENT_HALF_UP or PER_LINE_PER_COMPONENT_HALF_EVEN',
   })
   rule?: string | null;
 }

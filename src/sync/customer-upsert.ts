@@ -320,7 +320,7 @@ export class CustomerUpserter {
             createBody: next.body,
           },
         },
-        { new: true },
+        { returnDocument: 'after' },
       )
       .lean();
     if (updated) return next;
@@ -347,7 +347,7 @@ export class CustomerUpserter {
         .findOneAndUpdate(
           { ...linkKey(party), state: 'CREATING' },
           { $set: fields, $unset: { createRequestId: 1, createOrdinal: 1, createBody: 1 } },
-          { new: true },
+          { returnDocument: 'after' },
         )
         .lean();
       if (!completed) await links.create({ ...linkKey(party), ...fields });

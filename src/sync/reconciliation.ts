@@ -8,7 +8,8 @@ import { Big, type RoundingMode } from 'big.js';
  *
  * A tax difference is split in two, because they call for different fixes:
  * - ROUNDING: recomputing our own lines with another rounding rule (per line or per rate subtotal, half
- *   up or half even, per tax component) gives QuickBooks' figure exactly. Sources disagree on Intuit's
+ *   up or half even, per tax component of a compound rate, on its subtotal or per line) gives QuickBooks'
+ *   figure exactly. The components come from QuickBooks' own tax lines (`componentsOf`). Sources disagree on Intuit's
  *   rule (§6.1 of the notes; ruckus/quickbooks-ruby#547: QST 9.975 % on 4,495.16 is 448.39 in QuickBooks),
  *   so the rule is named, not assumed.
  * - TAX_RECOMPUTED: no rounding rule explains it: QuickBooks applied another rate or base (Automated Sales
@@ -32,7 +33,9 @@ export type RoundingRule =
   | 'PER_LINE_HALF_EVEN'
   | 'PER_RATE_SUBTOTAL_HALF_UP'
   | 'PER_RATE_SUBTOTAL_HALF_EVEN'
-  | 'PER_COMPONENT_HALF_UP';
+  | 'PER_COMPONENT_HALF_UP'
+  | 'PER_LINE_PER_COMPONENT_HALF_UP'
+  | 'PER_LINE_PER_COMPONENT_HALF_EVEN';
 
 export interface PlatformTaxLine {
   /** Net amount of the line (decimal string). */
@@ -62,6 +65,11 @@ export interface QuickBooksSide {
   totalAmt: string;
   totalTax: string;
   balance: string;
+  /**
+   * The percents of QuickBooks' tax lines (`TxnTaxDetail.TaxLine`, one per rate), when the whole invoice was
+   * read: how QuickBooks split a rate the platform bills as one (a tax group, an AST district, GST + QST).
+   */
+  taxRatePercents?: string[];
 }
 
 export interface Finding {
@@ -95,6 +103,7 @@ const HALF_EVEN = Big.roundHalfEven;
 
 /** Our lines' tax recomputed under each rounding rule, in cents. */
 export function taxUnderRules(lines: readonly PlatformTaxLine[]): Record<RoundingRule, number> {
+  const componentsOf = (line: PlatformTaxLine) => line.components ?? [line.taxRate];
   const perLine = (mode: RoundingMode) =>
     lines.reduce((sum, line) => sum.plus(rateOf(line.amount, line.taxRate).round(2, mode)), new Big(0));
   const byRate = new Map<string, Big>();
@@ -102,21 +111,78 @@ export function taxUnderRules(lines: readonly PlatformTaxLine[]): Record<Roundin
     byRate.set(line.taxRate, (byRate.get(line.taxRate) ?? new Big(0)).plus(line.amount));
   const perRate = (mode: RoundingMode) =>
     [...byRate].reduce((sum, [rate, base]) => sum.plus(rateOf(base, rate).round(2, mode)), new Big(0));
-  // A compound rate rounds each component on the rate's subtotal (GST and QST appear as two tax lines).
-  const perComponent = [...byRate].reduce((sum, [rate, base]) => {
-    const components = lines.find((line) => line.taxRate === rate)?.components ?? [rate];
-    return components.reduce(
-      (inner, component) => inner.plus(rateOf(base, component).round(2, HALF_UP)),
-      sum,
+  // QuickBooks keeps one tax line per component rate, over every line that component taxes (GST 5 % taxes
+  // both the GST-only and the GST + QST lines), so a component's subtotal crosses the platform's rates.
+  const byComponent = new Map<string, Big>();
+  for (const line of lines) {
+    for (const component of componentsOf(line)) {
+      const key = new Big(component).toString();
+      byComponent.set(key, (byComponent.get(key) ?? new Big(0)).plus(line.amount));
+    }
+  }
+  const perComponent = [...byComponent].reduce(
+    (sum, [component, base]) => sum.plus(rateOf(base, component).round(2, HALF_UP)),
+    new Big(0),
+  );
+  const perLinePerComponent = (mode: RoundingMode) =>
+    lines.reduce(
+      (sum, line) =>
+        componentsOf(line).reduce(
+          (inner, component) => inner.plus(rateOf(line.amount, component).round(2, mode)),
+          sum,
+        ),
+      new Big(0),
     );
-  }, new Big(0));
   return {
     PER_LINE_HALF_UP: toCents(perLine(HALF_UP)),
     PER_LINE_HALF_EVEN: toCents(perLine(HALF_EVEN)),
     PER_RATE_SUBTOTAL_HALF_UP: toCents(perRate(HALF_UP)),
     PER_RATE_SUBTOTAL_HALF_EVEN: toCents(perRate(HALF_EVEN)),
     PER_COMPONENT_HALF_UP: toCents(perComponent),
+    PER_LINE_PER_COMPONENT_HALF_UP: toCents(perLinePerComponent(HALF_UP)),
+    PER_LINE_PER_COMPONENT_HALF_EVEN: toCents(perLinePerComponent(HALF_EVEN)),
   };
+}
+
+/** Beyond this many distinct rates on one invoice the search for components is not worth its 2^n sets. */
+const MAX_COMPONENT_RATES = 12;
+
+/**
+ * The rates QuickBooks taxed a platform rate with: none to find when QuickBooks has a tax line at that very
+ * percent; else the fewest of QuickBooks' percents that add up to it exactly (San Pablo 8.25 = 7.25 + 1,
+ * Quebec 14.975 = GST 5 + QST 9.975). QuickBooks rounds each of them on its own while the platform knows
+ * only their sum, which is where a compound rate's cents come from. Undefined when no set adds up: QuickBooks
+ * applied other rates (automated sales tax chose another jurisdiction), which no rounding explains.
+ */
+export function componentsOf(rate: string, quickbooksPercents: readonly string[]): string[] | undefined {
+  const target = new Big(rate);
+  const percents = [...new Set(quickbooksPercents.map((percent) => new Big(percent).toString()))].filter(
+    (percent) => !new Big(percent).eq(0),
+  );
+  if (target.eq(0) || percents.some((percent) => target.eq(percent))) return undefined;
+  if (percents.length > MAX_COMPONENT_RATES) return undefined;
+  let best: string[] | undefined;
+  for (let mask = 1; mask < 1 << percents.length; mask += 1) {
+    const chosen = percents.filter((_, index) => mask & (1 << index));
+    if (best && chosen.length >= best.length) continue;
+    const total = chosen.reduce((sum, percent) => sum.plus(percent), new Big(0));
+    if (total.eq(target)) best = chosen;
+  }
+  return best;
+}
+
+/** Our lines with the components QuickBooks' tax lines reveal for their rates. */
+export function withComponents(
+  lines: readonly PlatformTaxLine[],
+  quickbooksPercents: readonly string[],
+): PlatformTaxLine[] {
+  const found = new Map<string, string[] | undefined>();
+  return lines.map((line) => {
+    if (line.components) return line;
+    if (!found.has(line.taxRate)) found.set(line.taxRate, componentsOf(line.taxRate, quickbooksPercents));
+    const components = found.get(line.taxRate);
+    return components ? { ...line, components } : line;
+  });
 }
 
 function rateOf(amount: string | Big, percent: string): Big {
@@ -177,7 +243,8 @@ export function compareInvoice(platform: PlatformSide | null, quickbooks: QuickB
       explanation: `amount before tax ${formatCents(oursNet)} here, ${formatCents(theirsNet)} in QuickBooks`,
     });
   }
-  if (oursTax !== theirsTax) findings.push(explainTaxDifference(platform.lines, oursTax, theirsTax));
+  if (oursTax !== theirsTax)
+    findings.push(explainTaxDifference(platform.lines, oursTax, theirsTax, quickbooks.taxRatePercents));
 
   const oursOpen = toCents(platform.totals.total) - toCents(platform.amountPaid);
   const theirsOpen = toCents(quickbooks.balance);
@@ -199,21 +266,37 @@ export function compareInvoice(platform: PlatformSide | null, quickbooks: QuickB
 /**
  * A tax difference as ROUNDING (a rounding rule reproduces QuickBooks' figure from our lines) or
  * TAX_RECOMPUTED. Shared by the reconciliation and the push's own check of what QuickBooks answered.
+ * `quickbooksPercents`: the percents of QuickBooks' tax lines, which say how it split a compound rate.
  */
 export function explainTaxDifference(
-  lines: readonly PlatformTaxLine[],
+  platformLines: readonly PlatformTaxLine[],
   ours: number,
   theirs: number,
+  quickbooksPercents: readonly string[] = [],
 ): Finding {
+  const lines = withComponents(platformLines, quickbooksPercents);
   const rules = taxUnderRules(lines);
   const rule = (Object.keys(rules) as RoundingRule[]).find((name) => rules[name] === theirs);
   if (rule) {
+    const compound = [
+      ...new Map(
+        lines.flatMap((line) =>
+          line.components && line.components.length > 1 ? [[line.taxRate, line.components] as const] : [],
+        ),
+      ),
+    ];
+    const split =
+      (rule === 'PER_COMPONENT_HALF_UP' || rule.startsWith('PER_LINE_PER_COMPONENT')) && compound.length > 0
+        ? ` (${compound
+            .map(([rate, components]) => `${rate} % is ${components.map((c) => `${c} %`).join(' + ')}`)
+            .join(', ')} in QuickBooks)`
+        : '';
     return {
       class: 'ROUNDING',
       ours,
       theirs,
       rule,
-      explanation: `tax ${formatCents(ours)} here, ${formatCents(theirs)} in QuickBooks: QuickBooks' figure is our lines' tax rounded ${describeRule(rule)}`,
+      explanation: `tax ${formatCents(ours)} here, ${formatCents(theirs)} in QuickBooks: QuickBooks' figure is our lines' tax rounded ${describeRule(rule)}${split}`,
     };
   }
   const base = lines
@@ -243,7 +326,11 @@ function describeRule(rule: RoundingRule): string {
     case 'PER_RATE_SUBTOTAL_HALF_EVEN':
       return "once per rate on the subtotal, half to even (banker's rounding)";
     case 'PER_COMPONENT_HALF_UP':
-      return 'once per tax component on the subtotal, half up';
+      return 'once per tax component on the subtotal it taxes, half up';
+    case 'PER_LINE_PER_COMPONENT_HALF_UP':
+      return 'per line and per tax component, half up';
+    case 'PER_LINE_PER_COMPONENT_HALF_EVEN':
+      return "per line and per tax component, half to even (banker's rounding)";
   }
 }
 

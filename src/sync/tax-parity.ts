@@ -131,10 +131,12 @@ export function taxDifferenceOf(
   const oursCents = toCents(invoice.totals.tax);
   const theirsCents = toCents(written.TxnTaxDetail?.TotalTax ?? 0);
   if (oursCents === theirsCents) return null;
+  const theirLines = quickbooksTaxLines(written);
   const finding = explainTaxDifference(
     invoice.lines.map((line) => ({ amount: line.amount, taxRate: line.taxRate, taxAmount: line.taxAmount })),
     oursCents,
     theirsCents,
+    theirLines.flatMap((line) => (line.ratePercent === null ? [] : [line.ratePercent])),
   );
   const cause = companyCause(facts);
   const sent =
@@ -149,7 +151,7 @@ export function taxDifferenceOf(
     explanation: `${finding.explanation}. ${capitalize(sent)}${cause ? `: ${cause}` : ''}.`,
     policy,
     platformTaxLines: platformTaxLines(invoice),
-    quickbooksTaxLines: quickbooksTaxLines(written),
+    quickbooksTaxLines: theirLines,
   };
 }
 
@@ -243,20 +245,26 @@ function predictUs(
     if (!taxed) return result('NONE', '0.00', ['the invoice carries no tax']);
     if (policy === 'OVERRIDE')
       return result('NONE', ours, [`the platform's tax ${ours} is sent as TotalTax, which QuickBooks keeps`]);
-    // Manual sales tax: one rate on the sum of the taxable lines, rounded once.
+    // Manual sales tax: each rate of the code on the sum of the taxable lines, each rounded once (a tax group
+    // such as 7.25 % + 1 % is two roundings, not one at 8.25 %).
     const taxedLines = invoice.lines.filter((line) => !new Big(line.taxRate).eq(0));
     const base = taxedLines.reduce((sum, line) => sum.plus(line.amount), new Big(0));
     const code = snapshot.taxCodes.find(
       (candidate) => candidate.id === payload.TxnTaxDetail?.TxnTaxCodeRef?.value,
     );
-    const percent = (code?.salesRates ?? []).reduce((sum, rate) => sum.plus(rate.ratePercent), new Big(0));
-    const predicted = base.times(percent).div(100).round(2, Big.roundHalfUp).toFixed(2);
+    const predicted = (code?.salesRates ?? [])
+      .reduce(
+        (sum, rate) => sum.plus(base.times(rate.ratePercent).div(100).round(2, Big.roundHalfUp)),
+        new Big(0),
+      )
+      .toFixed(2);
+    const how = (code?.salesRates.length ?? 0) > 1 ? 'once per rate of its code' : 'once';
     return predicted === ours
       ? result('NONE', predicted, [
-          `QuickBooks taxes the taxable subtotal once: ${predicted}, the platform's figure`,
+          `QuickBooks taxes the taxable subtotal ${how}: ${predicted}, the platform's figure`,
         ])
       : result('LOW', predicted, [
-          `QuickBooks taxes the taxable subtotal once: ${predicted} where the platform rounded per line to ${ours} (the tax setting is ${policy}, so ours is not sent)`,
+          `QuickBooks taxes the taxable subtotal ${how}: ${predicted} where the platform rounded per line to ${ours} (the tax setting is ${policy}, so ours is not sent)`,
         ]);
   }
   // Automated sales tax.

@@ -36,6 +36,8 @@ export const ROUNDING_RULES = [
   'PER_RATE_SUBTOTAL_HALF_UP',
   'PER_RATE_SUBTOTAL_HALF_EVEN',
   'PER_COMPONENT_HALF_UP',
+  'PER_LINE_PER_COMPONENT_HALF_UP',
+  'PER_LINE_PER_COMPONENT_HALF_EVEN',
 ] as const;
 export type RoundingRuleName = (typeof ROUNDING_RULES)[number];
 
@@ -124,7 +126,23 @@ interface QuickBooksTax {
   cause: TaxCause;
   /** QuickBooks rounded a code of several rates (a tax group, an AST district, GST + QST) rate by rate. */
   compound?: boolean;
+  /**
+   * Per platform rate (Big's string), the rates QuickBooks' tax lines split it into, where it is a code of
+   * several rates that add up to it: what the reconciliation reads from QuickBooks' TaxLine percents.
+   */
+  components?: Map<string, string[]>;
   taxCodeName?: string | null;
+}
+
+/** The platform rates QuickBooks taxes with a code of several rates adding up to them. */
+function splits(rates: Big[], components: (rate: Big) => string[] | undefined): Map<string, string[]> {
+  const found = new Map<string, string[]>();
+  for (const rate of rates) {
+    const parts = components(rate);
+    if (parts && parts.length > 1 && sum(parts.map((part) => new Big(part))).eq(rate))
+      found.set(rate.toString(), parts);
+  }
+  return found;
 }
 
 /**
@@ -186,7 +204,16 @@ function automatedTax(
       : taxedByUs.some((l) => !l.rate.eq(combined))
         ? 'RATE'
         : 'ROUNDING';
-  return { tax, cause, taxCodeName: jurisdiction.name, compound: jurisdiction.rates.length > 1 };
+  return {
+    tax,
+    cause,
+    taxCodeName: jurisdiction.name,
+    compound: jurisdiction.rates.length > 1,
+    components: splits(
+      taxedByUs.map((l) => l.rate),
+      () => jurisdiction.rates,
+    ),
+  };
 }
 
 function mappedCode(profile: CompanyProfile, rate: Big) {
@@ -206,7 +233,12 @@ function manualTax(profile: CompanyProfile, lines: PricedLine[]): QuickBooksTax 
   const base = sum(taxed.map((l) => l.amount));
   const code = mappedCode(profile, taxed[0]!.rate);
   const tax = sum(code.components.map((component) => percentOf(base, component).round(2, HALF_UP)));
-  return { tax, cause: tax.eq(ours) ? 'NONE' : 'ROUNDING', compound: code.components.length > 1 };
+  return {
+    tax,
+    cause: tax.eq(ours) ? 'NONE' : 'ROUNDING',
+    compound: code.components.length > 1,
+    components: splits([taxed[0]!.rate], () => code.components),
+  };
 }
 
 /** Non-US: every line's tax per rate of its code, rounded half up, then summed (the emulator's default). */
@@ -222,6 +254,10 @@ function globalTax(profile: CompanyProfile, lines: PricedLine[]): QuickBooksTax 
     tax,
     cause: tax.eq(ours) ? 'NONE' : 'ROUNDING',
     compound: codes.some((code) => code.components.length > 1),
+    components: splits(
+      lines.map((l) => l.rate),
+      (rate) => mappedCode(profile, rate).components,
+    ),
   };
 }
 
@@ -248,10 +284,12 @@ function taxInQuickBooks(
 // The reconciliation's verdict ----------------------------------------------------------------------------
 
 /**
- * Our lines' tax under each named rounding rule, in the reconciliation's order. The platform knows no
- * components of a compound rate, so "per component" rounds each rate as one component.
+ * Our lines' tax under each named rounding rule, in the reconciliation's order. `components` splits a
+ * compound platform rate into the rates QuickBooks' tax lines show; a rate without is its own component.
+ * A component's subtotal spans every line it taxes, whatever the line's platform rate.
  */
-function underRules(lines: PricedLine[]): [RoundingRuleName, number][] {
+function underRules(lines: PricedLine[], components: Map<string, string[]>): [RoundingRuleName, number][] {
+  const partsOf = (l: PricedLine) => components.get(l.rate.toString()) ?? [l.rate.toString()];
   const perLine = (mode: RoundingMode) => sum(lines.map((l) => percentOf(l.amount, l.rate).round(2, mode)));
   const byRate = new Map<string, { rate: Big; base: Big }>();
   for (const l of lines) {
@@ -262,19 +300,36 @@ function underRules(lines: PricedLine[]): [RoundingRuleName, number][] {
   }
   const perRate = (mode: RoundingMode) =>
     sum([...byRate.values()].map(({ rate, base }) => percentOf(base, rate).round(2, mode)));
+  const byComponent = new Map<string, Big>();
+  for (const l of lines) {
+    for (const part of partsOf(l)) {
+      const key = new Big(part).toString();
+      byComponent.set(key, (byComponent.get(key) ?? new Big(0)).plus(l.amount));
+    }
+  }
+  const perComponent = sum([...byComponent].map(([part, base]) => percentOf(base, part).round(2, HALF_UP)));
+  const perLinePerComponent = (mode: RoundingMode) =>
+    sum(lines.flatMap((l) => partsOf(l).map((part) => percentOf(l.amount, part).round(2, mode))));
   return [
     ['PER_LINE_HALF_UP', cents(perLine(HALF_UP))],
     ['PER_LINE_HALF_EVEN', cents(perLine(HALF_EVEN))],
     ['PER_RATE_SUBTOTAL_HALF_UP', cents(perRate(HALF_UP))],
     ['PER_RATE_SUBTOTAL_HALF_EVEN', cents(perRate(HALF_EVEN))],
-    ['PER_COMPONENT_HALF_UP', cents(perRate(HALF_UP))],
+    ['PER_COMPONENT_HALF_UP', cents(perComponent)],
+    ['PER_LINE_PER_COMPONENT_HALF_UP', cents(perLinePerComponent(HALF_UP))],
+    ['PER_LINE_PER_COMPONENT_HALF_EVEN', cents(perLinePerComponent(HALF_EVEN))],
   ];
 }
 
 /** ROUNDING with the first rule that gives QuickBooks' figure, else TAX_RECOMPUTED; null when equal. */
-function expectedRow(lines: PricedLine[], ours: number, theirs: number): ExpectedRow | null {
+function expectedRow(
+  lines: PricedLine[],
+  components: Map<string, string[]>,
+  ours: number,
+  theirs: number,
+): ExpectedRow | null {
   if (ours === theirs) return null;
-  const match = underRules(lines).find(([, value]) => value === theirs);
+  const match = underRules(lines, components).find(([, value]) => value === theirs);
   return match
     ? { class: 'ROUNDING', rule: match[0], ours, theirs }
     : { class: 'TAX_RECOMPUTED', ours, theirs };
@@ -315,7 +370,7 @@ export function predictInvoice(
     },
     settlements,
     paidCents: paid,
-    row: expectedRow(lines, ours, theirs),
+    row: expectedRow(lines, quickbooks.components ?? new Map(), ours, theirs),
     cause: quickbooks.cause,
     compound: quickbooks.compound ?? false,
   };

@@ -16,7 +16,9 @@ const RULE_NAMES: Record<string, string> = {
   PER_LINE_HALF_EVEN: 'line/even',
   PER_RATE_SUBTOTAL_HALF_UP: 'rate subtotal/up',
   PER_RATE_SUBTOTAL_HALF_EVEN: 'rate subtotal/even',
-  PER_COMPONENT_HALF_UP: 'component/up',
+  PER_COMPONENT_HALF_UP: 'component subtotal/up',
+  PER_LINE_PER_COMPONENT_HALF_UP: 'line component/up',
+  PER_LINE_PER_COMPONENT_HALF_EVEN: 'line component/even',
 };
 
 const ROWS: Row[] = [

@@ -428,6 +428,9 @@ function quickbooksSideOf(entity: Record<string, unknown>): QuickBooksSide {
     totalAmt: money(entity.TotalAmt),
     totalTax: money(detail?.TotalTax),
     balance: money(entity.Balance),
+    taxRatePercents: quickbooksTaxLines(entity as WrittenInvoiceTax).flatMap((line) =>
+      line.ratePercent === null ? [] : [line.ratePercent],
+    ),
   };
 }
 

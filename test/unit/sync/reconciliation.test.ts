@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   compareInvoice,
+  componentsOf,
   taxUnderRules,
   type PlatformSide,
   type QuickBooksSide,
@@ -79,6 +80,38 @@ describe('compareInvoice', () => {
     expect(result.findings[0]).toMatchObject({ class: 'ROUNDING', rule: 'PER_COMPONENT_HALF_UP' });
   });
 
+  it("QuickBooks' tax lines split a compound rate: Quebec rounded per line and per component", () => {
+    // Two lines of 10.10 at GST 5 % + QST 9.975 %: per line at 14.975 % 1.51 each (3.02, the platform);
+    // QuickBooks rounds GST 0.505 -> 0.51 and QST 1.007475 -> 1.01 on each line (3.04).
+    const lines = [
+      { amount: '10.10', taxRate: '14.975', taxAmount: '1.51' },
+      { amount: '10.10', taxRate: '14.975', taxAmount: '1.51' },
+    ];
+    const ours = platform({ lines, totals: { subtotal: '20.20', tax: '3.02', total: '23.22' } });
+    const theirs = quickbooks({ totalTax: '3.04', totalAmt: '23.24', balance: '23.24' });
+    expect(compareInvoice(ours, { ...theirs, taxRatePercents: ['5', '9.975'] }).findings[0]).toMatchObject({
+      class: 'ROUNDING',
+      rule: 'PER_LINE_PER_COMPONENT_HALF_UP',
+      explanation: expect.stringContaining('14.975 % is 5 % + 9.975 % in QuickBooks'),
+    });
+    // Without QuickBooks' tax lines (a report row) nothing says 14.975 % is two rates.
+    expect(compareInvoice(ours, theirs).class).toBe('TAX_RECOMPUTED');
+  });
+
+  it("rates QuickBooks' tax lines do not add up to are not split: another jurisdiction is TAX_RECOMPUTED", () => {
+    const lines = [{ amount: '10.70', taxRate: '8.25', taxAmount: '0.88' }];
+    const result = compareInvoice(
+      platform({ lines, totals: { subtotal: '10.70', tax: '0.88', total: '11.58' } }),
+      quickbooks({
+        totalTax: '0.92',
+        totalAmt: '11.62',
+        balance: '11.62',
+        taxRatePercents: ['7.25', '1.375'],
+      }),
+    );
+    expect(result.class).toBe('TAX_RECOMPUTED');
+  });
+
   it('a tax no rounding rule explains is TAX_RECOMPUTED, with the rate QuickBooks effectively applied', () => {
     const lines = [{ amount: '100.00', taxRate: '8.25', taxAmount: '8.25' }];
     const result = compareInvoice(
@@ -120,5 +153,20 @@ describe('compareInvoice', () => {
     );
     expect(compareInvoice(platform({ status: 'VOID' }), quickbooks()).class).toBe('STATUS');
     expect(compareInvoice(platform({ status: 'VOID' }), quickbooks({ state: 'DELETED' })).class).toBeNull();
+  });
+});
+
+describe('componentsOf', () => {
+  it("splits a rate into the fewest of QuickBooks' rates that add up to it", () => {
+    expect(componentsOf('8.25', ['7.25', '1'])).toEqual(['7.25', '1']);
+    expect(componentsOf('14.975', ['13', '5', '9.975'])).toEqual(['5', '9.975']);
+    expect(componentsOf('10', ['2.5', '7.5', '4', '3.5', '2'])).toEqual(['2.5', '7.5']);
+  });
+
+  it('leaves a rate QuickBooks taxes as itself, a zero rate, and a rate nothing adds up to', () => {
+    expect(componentsOf('8.25', ['8.25', '7.25', '1'])).toBeUndefined();
+    expect(componentsOf('0', ['5', '9.975'])).toBeUndefined();
+    expect(componentsOf('9', ['7.25', '1.375'])).toBeUndefined();
+    expect(componentsOf('8.25', [])).toBeUndefined();
   });
 });

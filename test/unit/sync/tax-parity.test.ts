@@ -88,6 +88,31 @@ describe('taxDifferenceOf: the push compares the write answer with the platform'
     );
   });
 
+  it("names a tax group's components from QuickBooks' tax lines: San Pablo 8.25 % is 7.25 % + 1 %", () => {
+    // 10.70 at 8.25 % is 0.88 (0.88275); QuickBooks rounds 7.25 % (0.77575 -> 0.78) and 1 % (0.107 -> 0.11).
+    const groupLine = line({ amount: '10.70', taxRate: '8.25', taxAmount: '0.88' });
+    const invoice = { lines: [groupLine], totals: { subtotal: '10.70', tax: '0.88', total: '11.58' } };
+    const rate = (value: string, percent: number, amount: number) => ({
+      Amount: amount,
+      TaxLineDetail: { TaxRateRef: { value }, TaxPercent: percent, NetAmountTaxable: 10.7 },
+    });
+    const written = {
+      TxnTaxDetail: { TotalTax: 0.89, TaxLine: [rate('1', 7.25, 0.78), rate('2', 1, 0.11)] },
+    };
+    const difference = taxDifferenceOf(invoice, written, facts(), 'ACCEPT');
+    expect(difference).toMatchObject({
+      class: 'ROUNDING',
+      rule: 'PER_COMPONENT_HALF_UP',
+      oursCents: 88,
+      theirsCents: 89,
+    });
+    expect(difference!.explanation).toContain('8.25 % is 7.25 % + 1 % in QuickBooks');
+    // Without the tax lines nothing says 8.25 % is two rates: no rule gives 0.89.
+    expect(taxDifferenceOf(invoice, { TxnTaxDetail: { TotalTax: 0.89 } }, facts(), 'ACCEPT')).toMatchObject({
+      class: 'TAX_RECOMPUTED',
+    });
+  });
+
   it('says automated sales tax recomputed it, and that our tax was not kept under OVERRIDE', () => {
     const difference = taxDifferenceOf(
       PER_LINE,
@@ -251,6 +276,33 @@ describe('predictTaxParity: the preview says whether QuickBooks will keep our ta
     expect(
       predictTaxParity({ invoice: invoice(), payload: payload(), snapshot: manual, policy: 'ACCEPT' }),
     ).toMatchObject({ risk: 'LOW', expectedQuickBooksTax: '27.71' });
+  });
+
+  it('US manual, ACCEPT: a tax group rounds each of its rates on the subtotal', () => {
+    const group = {
+      id: '3',
+      name: 'San Pablo',
+      active: true,
+      usableOnSales: true,
+      taxable: true,
+      salesRates: [
+        { id: '1', name: 'California', ratePercent: 7.25 },
+        { id: '2', name: 'San Pablo District', ratePercent: 1 },
+      ],
+    };
+    const small = {
+      lines: [line({ amount: '10.70', taxRate: '8.25', taxAmount: '0.88' })],
+      totals: { subtotal: '10.70', tax: '0.88', total: '11.58' },
+      billTo: { name: 'Amy', address },
+    };
+    const prediction = predictTaxParity({
+      invoice: small,
+      payload: payload(),
+      snapshot: snapshot({}, [], [group]),
+      policy: 'ACCEPT',
+    });
+    expect(prediction).toMatchObject({ risk: 'LOW', expectedQuickBooksTax: '0.89' });
+    expect(prediction.reasons[0]).toContain('once per rate of its code');
   });
 
   it('non-US, ACCEPT: QuickBooks per line and rate; NONE when that is the platform figure', () => {

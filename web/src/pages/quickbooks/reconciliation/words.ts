@@ -35,7 +35,12 @@ const RULE_WORDS: Record<string, string> = {
   PER_RATE_SUBTOTAL_HALF_UP: 'tax rounded once per tax rate on its subtotal, halves rounded up',
   PER_RATE_SUBTOTAL_HALF_EVEN:
     "tax rounded once per tax rate on its subtotal, halves rounded to even (banker's rounding)",
-  PER_COMPONENT_HALF_UP: 'tax rounded once per tax component (e.g. GST and QST) on the subtotal, halves up',
+  PER_COMPONENT_HALF_UP:
+    'tax rounded once per tax component (e.g. state and district rate, GST and QST) on the subtotal it taxes, halves up',
+  PER_LINE_PER_COMPONENT_HALF_UP:
+    'tax rounded on each line for each tax component (e.g. GST and QST), halves up',
+  PER_LINE_PER_COMPONENT_HALF_EVEN:
+    "tax rounded on each line for each tax component (e.g. GST and QST), halves rounded to even (banker's rounding)",
 };
 
 export function ruleWords(rule: string): string {
