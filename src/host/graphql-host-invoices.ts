@@ -57,6 +57,7 @@ const INVOICE_QUERY = /* GraphQL */ `
         amount
         taxAmount
       }
+      pricesIncludeTax
       totals {
         subtotal
         tax
@@ -108,6 +109,7 @@ function toPlatformInvoice(invoice: HostInvoice): PlatformInvoice {
       amount: decimal(line.amount),
       taxAmount: decimal(line.taxAmount),
     })),
+    pricesIncludeTax: invoice.pricesIncludeTax === true,
     totals: {
       subtotal: decimal(invoice.totals.subtotal),
       tax: decimal(invoice.totals.tax),

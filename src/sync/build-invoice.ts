@@ -35,6 +35,8 @@ export interface QuickBooksSalesItemLine {
     Qty: number;
     UnitPrice: number;
     TaxCodeRef?: QuickBooksRef;
+    /** Non-US, prices including tax: the line's gross; Amount stays the amount before tax. */
+    TaxInclusiveAmt?: number;
   };
 }
 
@@ -60,7 +62,7 @@ export interface QuickBooksInvoicePayload {
   CurrencyRef?: QuickBooksRef;
   ClassRef?: QuickBooksRef;
   SalesTermRef?: QuickBooksRef;
-  GlobalTaxCalculation?: 'TaxExcluded';
+  GlobalTaxCalculation?: 'TaxExcluded' | 'TaxInclusive';
   TxnTaxDetail?: {
     /** US only; AST replaces it. */
     TxnTaxCodeRef?: QuickBooksRef;
@@ -295,11 +297,15 @@ function taxCodeFor(ctx: Context, percent: string, what: string, lineId?: string
 interface ReadLine {
   line: PlatformInvoiceLine;
   quantity: Big;
+  /** The unit price QuickBooks gets: before tax, as its Amount is (see readLine). */
   unitPrice: Big;
   amount: Big;
   rate: Big;
   taxAmount: Big;
 }
+
+/** QuickBooks keeps unit prices to 7 decimals (Intuit community answer, docs/research/reports-and-tax.md §5). */
+const UNIT_PRICE_DECIMALS = 7;
 
 /** The line's numbers, checked the way QuickBooks checks them (6070: Amount = Qty × UnitPrice, cents). */
 function readLine(ctx: Context, line: PlatformInvoiceLine, label: string): ReadLine | undefined {
@@ -325,14 +331,37 @@ function readLine(ctx: Context, line: PlatformInvoiceLine, label: string): ReadL
     return undefined;
   }
   const expected = quantity.times(unitPrice).round(MONEY_DECIMALS, ROUND_HALF_UP);
-  if (!expected.eq(amount)) {
+  if (!ctx.invoice.pricesIncludeTax) {
+    if (!expected.eq(amount)) {
+      ctx.problems.push({
+        code: 'LINE_AMOUNT_MISMATCH',
+        message: `${label}: the amount ${line.amount} is not quantity × unit price (${expected.toFixed(MONEY_DECIMALS)}); QuickBooks would refuse it (6070). Correct the line in the platform.`,
+        lineId: line.id,
+      });
+    }
+    return { line, quantity, unitPrice, amount, rate, taxAmount };
+  }
+  // Prices include tax: quantity × unit price is the gross. QuickBooks' Amount is always the amount before
+  // tax and it checks Qty × UnitPrice against it (6070), so the unit price sent is the net one, to
+  // QuickBooks' 7 decimals (its AU answer: Amount 409.09, Qty 450, UnitPrice 0.9090889).
+  if (!expected.eq(amount.plus(taxAmount))) {
     ctx.problems.push({
       code: 'LINE_AMOUNT_MISMATCH',
-      message: `${label}: the amount ${line.amount} is not quantity × unit price (${expected.toFixed(MONEY_DECIMALS)}); QuickBooks would refuse it (6070). Correct the line in the platform.`,
+      message: `${label}: prices include tax, but the amount ${line.amount} plus tax ${line.taxAmount} is not quantity × unit price (${expected.toFixed(MONEY_DECIMALS)}). Correct the line in the platform.`,
       lineId: line.id,
     });
   }
-  return { line, quantity, unitPrice, amount, rate, taxAmount };
+  const netUnitPrice = quantity.eq(0)
+    ? new Big(0)
+    : amount.div(quantity).round(UNIT_PRICE_DECIMALS, ROUND_HALF_UP);
+  if (!quantity.times(netUnitPrice).round(MONEY_DECIMALS, ROUND_HALF_UP).eq(amount)) {
+    ctx.problems.push({
+      code: 'LINE_AMOUNT_MISMATCH',
+      message: `${label}: no unit price of ${UNIT_PRICE_DECIMALS} decimals gives the amount before tax ${line.amount} for quantity ${line.quantity}; QuickBooks would refuse it (6070). Change the quantity or price in the platform.`,
+      lineId: line.id,
+    });
+  }
+  return { line, quantity, unitPrice: netUnitPrice, amount, rate, taxAmount };
 }
 
 /**
@@ -349,6 +378,7 @@ function applyTax(
 ): Partial<QuickBooksInvoicePayload> {
   const { facts } = ctx.snapshot;
   const override = ctx.policy === 'OVERRIDE';
+  const calculation = ctx.invoice.pricesIncludeTax ? 'TaxInclusive' : 'TaxExcluded';
   const totalTax = lines.reduce((sum, read) => sum.plus(read.rate.eq(0) ? 0 : read.taxAmount), new Big(0));
   if (facts.taxModel === 'US') {
     lines.forEach((read, index) => {
@@ -410,15 +440,17 @@ function applyTax(
     });
     return code;
   });
-  if (totalTax.eq(0)) return { GlobalTaxCalculation: 'TaxExcluded' };
+  if (totalTax.eq(0)) return { GlobalTaxCalculation: calculation };
   if (!override) {
     ctx.decisions.push({
       field: 'TxnTaxDetail',
-      reason: `not sent: the tax setting is ${ctx.policy}, so QuickBooks computes the tax per line`,
+      reason: ctx.invoice.pricesIncludeTax
+        ? `not sent: the tax setting is ${ctx.policy}, so QuickBooks takes each line's tax out of its gross`
+        : `not sent: the tax setting is ${ctx.policy}, so QuickBooks computes the tax per line`,
     });
-    return { GlobalTaxCalculation: 'TaxExcluded' };
+    return { GlobalTaxCalculation: calculation };
   }
-  return { GlobalTaxCalculation: 'TaxExcluded', TxnTaxDetail: globalTaxDetail(ctx, lines, codes, totalTax) };
+  return { GlobalTaxCalculation: calculation, TxnTaxDetail: globalTaxDetail(ctx, lines, codes, totalTax) };
 }
 
 /**
@@ -631,6 +663,22 @@ export function buildQuickBooksInvoice(input: BuildInvoiceInput): BuildInvoiceRe
 
   const readLines: ReadLine[] = [];
   const payloadLines: QuickBooksSalesItemLine[] = [];
+  const grossLines = invoice.pricesIncludeTax === true && snapshot.facts.taxModel !== 'US';
+  if (invoice.pricesIncludeTax) {
+    ctx.decisions.push(
+      grossLines
+        ? {
+            field: 'GlobalTaxCalculation',
+            reason:
+              "TaxInclusive: the platform's prices include tax; each line goes with its amount before tax (Amount, net unit price) and its gross (TaxInclusiveAmt), so QuickBooks keeps the platform's tax per line",
+          }
+        : {
+            field: 'Line',
+            reason:
+              "the platform's prices include tax, which US QuickBooks invoices cannot show: each line goes at its amount before tax (unit price = amount ÷ quantity) with the tax on top, so the invoice total is the platform's",
+          },
+    );
+  }
   invoice.lines.forEach((line) => {
     const read = readLine(ctx, line, `Line "${line.description}"`);
     if (!read) return;
@@ -645,6 +693,7 @@ export function buildQuickBooksInvoice(input: BuildInvoiceInput): BuildInvoiceRe
         ...(item ? { ItemRef: item } : {}),
         Qty: jsonNumber(read.quantity),
         UnitPrice: jsonNumber(read.unitPrice),
+        ...(grossLines ? { TaxInclusiveAmt: jsonNumber(read.amount.plus(read.taxAmount)) } : {}),
       },
     });
   });

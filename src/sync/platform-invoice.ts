@@ -31,7 +31,10 @@ export interface PlatformInvoiceLine {
   unitPrice: string;
   /** Percent: "8.25" means 8.25 %. */
   taxRate: string;
-  /** quantity × unitPrice, rounded half up to 2 decimals. */
+  /**
+   * The amount before tax: quantity × unitPrice rounded half up to 2 decimals; when the invoice's prices
+   * include tax, that gross less `taxAmount`.
+   */
   amount: string;
   taxAmount: string;
 }
@@ -48,6 +51,11 @@ export interface PlatformInvoice {
   dueDate?: string | null;
   billTo?: PlatformBillTo | null;
   lines: PlatformInvoiceLine[];
+  /**
+   * Unit prices include tax: each line's quantity × unitPrice is its gross (amount + taxAmount). Absent on
+   * hosts that only price before tax.
+   */
+  pricesIncludeTax?: boolean;
   totals: { subtotal: string; tax: string; total: string };
   memo?: string | null;
   /** Increases on every change: pushes of an older version are skipped. */

@@ -172,7 +172,7 @@ export interface TaxParityPrediction {
 }
 
 export interface PredictionInput {
-  invoice: Pick<PlatformInvoice, 'lines' | 'totals' | 'billTo'>;
+  invoice: Pick<PlatformInvoice, 'lines' | 'totals' | 'billTo' | 'pricesIncludeTax'>;
   payload: Pick<QuickBooksInvoicePayload, 'Line' | 'TxnTaxDetail'>;
   snapshot: Pick<ReferenceSnapshot, 'facts' | 'items' | 'taxCodes'>;
   policy: TaxDifferencePolicy;
@@ -207,6 +207,13 @@ export function predictTaxParity(input: PredictionInput): TaxParityPrediction {
     return platformTax.eq(0)
       ? result('NONE', ours, ['the invoice carries no tax'])
       : result('NONE', ours, [`the platform's tax ${ours} is sent per rate, and QuickBooks keeps it`]);
+  }
+  if (invoice.pricesIncludeTax) {
+    // A line sent with its gross keeps it: QuickBooks' tax for the line is the gross less its amount, as
+    // the platform's is (the AU answer quoted in build-invoice.ts).
+    return result('NONE', ours, [
+      `the platform's prices include tax: each line goes with its gross, and QuickBooks' tax is the gross less the amount before tax, ${ours}`,
+    ]);
   }
   // QuickBooks computes per line and per rate of each line's code, half up (§5).
   const rates = new Map(snapshot.taxCodes.map((code) => [code.id, code.salesRates]));

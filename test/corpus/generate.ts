@@ -70,6 +70,8 @@ export interface CorpusInvoice {
   dueDate: string;
   party: CorpusParty;
   lines: CorpusLine[];
+  /** Unit prices include tax (UK and Canadian invoices only: US QuickBooks has no tax-inclusive invoices). */
+  pricesIncludeTax: boolean;
   memo: string;
   settlements: Settlement[];
 }
@@ -428,6 +430,8 @@ function companyCorpus(
       lines: Array.from({ length: lineCount }, () => lineFor(draws, profile, party)),
       memo: draws.pick(MEMOS),
       settlements: settlementsFor(draws, issueDate, window.to),
+      // Drawn last, so the US companies' invoices keep their shapes.
+      pricesIncludeTax: (kind === 'GB' || kind === 'CA') && draws.chance(35),
     });
   }
   return { profile, parties, invoices };

@@ -73,6 +73,8 @@ export interface InvoicePrediction {
     balanceCents: number;
     /** AST only: the code AST assigns (null: none, no agency); undefined for other companies. */
     taxCodeName?: string | null;
+    /** Prices including tax (UK, Canada): each line's gross, kept as TaxInclusiveAmt on a TaxInclusive invoice. */
+    lineGrossCents?: number[];
   };
   settlements: SettlementAmount[];
   paidCents: number;
@@ -108,12 +110,19 @@ interface PricedLine {
   tax: Big;
 }
 
-/** The platform's arithmetic, as the host documents it: per line, half up, to the cent. */
+/**
+ * The platform's arithmetic, as the host documents it: per line, half up, to the cent. Prices including tax:
+ * quantity × unit price is the gross, the amount before tax is gross × 100 / (100 + rate) and the tax the rest.
+ */
 function priced(invoice: CorpusInvoice): PricedLine[] {
   return invoice.lines.map((line) => {
-    const amount = new Big(line.quantity).times(line.unitPrice).round(2, HALF_UP);
+    const product = new Big(line.quantity).times(line.unitPrice).round(2, HALF_UP);
     const rate = new Big(line.taxRate);
-    return { line, amount, rate, tax: percentOf(amount, rate).round(2, HALF_UP) };
+    if (invoice.pricesIncludeTax) {
+      const amount = product.times(100).div(rate.plus(100)).round(2, HALF_UP);
+      return { line, amount, rate, tax: product.minus(amount) };
+    }
+    return { line, amount: product, rate, tax: percentOf(product, rate).round(2, HALF_UP) };
   });
 }
 
@@ -241,12 +250,18 @@ function manualTax(profile: CompanyProfile, lines: PricedLine[]): QuickBooksTax 
   };
 }
 
-/** Non-US: every line's tax per rate of its code, rounded half up, then summed (the emulator's default). */
-function globalTax(profile: CompanyProfile, lines: PricedLine[]): QuickBooksTax {
+/**
+ * Non-US: every line's tax per rate of its code, rounded half up, then summed (the emulator's default). A
+ * line sent with its gross (prices including tax) keeps it: its tax is the gross less its amount, whatever
+ * the rates round to (the emulator's last rate takes the rest; Intuit's AU answer 450.00 = 409.09 + 40.91).
+ */
+function globalTax(profile: CompanyProfile, invoice: CorpusInvoice, lines: PricedLine[]): QuickBooksTax {
   const codes = lines.map((l) => mappedCode(profile, l.rate));
   const tax = sum(
     lines.map((l, index) =>
-      sum(codes[index]!.components.map((c) => percentOf(l.amount, c).round(2, HALF_UP))),
+      invoice.pricesIncludeTax
+        ? l.tax
+        : sum(codes[index]!.components.map((c) => percentOf(l.amount, c).round(2, HALF_UP))),
     ),
   );
   const ours = sum(lines.map((l) => l.tax));
@@ -275,9 +290,9 @@ function taxInQuickBooks(
       // (TaxLine), or the total when a code has several rates, which QuickBooks prorates. Nothing is sent
       // when the platform's tax is zero, and QuickBooks then computes as under ACCEPT.
       if (!ours.eq(0) || profile.kind === 'US_MANUAL') return { tax: ours, cause: 'NONE' };
-      return globalTax(profile, lines);
+      return globalTax(profile, invoice, lines);
     case 'ACCEPT':
-      return profile.kind === 'US_MANUAL' ? manualTax(profile, lines) : globalTax(profile, lines);
+      return profile.kind === 'US_MANUAL' ? manualTax(profile, lines) : globalTax(profile, invoice, lines);
   }
 }
 
@@ -367,6 +382,9 @@ export function predictInvoice(
       totalAmtCents: subtotal + theirs,
       balanceCents: subtotal + theirs - paid,
       ...(quickbooks.taxCodeName !== undefined ? { taxCodeName: quickbooks.taxCodeName } : {}),
+      ...(invoice.pricesIncludeTax && (profile.kind === 'GB' || profile.kind === 'CA')
+        ? { lineGrossCents: lines.map((l) => cents(l.amount.plus(l.tax))) }
+        : {}),
     },
     settlements,
     paidCents: paid,

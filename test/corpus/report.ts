@@ -23,6 +23,7 @@ const RULE_NAMES: Record<string, string> = {
 
 const ROWS: Row[] = [
   ['invoices / lines', (c) => `${count(c.invoices)} / ${count(c.lines)}`],
+  ['of which tax-inclusive', (c) => count(c.taxInclusive)],
   ['payments / credit memos', (c) => `${count(c.payments)} / ${count(c.creditMemos)}`],
   ['platform subtotal', (c) => money(c.platform.subtotalCents)],
   ['platform tax', (c) => money(c.platform.taxCents)],

@@ -93,6 +93,8 @@ export interface CompanyResult {
   label: string;
   invoices: number;
   lines: number;
+  /** Invoices whose prices include tax (sent to QuickBooks as TaxInclusive). */
+  taxInclusive: number;
   payments: number;
   creditMemos: number;
   platform: { subtotalCents: number; taxCents: number; totalCents: number; paidCents: number };
@@ -381,6 +383,7 @@ function hostInvoice(tenant: string, currency: string, invoice: CorpusInvoice): 
       address: address ? { ...address, line2: null } : null,
     },
     lines: invoice.lines.map((line, index) => ({ id: `${invoice.id}-L${index + 1}`, ...line })),
+    pricesIncludeTax: invoice.pricesIncludeTax,
     memo: invoice.memo,
     version: 1,
     createdAt: now,
@@ -611,6 +614,16 @@ function compareQuickBooks(rig: CorpusRig, company: Company): CompanyResult['qui
         `${prediction.number}: QuickBooks holds tax ${seen.totalTaxCents} / total ${seen.totalAmtCents} / balance ${seen.balanceCents} (cents), the oracle predicted ${expected.totalTaxCents} / ${expected.totalAmtCents} / ${expected.balanceCents}`,
       );
     }
+    if (expected.lineGrossCents) {
+      const gross = ((doc.Line as Doc[] | undefined) ?? [])
+        .filter((line) => line.DetailType === 'SalesItemLineDetail')
+        .map((line) => cents((line.SalesItemLineDetail as Doc).TaxInclusiveAmt ?? 0));
+      if (doc.GlobalTaxCalculation !== 'TaxInclusive' || gross.join() !== expected.lineGrossCents.join()) {
+        company.problems.push(
+          `${prediction.number}: prices include tax, QuickBooks holds ${String(doc.GlobalTaxCalculation)} with line gross ${gross.join(', ')} (cents), the oracle predicted TaxInclusive with ${expected.lineGrossCents.join(', ')}`,
+        );
+      }
+    }
     if (expected.taxCodeName !== undefined) {
       const code = (detail.TxnTaxCodeRef as { name?: string } | undefined)?.name ?? null;
       if (code !== expected.taxCodeName) {
@@ -700,7 +713,7 @@ function companyResult(
   // The platform's side as the host itself computes it, against the oracle's arithmetic.
   const platform = { subtotalCents: 0, taxCents: 0, totalCents: 0, paidCents: 0 };
   for (const invoice of corpus.invoices) {
-    const totals = invoiceTotals(invoice.lines);
+    const totals = invoiceTotals(invoice.lines, invoice.pricesIncludeTax);
     const expected = byId.get(invoice.id)!;
     platform.subtotalCents += cents(totals.subtotal);
     platform.taxCents += cents(totals.tax);
@@ -800,6 +813,7 @@ function companyResult(
     label,
     invoices: corpus.invoices.length,
     lines: corpus.invoices.reduce((sum, invoice) => sum + invoice.lines.length, 0),
+    taxInclusive: corpus.invoices.filter((invoice) => invoice.pricesIncludeTax).length,
     payments: company.payments,
     creditMemos: company.creditMemos,
     platform,

@@ -98,6 +98,11 @@ describe('accounting corpus', () => {
     // district, GST 5 + QST 9.975): rows the reconciliation must name by those components.
     expect(company('ACCEPT', 'CA').roundingRules.PER_LINE_PER_COMPONENT_HALF_UP).toBeGreaterThan(0);
     expect(company('ACCEPT', 'US_MANUAL').roundingRules.PER_COMPONENT_HALF_UP).toBeGreaterThan(0);
+    // Prices including tax go as TaxInclusive with each line's gross, which fixes its tax in QuickBooks.
+    for (const policy of ['ACCEPT', 'OVERRIDE'] as const) {
+      expect(company(policy, 'GB').taxInclusive).toBeGreaterThan(0);
+      expect(company(policy, 'CA').taxInclusive).toBeGreaterThan(0);
+    }
     // Sending the platform's tax keeps it everywhere but where AST has nothing to put it on.
     for (const kind of ['US_MANUAL', 'GB', 'CA'] as const) {
       expect(company('OVERRIDE', kind).rows.seen).toMatchObject({ ROUNDING: 0, TAX_RECOMPUTED: 0 });

@@ -6,6 +6,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Big } from 'big.js';
 import { randomBytes } from 'node:crypto';
+import { lineAmounts } from '../../examples/host-subgraph/src/index.js';
 import { models } from '../../src/models/index.js';
 import type { QuickBooksClient, QuickBooksEntity } from '../../src/quickbooks/client.js';
 import { newRequestId } from '../../src/quickbooks/http.js';
@@ -341,6 +342,62 @@ describe('the built invoice, accepted by QuickBooks', () => {
     const stored = await push(gb, result);
     expect(money(stored.TxnTaxDetail?.TotalTax)).toBe(invoice.totals.tax);
     expect(money(stored.TotalAmt)).toBe(invoice.totals.total);
+  });
+
+  it('GB, prices including tax, ACCEPT: TaxInclusive lines keep their gross, so QuickBooks holds the host tax', async () => {
+    const gb = await company('GB');
+    const mappings = await mapped(gb, [
+      { kind: 'ITEM', sourceKey: 'ITEM_KIND:LABOR', targetId: idOf(gb.snapshot.items, 'Hours') },
+      { kind: 'ITEM', sourceKey: 'ITEM_KIND:MATERIAL', targetId: idOf(gb.snapshot.items, 'Soil') },
+      { kind: 'TAX_CODE', sourceKey: 'TAX_RATE:0.2', targetId: idOf(gb.snapshot.taxCodes, '20.0% S') },
+      { kind: 'TAX_CODE', sourceKey: 'TAX_RATE:0.05', targetId: idOf(gb.snapshot.taxCodes, '5.0% R') },
+    ]);
+    // The host's own arithmetic for prices including tax. 1.23 at 20 % is the half-cent case: 1.025 before
+    // tax rounds up to 1.03 (VAT 0.20), which QuickBooks must accept as the net of its gross.
+    const specs = [
+      { description: 'Fuse', itemKind: 'MATERIAL' as const, quantity: '1', unitPrice: '1.23', taxRate: '20' },
+      {
+        description: 'Labor',
+        itemKind: 'LABOR' as const,
+        quantity: '1.75',
+        unitPrice: '64.33',
+        taxRate: '20',
+      },
+      {
+        description: 'Insulation',
+        itemKind: 'MATERIAL' as const,
+        quantity: '7',
+        unitPrice: '3.17',
+        taxRate: '5',
+      },
+    ];
+    const lines = specs.map((spec, index) => ({
+      id: `l${index + 1}`,
+      serviceCode: null,
+      ...spec,
+      ...lineAmounts(spec, true),
+    }));
+    expect(lines[0]).toMatchObject({ amount: '1.03', taxAmount: '0.20' });
+    const invoice = { ...hostInvoice('GBP', lines), pricesIncludeTax: true };
+    const result = buildQuickBooksInvoice({
+      invoice,
+      mappings,
+      snapshot: gb.snapshot,
+      settings: { taxDifferences: 'ACCEPT' },
+      customerId: await billTo(gb),
+    });
+    expect(result.payload).not.toHaveProperty('TxnTaxDetail');
+    const stored = (await push(gb, result)) as StoredInvoice & { GlobalTaxCalculation?: string };
+    expect(stored.GlobalTaxCalculation).toBe('TaxInclusive');
+    expect(money(stored.TxnTaxDetail?.TotalTax)).toBe(invoice.totals.tax);
+    expect(money(stored.TotalAmt)).toBe(invoice.totals.total);
+    const sales = stored.Line.filter((l) => l.DetailType === 'SalesItemLineDetail') as unknown as {
+      Amount: number;
+      SalesItemLineDetail: { TaxInclusiveAmt?: number };
+    }[];
+    expect(sales.map((l) => [money(l.Amount), money(l.SalesItemLineDetail.TaxInclusiveAmt)])).toEqual(
+      lines.map((l) => [l.amount, new Big(l.amount).plus(l.taxAmount).toFixed(2)]),
+    );
   });
 
   it('closed books: ACTION_REQUIRED before any write, on the very day QuickBooks would refuse it (6210)', async () => {

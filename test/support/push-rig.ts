@@ -198,6 +198,7 @@ export class PushRig {
         address: null,
       },
       lines,
+      pricesIncludeTax: false,
       memo: 'Thank you',
       version: 1,
       createdAt: now,

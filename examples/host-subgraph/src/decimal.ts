@@ -49,6 +49,19 @@ export function percentOf(amount: Fixed, ratePercent: Fixed): Fixed {
   return { units: product.units, scale: product.scale + 2 };
 }
 
+/** a ÷ b to `scale` decimals, rounded half up (half away from zero); b must not be zero. */
+export function divide(a: Fixed, b: Fixed, scale: number): Fixed {
+  // a / b × 10^scale = a.units × 10^(scale + b.scale − a.scale) / b.units
+  const shift = scale + b.scale - a.scale;
+  const numerator = shift >= 0 ? a.units * pow10(shift) : a.units;
+  const denominator = shift >= 0 ? b.units : b.units * pow10(-shift);
+  const negative = numerator < 0n !== denominator < 0n;
+  const n = numerator < 0n ? -numerator : numerator;
+  const d = denominator < 0n ? -denominator : denominator;
+  const rounded = (2n * n + d) / (2n * d);
+  return { units: negative ? -rounded : rounded, scale };
+}
+
 export function add(a: Fixed, b: Fixed): Fixed {
   const scale = Math.max(a.scale, b.scale);
   return { units: roundTo(a, scale).units + roundTo(b, scale).units, scale };
@@ -87,16 +100,33 @@ export function formatMoney(value: Fixed): string {
 }
 
 export interface LineAmounts {
-  /** quantity × unitPrice, rounded half up to 2 decimals */
+  /** The line's amount before tax, to 2 decimals (see lineAmounts) */
   amount: string;
-  /** amount × taxRate / 100, rounded half up to 2 decimals (tax is computed per line, then summed) */
+  /** The line's tax, to 2 decimals; tax is computed per line, then summed */
   taxAmount: string;
 }
 
-export function lineAmounts(line: { quantity: string; unitPrice: string; taxRate: string }): LineAmounts {
-  const amount = roundTo(multiply(decimal(line.quantity), decimal(line.unitPrice)), MONEY_SCALE);
-  const tax = roundTo(percentOf(amount, decimal(line.taxRate)), MONEY_SCALE);
-  return { amount: formatMoney(amount), taxAmount: formatMoney(tax) };
+const HUNDRED: Fixed = { units: 100n, scale: 0 };
+
+/**
+ * Tax exclusive (the default): amount = quantity × unitPrice and taxAmount = amount × taxRate / 100, each
+ * rounded half up to 2 decimals. Tax inclusive (`pricesIncludeTax`): quantity × unitPrice, rounded, is what
+ * the client pays for the line (the gross); amount = gross × 100 / (100 + taxRate) rounded half up, and
+ * taxAmount = gross − amount, so the line still adds up to the gross to the cent.
+ */
+export function lineAmounts(
+  line: { quantity: string; unitPrice: string; taxRate: string },
+  pricesIncludeTax = false,
+): LineAmounts {
+  const product = roundTo(multiply(decimal(line.quantity), decimal(line.unitPrice)), MONEY_SCALE);
+  const rate = decimal(line.taxRate);
+  if (pricesIncludeTax) {
+    const net = divide(multiply(product, HUNDRED), add(HUNDRED, rate), MONEY_SCALE);
+    const tax = add(product, { units: -net.units, scale: net.scale });
+    return { amount: formatMoney(net), taxAmount: formatMoney(tax) };
+  }
+  const tax = roundTo(percentOf(product, rate), MONEY_SCALE);
+  return { amount: formatMoney(product), taxAmount: formatMoney(tax) };
 }
 
 export interface Totals {
@@ -108,11 +138,12 @@ export interface Totals {
 /** Subtotal and tax are the sums of the rounded line amounts; total = subtotal + tax. */
 export function invoiceTotals(
   lines: ReadonlyArray<{ quantity: string; unitPrice: string; taxRate: string }>,
+  pricesIncludeTax = false,
 ): Totals {
   let subtotal: Fixed = { units: 0n, scale: MONEY_SCALE };
   let tax: Fixed = { units: 0n, scale: MONEY_SCALE };
   for (const line of lines) {
-    const amounts = lineAmounts(line);
+    const amounts = lineAmounts(line, pricesIncludeTax);
     subtotal = add(subtotal, decimal(amounts.amount));
     tax = add(tax, decimal(amounts.taxAmount));
   }

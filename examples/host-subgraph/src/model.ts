@@ -61,6 +61,8 @@ export interface InvoiceRecord {
   dueDate: string | null;
   billTo: BillToParty | null;
   lines: InvoiceLine[];
+  /** Unit prices include tax (lineAmounts in decimal.ts backs the tax out of each line) */
+  pricesIncludeTax: boolean;
   memo: string | null;
   version: number;
   createdAt: string;

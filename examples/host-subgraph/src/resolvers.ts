@@ -14,6 +14,9 @@ import type {
 } from './service.js';
 import type { HostStore } from './store.js';
 
+/** A line as its resolvers see it: with its invoice's pricesIncludeTax. */
+type PricedLine = InvoiceLine & { pricesIncludeTax: boolean };
+
 export interface HostContext {
   /** null without a valid bearer token */
   viewer: Viewer | null;
@@ -55,7 +58,10 @@ function visibleInvoices(
 type StatusArgs = { status?: InvoiceStatus | null };
 
 function paymentsOf(invoice: InvoiceRecord, ctx: HostContext): InvoicePaymentSummary {
-  return paymentSummary(invoiceTotals(invoice.lines).total, ctx.store.listPayments(invoice.id));
+  return paymentSummary(
+    invoiceTotals(invoice.lines, invoice.pricesIncludeTax).total,
+    ctx.store.listPayments(invoice.id),
+  );
 }
 
 export const resolvers: GraphQLResolverMap<HostContext> = {
@@ -90,7 +96,10 @@ export const resolvers: GraphQLResolverMap<HostContext> = {
     __resolveReference: (reference: { id: string }, ctx: HostContext) => visibleInvoice(ctx, reference.id),
     customer: (invoice: InvoiceRecord, _: unknown, ctx: HostContext) =>
       ctx.store.getCustomer(invoice.customerId),
-    totals: (invoice: InvoiceRecord) => invoiceTotals(invoice.lines),
+    totals: (invoice: InvoiceRecord) => invoiceTotals(invoice.lines, invoice.pricesIncludeTax),
+    // A line's amounts depend on its invoice's pricesIncludeTax, so lines carry it down to their resolvers.
+    lines: (invoice: InvoiceRecord): PricedLine[] =>
+      invoice.lines.map((line) => ({ ...line, pricesIncludeTax: invoice.pricesIncludeTax })),
     paymentStatus: (invoice: InvoiceRecord, _: unknown, ctx: HostContext) =>
       paymentsOf(invoice, ctx).paymentStatus,
     amountPaid: (invoice: InvoiceRecord, _: unknown, ctx: HostContext) => paymentsOf(invoice, ctx).amountPaid,
@@ -98,8 +107,8 @@ export const resolvers: GraphQLResolverMap<HostContext> = {
     payments: (invoice: InvoiceRecord, _: unknown, ctx: HostContext) => paymentsOf(invoice, ctx).payments,
   },
   InvoiceLine: {
-    amount: (line: InvoiceLine) => lineAmounts(line).amount,
-    taxAmount: (line: InvoiceLine) => lineAmounts(line).taxAmount,
+    amount: (line: PricedLine) => lineAmounts(line, line.pricesIncludeTax).amount,
+    taxAmount: (line: PricedLine) => lineAmounts(line, line.pricesIncludeTax).taxAmount,
   },
 };
 

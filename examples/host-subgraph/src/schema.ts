@@ -107,6 +107,11 @@ export const HOST_SUBGRAPH_SDL = /* GraphQL */ `
     """
     billTo: BillToParty
     lines: [InvoiceLine!]!
+    """
+    True when unit prices include tax: each line's quantity × unitPrice is what the client pays for it, and
+    its amount and taxAmount are backed out of that. False (the default): tax is added on top.
+    """
+    pricesIncludeTax: Boolean!
     totals: InvoiceTotals!
     memo: String
     """
@@ -230,11 +235,12 @@ export const HOST_SUBGRAPH_SDL = /* GraphQL */ `
     """
     taxRate: Decimal!
     """
-    quantity × unitPrice, rounded half up to 2 decimals
+    The amount before tax: quantity × unitPrice, rounded half up to 2 decimals; when the invoice's prices
+    include tax, that gross × 100 / (100 + taxRate), rounded half up to 2 decimals
     """
     amount: Decimal!
     """
-    amount × taxRate / 100, rounded half up to 2 decimals
+    amount × taxRate / 100, rounded half up to 2 decimals; when prices include tax, the gross − amount
     """
     taxAmount: Decimal!
   }
@@ -319,6 +325,10 @@ export const HOST_SUBGRAPH_SDL = /* GraphQL */ `
     dueDate: Date
     billTo: BillToPartyInput
     lines: [InvoiceLineInput!]
+    """
+    Defaults to false: unit prices are before tax
+    """
+    pricesIncludeTax: Boolean
     memo: String
   }
 
@@ -330,6 +340,7 @@ export const HOST_SUBGRAPH_SDL = /* GraphQL */ `
     dueDate: Date
     billTo: BillToPartyInput
     lines: [InvoiceLineInput!]
+    pricesIncludeTax: Boolean
     memo: String
   }
 

@@ -40,6 +40,7 @@ interface InvoiceSpec {
   finalizedAt?: string;
   voidedAt?: string;
   voidReason?: string;
+  pricesIncludeTax?: boolean;
 }
 
 function invoice(customer: CustomerRecord, spec: InvoiceSpec): InvoiceRecord {
@@ -66,6 +67,7 @@ function invoice(customer: CustomerRecord, spec: InvoiceSpec): InvoiceRecord {
     dueDate: spec.dueDate,
     billTo: spec.billTo,
     lines,
+    pricesIncludeTax: spec.pricesIncludeTax ?? false,
     memo: spec.memo ?? null,
     version,
     createdAt: spec.createdAt,

@@ -56,6 +56,8 @@ export interface CreateInvoiceInput {
   dueDate?: string | null;
   billTo?: BillToPartyInput | null;
   lines?: InvoiceLineInput[] | null;
+  /** Defaults to false: unit prices are before tax */
+  pricesIncludeTax?: boolean | null;
   memo?: string | null;
 }
 
@@ -83,6 +85,7 @@ export interface UpdateInvoiceInput {
   dueDate?: string | null;
   billTo?: BillToPartyInput | null;
   lines?: InvoiceLineInput[] | null;
+  pricesIncludeTax?: boolean | null;
   memo?: string | null;
 }
 
@@ -306,6 +309,7 @@ export class InvoiceService {
       dueDate,
       billTo: party,
       lines: validated.lines,
+      pricesIncludeTax: input.pricesIncludeTax ?? false,
       memo,
       version: 1,
       createdAt: now,
@@ -338,6 +342,11 @@ export class InvoiceService {
     checkDueDate(next.issueDate, next.dueDate, 'dueDate' in input ? 'input.dueDate' : 'input.issueDate');
     if ('billTo' in input) next.billTo = input.billTo ? billTo(input.billTo, 'input.billTo') : null;
     if ('memo' in input) next.memo = optionalText(input.memo, 'input.memo', LIMITS.memo);
+    if ('pricesIncludeTax' in input) {
+      if (typeof input.pricesIncludeTax !== 'boolean')
+        throw badUserInput('input.pricesIncludeTax cannot be null', 'input.pricesIncludeTax');
+      next.pricesIncludeTax = input.pricesIncludeTax;
+    }
     if ('lines' in input) {
       if (!input.lines)
         throw badUserInput('input.lines cannot be null; send [] to remove every line', 'input.lines');

@@ -23,6 +23,26 @@ describe('decimal money arithmetic', () => {
     });
   });
 
+  it('backs the tax out of prices that include it, half up on the amount before tax', () => {
+    // 1.23 × 100 / 120 = 1.025 exactly: the amount rounds up and the tax takes the rest.
+    expect(lineAmounts({ quantity: '1', unitPrice: '1.23', taxRate: '20' }, true)).toEqual({
+      amount: '1.03',
+      taxAmount: '0.20',
+    });
+    // Quebec's 14.975 %: 114.98 is 100.00 before tax.
+    expect(lineAmounts({ quantity: '2', unitPrice: '57.49', taxRate: '14.975' }, true)).toEqual({
+      amount: '100.00',
+      taxAmount: '14.98',
+    });
+    expect(lineAmounts({ quantity: '1.5', unitPrice: '10', taxRate: '0' }, true)).toEqual({
+      amount: '15.00',
+      taxAmount: '0.00',
+    });
+    const line = { quantity: '3', unitPrice: '9.99', taxRate: '20' };
+    // The total is what the client pays: quantity × unit price, per line.
+    expect(invoiceTotals([line, line], true)).toEqual({ subtotal: '49.96', tax: '9.98', total: '59.94' });
+  });
+
   it('computes tax per line and sums rounded line amounts', () => {
     // Three lines each with 0.005 of tax: per-line rounding gives 0.03, rounding the sum would give 0.02.
     const line = { quantity: '1', unitPrice: '0.02', taxRate: '25' };

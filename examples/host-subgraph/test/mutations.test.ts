@@ -4,7 +4,7 @@ import { ACME, codes, gql, NORDLYS, startTestHost, token } from './helpers.js';
 
 const FIELDS = `id number status version updatedAt finalizedAt voidedAt voidReason issueDate dueDate memo
   billTo { name email address { city country } } lines { id description quantity unitPrice taxRate amount taxAmount }
-  totals { subtotal tax total } customer { id }`;
+  pricesIncludeTax totals { subtotal tax total } customer { id }`;
 
 const CREATE = `mutation ($input: CreateInvoiceInput!) { createInvoice(input: $input) { ${FIELDS} } }`;
 const UPDATE = `mutation ($id: ID!, $input: UpdateInvoiceInput!) { updateInvoice(id: $id, input: $input) { ${FIELDS} } }`;
@@ -257,6 +257,64 @@ describe('editing a finalized invoice', () => {
     expect(events).toEqual([]);
   });
 
+  it('switches to prices including tax: the same unit prices now hold the tax, the total stays theirs', async () => {
+    const input = {
+      lines: [
+        { description: 'Fuse', itemKind: 'MATERIAL', quantity: '1', unitPrice: '1.23', taxRate: '20' },
+        { description: 'Labour', itemKind: 'LABOR', quantity: '3', unitPrice: '9.99', taxRate: '20' },
+      ],
+    };
+    const exclusive = await gql(host.url, UPDATE, { id: 'inv-acme-1001', input }, acme);
+    expect(exclusive.data.updateInvoice).toMatchObject({
+      pricesIncludeTax: false,
+      totals: { subtotal: '31.20', tax: '6.24', total: '37.44' },
+    });
+    const inclusive = await gql(
+      host.url,
+      UPDATE,
+      { id: 'inv-acme-1001', input: { pricesIncludeTax: true } },
+      acme,
+    );
+    expect(inclusive.errors).toBeUndefined();
+    // 1.23 gross: 1.025 before tax, half up 1.03, VAT 0.20; 29.97 gross: 24.975 → 24.98, VAT 4.99.
+    expect(inclusive.data.updateInvoice).toMatchObject({
+      pricesIncludeTax: true,
+      lines: [
+        { unitPrice: '1.23', amount: '1.03', taxAmount: '0.20' },
+        { unitPrice: '9.99', amount: '24.98', taxAmount: '4.99' },
+      ],
+      totals: { subtotal: '26.01', tax: '5.19', total: '31.20' },
+    });
+  });
+
+  it('creates an invoice whose prices include tax', async () => {
+    const created = await gql(
+      host.url,
+      CREATE,
+      {
+        input: {
+          customerId: ACME,
+          pricesIncludeTax: true,
+          lines: [
+            {
+              description: 'Kit',
+              itemKind: 'MATERIAL',
+              quantity: '2',
+              unitPrice: '57.49',
+              taxRate: '14.975',
+            },
+          ],
+        },
+      },
+      acme,
+    );
+    expect(created.errors).toBeUndefined();
+    expect(created.data.createInvoice).toMatchObject({
+      pricesIncludeTax: true,
+      totals: { subtotal: '100.00', tax: '14.98', total: '114.98' },
+    });
+  });
+
   it("still refuses another tenant's finalized invoice", async () => {
     const result = await gql(host.url, UPDATE, { id: 'inv-acme-1001', input: { memo: 'x' } }, nordlys);
     expect(codes(result)).toEqual(['FORBIDDEN']);
@@ -324,6 +382,7 @@ describe('bad input', () => {
     ['due before issue', { issueDate: '2026-11-20', dueDate: '2026-11-01' }, 'input.dueDate'],
     ['nothing to change', {}, 'input'],
     ['null lines', { lines: null }, 'input.lines'],
+    ['null pricesIncludeTax', { pricesIncludeTax: null }, 'input.pricesIncludeTax'],
   ];
 
   it.each(cases)('rejects %s with BAD_USER_INPUT', async (_name, input, field) => {

@@ -569,6 +569,101 @@ describe('buildQuickBooksInvoice: tax', () => {
   });
 });
 
+describe('buildQuickBooksInvoice: prices including tax', () => {
+  const vat: ReferenceSnapshot['taxCodes'] = [
+    {
+      id: '9',
+      name: '20.0% S',
+      active: true,
+      usableOnSales: true,
+      taxable: true,
+      salesRates: [{ id: '91', name: '20% S', ratePercent: 20 }],
+    },
+  ];
+  const britain = { ...snapshot({ country: 'GB', taxModel: 'NON_US', homeCurrency: 'GBP' }), taxCodes: vat };
+  // 3 × 9.99 = 29.97 paid; before tax 29.97 × 100 / 120 = 24.975 → 24.98, VAT 4.99.
+  const inclusiveLine = line({
+    quantity: '3',
+    unitPrice: '9.99',
+    taxRate: '20',
+    amount: '24.98',
+    taxAmount: '4.99',
+  });
+  const inclusive = (lines = [inclusiveLine]) => invoice({ currency: 'GBP', pricesIncludeTax: true, lines });
+  const VAT_20 = mapping('TAX_CODE', 'TAX_RATE:0.2', '9', '20.0% S');
+
+  it('non-US: TaxInclusive, each line with its amount before tax, the net unit price and its gross', () => {
+    const result = build({
+      snapshot: britain,
+      invoice: inclusive(),
+      mappings: [LABOR, VAT_20],
+      settings: { taxDifferences: 'ACCEPT' },
+    });
+    expect(result.problems).toEqual([]);
+    expect(result.payload.GlobalTaxCalculation).toBe('TaxInclusive');
+    expect(result.payload.Line[0]).toMatchObject({
+      Amount: 24.98,
+      SalesItemLineDetail: {
+        Qty: 3,
+        UnitPrice: 8.3266667,
+        TaxInclusiveAmt: 29.97,
+        TaxCodeRef: { value: '9' },
+      },
+    });
+    expect(result.payload).not.toHaveProperty('TxnTaxDetail');
+    expect(result.decisions).toContainEqual(
+      expect.objectContaining({
+        field: 'GlobalTaxCalculation',
+        reason: expect.stringContaining('TaxInclusive'),
+      }),
+    );
+  });
+
+  it("non-US, OVERRIDE: the platform's tax per rate goes as well", () => {
+    const result = build({ snapshot: britain, invoice: inclusive(), mappings: [LABOR, VAT_20] });
+    expect(result.problems).toEqual([]);
+    expect(result.payload.GlobalTaxCalculation).toBe('TaxInclusive');
+    expect(result.payload.TxnTaxDetail).toMatchObject({
+      TotalTax: 4.99,
+      TaxLine: [{ Amount: 4.99, TaxLineDetail: { TaxRateRef: { value: '91' }, NetAmountTaxable: 24.98 } }],
+    });
+  });
+
+  it('US: no tax-inclusive invoices there, so lines go before tax with the tax on top', () => {
+    const us = line({
+      quantity: '3',
+      unitPrice: '9.99',
+      taxRate: '8.25',
+      amount: '27.69',
+      taxAmount: '2.28',
+    });
+    const result = build({ invoice: invoice({ pricesIncludeTax: true, lines: [us] }) });
+    expect(result.problems).toEqual([]);
+    expect(result.payload).not.toHaveProperty('GlobalTaxCalculation');
+    expect(result.payload.Line[0]).toMatchObject({
+      Amount: 27.69,
+      SalesItemLineDetail: { Qty: 3, UnitPrice: 9.23 },
+    });
+    expect(result.payload.Line[0]!.SalesItemLineDetail).not.toHaveProperty('TaxInclusiveAmt');
+    expect(result.payload.TxnTaxDetail).toMatchObject({ TotalTax: 2.28 });
+  });
+
+  it('refuses a line whose amount and tax do not add up to quantity × unit price', () => {
+    const result = build({
+      snapshot: britain,
+      invoice: inclusive([{ ...inclusiveLine, amount: '24.97', taxAmount: '4.99' }]),
+      mappings: [LABOR, VAT_20],
+    });
+    expect(result.problems).toContainEqual(
+      expect.objectContaining({
+        code: 'LINE_AMOUNT_MISMATCH',
+        lineId: 'l1',
+        message: expect.stringContaining('prices include tax'),
+      }),
+    );
+  });
+});
+
 describe('buildQuickBooksInvoice: blocking problems', () => {
   it.each(['DRAFT', 'VOID'] as const)('refuses a %s invoice', (status) => {
     expect(build({ invoice: invoice({ status }) }).problems.map((p) => p.code)).toEqual([

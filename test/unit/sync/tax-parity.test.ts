@@ -322,5 +322,15 @@ describe('predictTaxParity: the preview says whether QuickBooks will keep our ta
     expect(
       predictTaxParity({ invoice: roundedOnce, payload: payload('5'), snapshot: canada, policy: 'ACCEPT' }),
     ).toMatchObject({ risk: 'LOW', expectedQuickBooksTax: '27.72' });
+    // Prices including tax: each line's gross fixes its tax in QuickBooks, whatever it would round to.
+    const inclusive = { ...roundedOnce, pricesIncludeTax: true };
+    const prediction = predictTaxParity({
+      invoice: inclusive,
+      payload: payload('5'),
+      snapshot: canada,
+      policy: 'ACCEPT',
+    });
+    expect(prediction).toMatchObject({ risk: 'NONE', expectedQuickBooksTax: '27.71' });
+    expect(prediction.reasons[0]).toContain('prices include tax');
   });
 });
