@@ -106,11 +106,15 @@ const ReconciliationRowSchema = new Schema(
       ),
       default: undefined,
     },
-    /** An admin looked and decided it is fine (the reason is in the audit log too). */
+    /**
+     * An admin looked and decided (the reason is in the audit log too): it is fine (DISMISS), or QuickBooks'
+     * figure stands (ACCEPT_QUICKBOOKS). Rows decided before the decision was kept read as DISMISS.
+     */
     dismissed: {
       by: { type: String },
       at: { type: Date },
       reason: { type: String },
+      decision: { type: String, enum: ['DISMISS', 'ACCEPT_QUICKBOOKS'] },
     },
   },
   { collection: 'quickbooks_reconciliation_rows', versionKey: false },

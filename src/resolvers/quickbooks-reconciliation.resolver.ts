@@ -16,6 +16,7 @@ import {
   QuickBooksDifferenceClass,
   QuickBooksReconciliation,
   QuickBooksReconciliationAction,
+  QuickBooksReconciliationDecision,
   QuickBooksReconciliationRow,
   QuickBooksReconciliationRowConnection,
   QuickBooksReconciliationState,
@@ -55,6 +56,10 @@ function toGraphQLRow(view: ReconciliationRowView, tenantId: string): QuickBooks
     platformTaxLines: view.taxLines?.platform ?? null,
     quickbooksTaxLines: view.taxLines?.quickbooks ?? null,
     actions: view.actions.map((action) => QuickBooksReconciliationAction[action]),
+    dismissed: view.dismissed && {
+      ...view.dismissed,
+      decision: QuickBooksReconciliationDecision[view.dismissed.decision],
+    },
     findings: view.findings.map((finding) => ({
       ...finding,
       class: QuickBooksDifferenceClass[finding.class],
@@ -96,12 +101,18 @@ export class QuickBooksReconciliationResolver {
     @Arg('customerId', () => ID) customerId: string,
     @Arg('rowId', () => ID) rowId: string,
     @Arg('reason', () => String) reason: string,
+    @Arg('decision', () => QuickBooksReconciliationDecision, {
+      defaultValue: QuickBooksReconciliationDecision.DISMISS,
+      description:
+        'ACCEPT_QUICKBOOKS only where the row offers it (tax differences); BAD_USER_INPUT otherwise',
+    })
+    decision: QuickBooksReconciliationDecision,
     @Ctx() context: GraphQLContext,
   ): Promise<QuickBooksReconciliationRow> {
     const viewer = authorizeTenant(context, customerId, 'admin', 'dismiss reconciliation rows');
     try {
       return toGraphQLRow(
-        await context.services.reconciliations.dismiss(customerId, rowId, viewer.userId, reason),
+        await context.services.reconciliations.dismiss(customerId, rowId, viewer.userId, reason, decision),
         customerId,
       );
     } catch (error) {

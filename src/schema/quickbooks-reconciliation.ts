@@ -48,7 +48,8 @@ registerEnumType(QuickBooksReconciliationAction, {
       description: "Push the platform's invoice again: `retryQuickBooksSync(customerId, invoiceId)`",
     },
     ACCEPT_QUICKBOOKS: {
-      description: "Keep QuickBooks' figure: `dismissQuickBooksReconciliationRow` with the reason (audited)",
+      description:
+        "Keep QuickBooks' figure: `dismissQuickBooksReconciliationRow` with decision ACCEPT_QUICKBOOKS and the reason (audited)",
     },
     SYNC_PAYMENTS: {
       description: "Bring QuickBooks' payments back now: `syncQuickBooksPayments(customerId)`",
@@ -59,8 +60,24 @@ registerEnumType(QuickBooksReconciliationAction, {
   },
 });
 
-@ObjectType({ description: 'An admin decided a row is fine' })
+export enum QuickBooksReconciliationDecision {
+  DISMISS = 'DISMISS',
+  ACCEPT_QUICKBOOKS = 'ACCEPT_QUICKBOOKS',
+}
+registerEnumType(QuickBooksReconciliationDecision, {
+  name: 'QuickBooksReconciliationDecision',
+  description: 'How an admin closed a reconciliation row',
+  valuesConfig: {
+    DISMISS: { description: 'Looked at: the difference is fine as it is' },
+    ACCEPT_QUICKBOOKS: { description: "QuickBooks' figure stands (tax differences only)" },
+  },
+});
+
+@ObjectType({ description: 'An admin decided a row' })
 export class QuickBooksReconciliationDismissal {
+  @Field(() => QuickBooksReconciliationDecision)
+  decision!: QuickBooksReconciliationDecision;
+
   @Field(() => String, { description: 'The user id (JWT `sub`)' })
   by!: string;
 

@@ -340,9 +340,11 @@ describe('reconciliation through GraphQL and the worker', () => {
       const listed = await graphql<Rows>(memberOf(company.tenant), ROWS, { customerId: company.tenant });
       const [row] = listed.data!.quickbooksReconciliation.rows.nodes;
       expect(row!.actions).toEqual(['REPUSH', 'DISMISS']);
-      const DISMISS = `mutation ($customerId: ID!, $rowId: ID!, $reason: String!) {
-        dismissQuickBooksReconciliationRow(customerId: $customerId, rowId: $rowId, reason: $reason) {
-          id actions dismissed { by reason } } }`;
+      const DISMISS = `mutation ($customerId: ID!, $rowId: ID!, $reason: String!,
+          $decision: QuickBooksReconciliationDecision) {
+        dismissQuickBooksReconciliationRow(customerId: $customerId, rowId: $rowId, reason: $reason,
+          decision: $decision) {
+          id actions dismissed { decision by reason } } }`;
       const byMember = await graphql(memberOf(company.tenant), DISMISS, {
         customerId: company.tenant,
         rowId: row!.id,
@@ -362,6 +364,14 @@ describe('reconciliation through GraphQL and the worker', () => {
         reason: 'not my row at all',
       });
       expect(elsewhere.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+      // A voided invoice is no tax difference: QuickBooks' figure cannot be "accepted" for it.
+      const notTax = await graphql(adminOf(company.tenant), DISMISS, {
+        customerId: company.tenant,
+        rowId: row!.id,
+        reason: 'QuickBooks is right',
+        decision: 'ACCEPT_QUICKBOOKS',
+      });
+      expect(notTax.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'decision' });
       const dismissed = await graphql<{
         dismissQuickBooksReconciliationRow: { actions: string[]; dismissed: { by: string; reason: string } };
       }>(adminOf(company.tenant), DISMISS, {
@@ -374,6 +384,7 @@ describe('reconciliation through GraphQL and the worker', () => {
         id: row!.id,
         actions: [],
         dismissed: {
+          decision: 'DISMISS',
           by: `admin-of-${company.tenant}`,
           reason: 'voided in QuickBooks on purpose; the platform follows',
         },
@@ -383,6 +394,39 @@ describe('reconciliation through GraphQL and the worker', () => {
         .lean();
       expect(audited).toHaveLength(1);
       expect(audited[0]!.reason).toContain('voided in QuickBooks on purpose');
+
+      // A tax difference of the same run: QuickBooks' figure accepted, kept as such and audited as such.
+      const stored = await models.reconciliationRows.findById(row!.id).lean();
+      const [taxRow] = await models.reconciliationRows.create([
+        {
+          runId: stored!.runId,
+          tenantId: company.tenant,
+          invoiceId: a.id,
+          number: 'TAX-1',
+          class: 'ROUNDING',
+          atStakeCents: 1,
+          findings: [{ class: 'ROUNDING', ours: 2772, theirs: 2771, explanation: 'rounded once' }],
+        },
+      ]);
+      const accepted = await graphql<{
+        dismissQuickBooksReconciliationRow: { actions: string[]; dismissed: { decision: string } };
+      }>(adminOf(company.tenant), DISMISS, {
+        customerId: company.tenant,
+        rowId: taxRow!._id.toString(),
+        reason: 'QuickBooks rounds on the subtotal; fine',
+        decision: 'ACCEPT_QUICKBOOKS',
+      });
+      expect(accepted.errors).toBeUndefined();
+      expect(accepted.data!.dismissQuickBooksReconciliationRow).toMatchObject({
+        actions: [],
+        dismissed: { decision: 'ACCEPT_QUICKBOOKS' },
+      });
+      const acceptance = await models.auditLogs
+        .find({ tenantId: company.tenant, action: 'QUICKBOOKS_RECONCILIATION_FIGURE_ACCEPTED' })
+        .lean();
+      expect(acceptance.map((entry) => entry.reason)).toEqual([
+        'ROUNDING on invoice TAX-1: QuickBooks rounds on the subtotal; fine',
+      ]);
 
       // Payments back now, on request.
       const SYNC = `mutation ($customerId: ID!) { syncQuickBooksPayments(customerId: $customerId) }`;

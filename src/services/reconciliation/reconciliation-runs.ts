@@ -46,6 +46,8 @@ export interface ReconciliationRunView {
  * reason. SYNC_PAYMENTS: bring QuickBooks' payments back now (`syncQuickBooksPayments`). DISMISS: any row.
  */
 export type ReconciliationAction = 'REPUSH' | 'ACCEPT_QUICKBOOKS' | 'SYNC_PAYMENTS' | 'DISMISS';
+/** The actions that close a row with a reason. */
+export type ReconciliationDecision = Extract<ReconciliationAction, 'ACCEPT_QUICKBOOKS' | 'DISMISS'>;
 
 export interface ReconciliationRowView {
   id: string;
@@ -57,7 +59,7 @@ export interface ReconciliationRowView {
   findings: Finding[];
   /** For a tax difference: the tax per rate on both sides. */
   taxLines: { platform: TaxLineFigure[]; quickbooks: TaxLineFigure[] } | null;
-  dismissed: { by: string; at: Date; reason: string } | null;
+  dismissed: { by: string; at: Date; reason: string; decision: ReconciliationDecision } | null;
   actions: ReconciliationAction[];
 }
 
@@ -375,33 +377,45 @@ export class ReconciliationRuns {
   }
 
   /**
-   * An admin's decision that a row is fine (or that QuickBooks' figure stands): kept on the row and in the
-   * audit log with the reason. The row is found within the tenant only.
+   * An admin's decision on a row, kept on the row and in the audit log with the reason: it is fine
+   * (DISMISS), or QuickBooks' figure stands (ACCEPT_QUICKBOOKS, offered for tax differences only). The row is
+   * found within the tenant only.
    */
   async dismiss(
     tenantId: string,
     rowId: string,
     userId: string,
     reason: string,
+    decision: ReconciliationDecision = 'DISMISS',
   ): Promise<ReconciliationRowView> {
     const trimmed = reason.trim();
     if (trimmed.length < 3 || trimmed.length > 500)
       throw new ReconciliationInputError('reason', 'reason must be 3 to 500 characters');
     if (!Types.ObjectId.isValid(rowId))
       throw new ReconciliationRowNotFoundError('No such reconciliation row');
-    const dismissed = { by: userId, at: this.deps.now(), reason: trimmed };
+    const filter = { _id: new Types.ObjectId(rowId), tenantId };
+    const current = await this.deps.models.reconciliationRows
+      .findOne(filter, { class: 1, invoiceId: 1 })
+      .lean<Pick<StoredRow, 'class' | 'invoiceId'> | null>();
+    if (!current) throw new ReconciliationRowNotFoundError('No such reconciliation row');
+    if (!actionsFor({ ...current, dismissed: null }).includes(decision)) {
+      throw new ReconciliationInputError(
+        'decision',
+        `${decision} does not apply to a ${current.class} row: QuickBooks' figure can be accepted for a tax difference only`,
+      );
+    }
+    const dismissed = { by: userId, at: this.deps.now(), reason: trimmed, decision };
     const row = await this.deps.models.reconciliationRows
-      .findOneAndUpdate(
-        { _id: new Types.ObjectId(rowId), tenantId },
-        { $set: { dismissed } },
-        { returnDocument: 'after' },
-      )
+      .findOneAndUpdate(filter, { $set: { dismissed } }, { returnDocument: 'after' })
       .lean<StoredRow | null>();
     if (!row) throw new ReconciliationRowNotFoundError('No such reconciliation row');
     await this.deps.auditLog?.record({
       tenantId,
       actorUserId: userId,
-      action: 'QUICKBOOKS_RECONCILIATION_ROW_DISMISSED',
+      action:
+        decision === 'ACCEPT_QUICKBOOKS'
+          ? 'QUICKBOOKS_RECONCILIATION_FIGURE_ACCEPTED'
+          : 'QUICKBOOKS_RECONCILIATION_ROW_DISMISSED',
       outcome: 'SUCCEEDED',
       reason: `${row.class} on invoice ${row.number ?? row.quickbooksInvoiceId ?? '?'}: ${trimmed}`,
     });
@@ -418,13 +432,18 @@ interface StoredRow {
   atStakeCents: number;
   findings: (Omit<Finding, 'rule'> & { rule?: RoundingRule | null })[];
   taxLines?: { platform: TaxLineFigure[]; quickbooks: TaxLineFigure[] } | null;
-  dismissed?: { by?: string; at?: Date; reason?: string } | null;
+  dismissed?: { by?: string; at?: Date; reason?: string; decision?: ReconciliationDecision } | null;
 }
 
 function toRowView(row: StoredRow): ReconciliationRowView {
   const dismissed =
     row.dismissed?.by && row.dismissed.at
-      ? { by: row.dismissed.by, at: row.dismissed.at, reason: row.dismissed.reason ?? '' }
+      ? {
+          by: row.dismissed.by,
+          at: row.dismissed.at,
+          reason: row.dismissed.reason ?? '',
+          decision: row.dismissed.decision ?? 'DISMISS',
+        }
       : null;
   return {
     id: row._id.toString(),

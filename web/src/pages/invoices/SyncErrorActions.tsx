@@ -1,6 +1,7 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useMutation } from 'urql';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { ReasonForm } from '../../components/ReasonForm';
 import { DismissQuickBooksSyncErrorDocument, RetryQuickBooksSyncDocument } from '../../generated/graphql';
 import { useSession } from '../../session';
 import type { SyncStatus } from './live';
@@ -23,11 +24,7 @@ export function SyncErrorActions({
   const [retry, executeRetry] = useMutation(RetryQuickBooksSyncDocument);
   const [dismiss, executeDismiss] = useMutation(DismissQuickBooksSyncErrorDocument);
   const [dismissing, setDismissing] = useState(false);
-  const [reason, setReason] = useState('');
-  const [reasonProblem, setReasonProblem] = useState<string | null>(null);
   const [lastTried, setLastTried] = useState<'retry' | 'dismiss' | null>(null);
-  const reasonId = useId();
-  const problemId = useId();
 
   async function onRetry() {
     setLastTried('retry');
@@ -40,18 +37,11 @@ export function SyncErrorActions({
     }
   }
 
-  async function onDismiss(event: FormEvent) {
-    event.preventDefault();
-    if (reason.trim() === '') {
-      setReasonProblem('Say why this error is dismissed; the reason goes to the audit log.');
-      return;
-    }
-    setReasonProblem(null);
+  async function onDismiss(reason: string) {
     setLastTried('dismiss');
-    const result = await executeDismiss({ customerId: tenantId, invoiceId, reason: reason.trim() });
+    const result = await executeDismiss({ customerId: tenantId, invoiceId, reason });
     if (result.data) {
       setDismissing(false);
-      setReason('');
       const status = result.data.dismissQuickBooksSyncError;
       onDone(
         status,
@@ -88,39 +78,17 @@ export function SyncErrorActions({
         ) : null}
       </div>
       {dismissing ? (
-        <form className="dismiss-form" onSubmit={(event) => void onDismiss(event)} noValidate>
-          <label htmlFor={reasonId}>Why dismiss the error of invoice {invoiceNumber}? (required)</label>
-          <textarea
-            id={reasonId}
-            rows={2}
-            maxLength={500}
-            value={reason}
-            aria-required="true"
-            aria-invalid={reasonProblem ? true : undefined}
-            aria-describedby={reasonProblem ? problemId : undefined}
-            onChange={(event) => setReason(event.target.value)}
-          />
-          {reasonProblem ? (
-            <p id={problemId} className="field-problem" role="alert">
-              {reasonProblem}
-            </p>
-          ) : null}
-          <div className="sync-actions-buttons">
-            <button type="submit" className="danger" disabled={busy}>
-              {dismiss.fetching ? 'Dismissing…' : 'Dismiss error'}
-            </button>
-            <button
-              type="button"
-              className="secondary"
-              onClick={() => {
-                setDismissing(false);
-                setReasonProblem(null);
-              }}
-            >
-              Cancel
-            </button>
-          </div>
-        </form>
+        <ReasonForm
+          question={`Why dismiss the error of invoice ${invoiceNumber}?`}
+          submitLabel="Dismiss error"
+          submittingLabel="Dismissing…"
+          submitting={dismiss.fetching}
+          disabled={busy}
+          danger
+          tooShort="Say why this error is dismissed; the reason goes to the audit log."
+          onSubmit={onDismiss}
+          onCancel={() => setDismissing(false)}
+        />
       ) : null}
       {lastTried === 'retry' && retry.error ? (
         <ErrorNotice error={retry.error} context="Retry failed" />

@@ -1,12 +1,10 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useMutation } from 'urql';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { ReasonForm } from '../../components/ReasonForm';
 import { DismissQuickBooksSyncErrorDocument, RetryQuickBooksSyncDocument } from '../../generated/graphql';
 import { useSession } from '../../session';
 import type { SyncStatus } from './live';
-
-/** The server's limit on a dismissal's reason (src/resolvers/quickbooks-sync.resolver.ts). */
-const REASON_MAX = 500;
 
 /**
  * An admin's answers to a tax difference: Push again (QuickBooks gets the platform's invoice again, under
@@ -29,11 +27,7 @@ export function TaxDifferenceActions({
   const [retry, executeRetry] = useMutation(RetryQuickBooksSyncDocument);
   const [accept, executeAccept] = useMutation(DismissQuickBooksSyncErrorDocument);
   const [accepting, setAccepting] = useState(false);
-  const [reason, setReason] = useState('');
-  const [reasonProblem, setReasonProblem] = useState<string | null>(null);
   const [lastTried, setLastTried] = useState<'retry' | 'accept' | null>(null);
-  const reasonId = useId();
-  const problemId = useId();
 
   async function onPushAgain() {
     setLastTried('retry');
@@ -46,18 +40,11 @@ export function TaxDifferenceActions({
     }
   }
 
-  async function onAccept(event: FormEvent) {
-    event.preventDefault();
-    if (reason.trim() === '') {
-      setReasonProblem("Say why QuickBooks' tax is right; the reason goes to the audit log.");
-      return;
-    }
-    setReasonProblem(null);
+  async function onAccept(reason: string) {
     setLastTried('accept');
-    const result = await executeAccept({ customerId: tenantId, invoiceId, reason: reason.trim() });
+    const result = await executeAccept({ customerId: tenantId, invoiceId, reason });
     if (result.data) {
       setAccepting(false);
-      setReason('');
       onDone(
         result.data.dismissQuickBooksSyncError,
         `QuickBooks' tax accepted: invoice ${invoiceNumber} stays in QuickBooks as QuickBooks taxed it.`,
@@ -80,41 +67,16 @@ export function TaxDifferenceActions({
           ) : null}
         </div>
       ) : (
-        <form className="dismiss-form" onSubmit={(event) => void onAccept(event)} noValidate>
-          <label htmlFor={reasonId}>
-            Why is QuickBooks' tax right for invoice {invoiceNumber}? (required)
-          </label>
-          <textarea
-            id={reasonId}
-            rows={2}
-            maxLength={REASON_MAX}
-            value={reason}
-            aria-required="true"
-            aria-invalid={reasonProblem ? true : undefined}
-            aria-describedby={reasonProblem ? problemId : undefined}
-            onChange={(event) => setReason(event.target.value)}
-          />
-          {reasonProblem ? (
-            <p id={problemId} className="field-problem" role="alert">
-              {reasonProblem}
-            </p>
-          ) : null}
-          <div className="sync-actions-buttons">
-            <button type="submit" disabled={busy}>
-              {accept.fetching ? 'Accepting…' : "Accept QuickBooks' tax"}
-            </button>
-            <button
-              type="button"
-              className="secondary"
-              onClick={() => {
-                setAccepting(false);
-                setReasonProblem(null);
-              }}
-            >
-              Cancel
-            </button>
-          </div>
-        </form>
+        <ReasonForm
+          question={`Why is QuickBooks' tax right for invoice ${invoiceNumber}?`}
+          submitLabel="Accept QuickBooks' tax"
+          submittingLabel="Accepting…"
+          submitting={accept.fetching}
+          disabled={busy}
+          tooShort="Say why QuickBooks' tax is right; the reason goes to the audit log."
+          onSubmit={onAccept}
+          onCancel={() => setAccepting(false)}
+        />
       )}
       <p className="muted">
         Push again sends the platform's invoice to QuickBooks again: with the tax setting on “Send the

@@ -1,6 +1,7 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useMutation } from 'urql';
 import { ErrorNotice } from '../../../components/ErrorNotice';
+import { ReasonForm } from '../../../components/ReasonForm';
 import {
   DismissQuickBooksReconciliationRowDocument,
   RetryQuickBooksSyncDocument,
@@ -9,7 +10,7 @@ import {
   type ReconciliationRowFieldsFragment,
 } from '../../../generated/graphql';
 import { useSession } from '../../../session';
-import { ACCEPTED_PREFIX, REASON_MAX, REASON_MIN } from './words';
+import { REASON_MIN } from './words';
 
 type Decision = Extract<QuickBooksReconciliationAction, 'ACCEPT_QUICKBOOKS' | 'DISMISS'>;
 
@@ -44,11 +45,7 @@ export function RowActions({
   const [sync, executeSync] = useMutation(SyncQuickBooksPaymentsDocument);
   const [dismiss, executeDismiss] = useMutation(DismissQuickBooksReconciliationRowDocument);
   const [deciding, setDeciding] = useState<Decision | null>(null);
-  const [reason, setReason] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
   const [lastTried, setLastTried] = useState<'repush' | 'sync' | 'dismiss' | null>(null);
-  const reasonId = useId();
-  const problemId = useId();
   const has = (action: QuickBooksReconciliationAction) => row.actions.includes(action);
 
   async function onRepush() {
@@ -72,35 +69,21 @@ export function RowActions({
     }
   }
 
-  async function onDecide(event: FormEvent) {
-    event.preventDefault();
-    if (!deciding) return;
-    const written = reason.trim();
-    if (written.length < REASON_MIN) {
-      setProblem(`Write a reason of at least ${REASON_MIN} characters; it goes to the audit log.`);
-      return;
-    }
-    setProblem(null);
+  async function onDecide(decision: Decision, reason: string) {
     setLastTried('dismiss');
-    const result = await executeDismiss({
-      customerId: tenantId,
-      rowId: row.id,
-      reason: deciding === 'ACCEPT_QUICKBOOKS' ? `${ACCEPTED_PREFIX}${written}` : written,
-    });
+    const result = await executeDismiss({ customerId: tenantId, rowId: row.id, reason, decision });
     if (result.data) {
       onDismissed(
         result.data.dismissQuickBooksReconciliationRow,
-        deciding === 'ACCEPT_QUICKBOOKS'
+        decision === 'ACCEPT_QUICKBOOKS'
           ? `QuickBooks' figure accepted for invoice ${label}.`
           : `The difference on invoice ${label} is dismissed.`,
       );
       setDeciding(null);
-      setReason('');
     }
   }
 
   const busy = repush.fetching || sync.fetching || dismiss.fetching;
-  const maxLength = deciding === 'ACCEPT_QUICKBOOKS' ? REASON_MAX - ACCEPTED_PREFIX.length : REASON_MAX;
   return (
     <div className="reconciliation-actions">
       {!deciding ? (
@@ -150,41 +133,18 @@ export function RowActions({
           ) : null}
         </div>
       ) : (
-        <form className="dismiss-form" onSubmit={(event) => void onDecide(event)} noValidate>
-          <label htmlFor={reasonId}>
-            {DECISION_WORDS[deciding].question} {label}? (required)
-          </label>
-          <textarea
-            id={reasonId}
-            rows={2}
-            maxLength={maxLength}
-            value={reason}
-            aria-required="true"
-            aria-invalid={problem ? true : undefined}
-            aria-describedby={problem ? problemId : undefined}
-            onChange={(event) => setReason(event.target.value)}
-          />
-          {problem ? (
-            <p id={problemId} className="field-problem" role="alert">
-              {problem}
-            </p>
-          ) : null}
-          <div className="sync-actions-buttons">
-            <button type="submit" className={deciding === 'DISMISS' ? 'danger' : undefined} disabled={busy}>
-              {dismiss.fetching ? DECISION_WORDS[deciding].busy : DECISION_WORDS[deciding].submit}
-            </button>
-            <button
-              type="button"
-              className="secondary"
-              onClick={() => {
-                setDeciding(null);
-                setProblem(null);
-              }}
-            >
-              Cancel
-            </button>
-          </div>
-        </form>
+        <ReasonForm
+          question={`${DECISION_WORDS[deciding].question} ${label}?`}
+          submitLabel={DECISION_WORDS[deciding].submit}
+          submittingLabel={DECISION_WORDS[deciding].busy}
+          submitting={dismiss.fetching}
+          disabled={busy}
+          danger={deciding === 'DISMISS'}
+          minLength={REASON_MIN}
+          tooShort={`Write a reason of at least ${REASON_MIN} characters; it goes to the audit log.`}
+          onSubmit={(reason) => onDecide(deciding, reason)}
+          onCancel={() => setDeciding(null)}
+        />
       )}
       {lastTried === 'repush' && repush.error ? (
         <ErrorNotice error={repush.error} context="Re-push failed" />

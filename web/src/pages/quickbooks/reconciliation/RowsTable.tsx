@@ -11,7 +11,7 @@ import {
 } from '../../../generated/graphql';
 import { useSession } from '../../../session';
 import { RowActions } from './RowActions';
-import { ACCEPTED_PREFIX, CLASS_WORDS, FIGURE_WORDS, formatCents, formatFigure, ruleWords } from './words';
+import { CLASS_WORDS, FIGURE_WORDS, formatCents, formatFigure, ruleWords } from './words';
 
 type Row = ReconciliationRowFieldsFragment;
 
@@ -200,14 +200,13 @@ function RowView({
   );
 }
 
-/** Who decided, when and why; an acceptance of QuickBooks' figure says so (see ACCEPTED_PREFIX). */
+/** Who decided what, when and why. */
 function Dismissal({ dismissed }: { dismissed: NonNullable<Row['dismissed']> }) {
-  const accepted = dismissed.reason.startsWith(ACCEPTED_PREFIX);
+  const accepted = dismissed.decision === 'ACCEPT_QUICKBOOKS';
   return (
     <div className="dismissal" data-testid="row-dismissed" data-accepted={String(accepted)}>
       {accepted ? "QuickBooks' figure accepted" : 'Dismissed'} by {dismissed.by} on{' '}
-      {formatDateTime(dismissed.at)}:{' '}
-      <q>{accepted ? dismissed.reason.slice(ACCEPTED_PREFIX.length) : dismissed.reason}</q>
+      {formatDateTime(dismissed.at)}: <q>{dismissed.reason}</q>
     </div>
   );
 }

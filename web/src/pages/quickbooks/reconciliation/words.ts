@@ -93,10 +93,3 @@ export function defaultWindow(now = new Date()): { from: string; to: string } {
 
 /** The reason's limits on the server (3 to 500 characters, trimmed). */
 export const REASON_MIN = 3;
-export const REASON_MAX = 500;
-
-/**
- * What the reason says when QuickBooks' figure is accepted: the server keeps one kind of dismissal, so the
- * decision is written into the reason that the row and the audit log keep.
- */
-export const ACCEPTED_PREFIX = "QuickBooks' figure accepted: ";
