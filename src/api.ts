@@ -30,7 +30,11 @@ import { ConnectionService } from './services/connections.js';
 import { InvoiceIntakeService } from './services/invoice-intake.js';
 import { InvoicePreviewService } from './services/invoice-preview.js';
 import { createGraphQLHostInvoiceSource, HostInvoiceError } from './host/graphql-host-invoices.js';
-import type { HostInvoiceSource } from './host/host-invoices.js';
+import type { HostInvoiceLister, HostInvoiceSource } from './host/host-invoices.js';
+import { createCsvExportRoutes, QUICKBOOKS_EXPORT_PATH } from './server/csv-export-routes.js';
+import { CsvExportService } from './services/csv-export/csv-export-service.js';
+import { ExportLinkSigner } from './services/csv-export/export-links.js';
+import { ExportStore } from './services/csv-export/export-store.js';
 import { MappingService } from './services/mappings/mapping-service.js';
 import { createHostInvoiceReader, MappingStatusService } from './services/mappings/status.js';
 import { createTermLookup, QuickBooksSettingsService } from './services/quickbooks-settings.js';
@@ -47,6 +51,9 @@ import { createRealmDirectory } from './services/webhooks/realm-routing.js';
 import { QueueName, TENANT_SCOPED_QUEUES } from './workers/queues.js';
 import { requestPaymentSweep } from './workers/payment-pull.worker.js';
 import { cancelPendingJobs, resumeTenantJobs } from './workers/tenant-jobs.js';
+
+/** How long an export's download link (and its zip in Redis) lives. */
+const CSV_EXPORT_LINK_TTL_MS = 15 * 60_000;
 
 export interface RunningApi {
   url: string;
@@ -115,6 +122,17 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     if (!queue) throw new Error(`${name} is not among the tenant-scoped queues`);
     return queue;
   }
+  const csvExports = new CsvExportService({
+    models,
+    host: hostInvoiceSourceOf(config),
+    store: new ExportStore(publishClient, config.redis.prefix),
+    signer: new ExportLinkSigner(config.quickbooks.stateSecret, now),
+    auditLog,
+    now,
+    logger: logger.child({ component: 'csv-export' }),
+    linkTtlMs: CSV_EXPORT_LINK_TTL_MS,
+    downloadBaseUrl: `${config.quickbooks.publicUrl}${QUICKBOOKS_EXPORT_PATH}`,
+  });
   const invoicePushQueue = queueNamed(QueueName.invoicePush);
   const backfillQueue = queueNamed(QueueName.backfill);
   const paymentSweepQueue = queueNamed(QueueName.paymentSweep);
@@ -177,12 +195,17 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
       now,
       logger: logger.child({ component: 'reconciliation' }),
     }),
+    csvExports,
   };
 
   // Producer only: the worker process drains it (payment-pull.worker.ts).
   const { webhookVerifierToken } = config.quickbooks;
   const webhookQueue = webhookVerifierToken ? queueNamed(QueueName.webhookEvents) : undefined;
-  const routes = [createQuickBooksRoutes(connect, logger)];
+  const tokenVerifier = createTokenVerifier(config.auth);
+  const routes = [
+    createQuickBooksRoutes(connect, logger),
+    createCsvExportRoutes({ exports: csvExports, verifier: tokenVerifier, logger }),
+  ];
   if (webhookQueue && webhookVerifierToken) {
     const intake = new WebhookIntake({
       verifierToken: webhookVerifierToken,
@@ -200,7 +223,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
 
   const server = createHttpServer({
     schema: await buildFederatedSchema(),
-    createContext: createContextFactory(createTokenVerifier(config.auth), services, logger),
+    createContext: createContextFactory(tokenVerifier, services, logger),
     routes,
     introspection: config.http.introspection,
     landingPage: config.env !== 'production',
@@ -242,11 +265,12 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
  * The previews' reader of host invoices. Without credentials for the host (AUTH_JWKS_URL and no
  * HOST_SERVICE_TOKEN) the API still starts; each preview then answers HOST_UNAVAILABLE, not retryable.
  */
-function hostInvoiceSourceOf(config: Config): HostInvoiceSource {
+function hostInvoiceSourceOf(config: Config): HostInvoiceSource & HostInvoiceLister {
   const { credentials } = config.host;
   if (credentials.kind === 'none') {
     return {
       load: () => Promise.reject(new HostInvoiceError(credentials.reason, false)),
+      list: () => Promise.reject(new HostInvoiceError(credentials.reason, false)),
     };
   }
   return createGraphQLHostInvoiceSource({ url: config.host.graphqlUrl, credentials });

@@ -7,6 +7,7 @@ import type { AuditLogService } from '../services/audit-log.js';
 import type { BackfillService } from '../services/backfill/backfill-service.js';
 import type { ConnectService } from '../services/connect/connect-service.js';
 import type { ConnectionService, QuickBooksConnectionView } from '../services/connections.js';
+import type { CsvExportService } from '../services/csv-export/csv-export-service.js';
 import type { InvoiceIntakeService } from '../services/invoice-intake.js';
 import type { InvoicePreviewService } from '../services/invoice-preview.js';
 import type { MappingService } from '../services/mappings/mapping-service.js';
@@ -40,6 +41,8 @@ export interface Services {
   backfills: BackfillService;
   paymentViews: PaymentViewService;
   reconciliations: ReconciliationRuns;
+  /** The CSV export for QuickBooks Online's import (tenants without a connection). */
+  csvExports: Pick<CsvExportService, 'export'>;
   /** Queues a payment sweep of one customer now (the payment pull's catch-up). */
   paymentSweeps: { request(tenantId: string): Promise<void> };
   /** Links for people into the QuickBooks web app (Invoice.quickbooksSyncStatus.quickbooksUrl). */

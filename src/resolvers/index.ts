@@ -2,6 +2,7 @@ import { CustomerResolver } from './customer.resolver.js';
 import { InvoiceResolver, QuickBooksSyncStatusResolver } from './invoice.resolver.js';
 import { QuickBooksBackfillResolver } from './quickbooks-backfill.resolver.js';
 import { QuickBooksConnectResolver } from './quickbooks-connect.resolver.js';
+import { QuickBooksCsvExportResolver } from './quickbooks-csv-export.resolver.js';
 import { QuickBooksMappingsResolver } from './quickbooks-mappings.resolver.js';
 import { InvoicePaymentsResolver, QuickBooksPaymentsResolver } from './quickbooks-payments.resolver.js';
 import { QuickBooksReconciliationResolver } from './quickbooks-reconciliation.resolver.js';
@@ -31,4 +32,5 @@ export const resolverClasses = [
   InvoicePaymentsResolver,
   QuickBooksPaymentsResolver,
   QuickBooksReconciliationResolver,
+  QuickBooksCsvExportResolver,
 ] as const;

@@ -15,6 +15,7 @@ import type { Doc } from '../util/json.js';
 import { getBoolean, getDoc, getString } from '../util/json.js';
 import { formatQboTime } from '../util/time.js';
 import type { DeliveryRecord, WebhookEvent, WebhookFaultsInput, WebhookFaultsState } from '../webhooks.js';
+import { CsvImportRefused, importCsv, type CsvImportInput, type CsvImportResult } from './csv-import.js';
 
 export class ControlError extends Error {
   override readonly name = 'ControlError';
@@ -319,6 +320,26 @@ export class SandboxControl {
       return structuredClone(result);
     } catch (error) {
       if (error instanceof QboFault) throw new ControlError(error.detail ?? error.message, error.code);
+      throw error;
+    }
+  }
+
+  /** A CSV file through QuickBooks' "Import data" wizard (csv-import.ts). */
+  importCsv(realmId: string, input: CsvImportInput): CsvImportResult {
+    const realm = this.realm(realmId);
+    try {
+      return importCsv(
+        {
+          realm,
+          customer: this.definition('Customer'),
+          invoice: this.definition('Invoice'),
+          create: (target, definition, body, options) =>
+            this.core.service.create(target, definition, body, options),
+        },
+        input,
+      );
+    } catch (error) {
+      if (error instanceof CsvImportRefused) throw new ControlError(error.message);
       throw error;
     }
   }

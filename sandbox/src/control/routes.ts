@@ -52,6 +52,16 @@ const ref = z.object({ value: z.string(), name: z.string().optional() }).passthr
 const json = z.record(z.string(), z.unknown());
 
 /** The invoice form fields of control.ADMIN_INVOICE_FIELDS, plus the action. */
+const csvImportSchema = z
+  .object({
+    kind: z.enum(['customers', 'invoices']),
+    csv: z.string().max(5_000_000),
+    dateFormat: z.enum(['MM_DD_YYYY', 'DD_MM_YYYY', 'YYYY_MM_DD']).optional(),
+    taxMode: z.enum(['EXCLUSIVE', 'INCLUSIVE']).optional(),
+    taxCodes: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+
 const adminInvoiceSchema = z
   .object({
     action: z.enum(['update', 'void', 'delete']).optional(),
@@ -285,6 +295,10 @@ export function registerControlRoutes(
   );
   route('POST', '/realms/:realmId/invoices/:id/admin-edit', (request, params) =>
     control.adminEditInvoice(params.realmId ?? '', params.id ?? '', adminInvoiceSchema.parse(body(request))),
+  );
+
+  route('POST', '/realms/:realmId/import', (request, params) =>
+    control.importCsv(params.realmId ?? '', csvImportSchema.parse(body(request))),
   );
 
   route('POST', '/tokens', (request) => control.issueTokens(tokensSchema.parse(body(request))));

@@ -1,0 +1,371 @@
+import { Big } from 'big.js';
+import { stringify } from 'csv-stringify/sync';
+import { itemKindKey, serviceCodeKey, taxRateKeyFromPercent } from '../mappings/source-keys.js';
+import type { PlatformInvoice, PlatformInvoiceLine } from '../../sync/platform-invoice.js';
+import { ImportNames, type NameChange } from './import-names.js';
+
+/**
+ * The files a tenant without a connection imports into QuickBooks Online (issue 15): invoices one row per
+ * line under the headers the import wizard maps by itself, the customers they name, and what could not go
+ * (a warnings file, a list for manual entry). Pure: the service reads the invoices and mappings, this
+ * decides every cell.
+ *
+ * Sources: the headers are the ones an Intuit moderator lists as auto-mapped (quickbooks.intuit.com/
+ * learn-support/en-ca/sales-and-invoicing/do-we-need-to-map-field-everytime-when-import-invoices/01/394876);
+ * the date format and "exclusive or inclusive" of tax are chosen in the wizard; DocNumber holds 21
+ * characters (§6.1 of the notes); 100 invoices and 1,000 rows per file and no negative amounts are third-party
+ * reports (UNCONFIRMED), kept as limits the files stay inside.
+ */
+
+export const INVOICE_HEADERS = [
+  'Invoice number',
+  'Customer',
+  'Invoice date',
+  'Due date',
+  'Terms',
+  'Memo',
+  'Item (Product/Service)',
+  'Item Description',
+  'Item Quantity',
+  'Item Rate',
+  'Item Amount',
+  'Item tax code',
+  'Service Date',
+] as const;
+
+/** Intuit's help, "Which contact fields are imported" (limits in import-names.ts and CONTACT_LIMITS). */
+export const CUSTOMER_HEADERS = ['Name', 'Email', 'Phone', 'Street', 'City', 'State', 'ZIP code', 'Country'];
+const CONTACT_LIMITS = { email: 100, phone: 21, postalCode: 30 } as const;
+
+export const CSV_DATE_FORMATS = ['MM_DD_YYYY', 'DD_MM_YYYY', 'YYYY_MM_DD'] as const;
+export type CsvDateFormat = (typeof CSV_DATE_FORMATS)[number];
+export const CSV_TAX_MODES = ['EXCLUSIVE', 'INCLUSIVE'] as const;
+/** What the wizard's "Exclusive of tax" / "Inclusive of tax" says the amounts are. */
+export type CsvTaxMode = (typeof CSV_TAX_MODES)[number];
+
+export const DEFAULT_LIMITS = { invoicesPerFile: 100, rowsPerFile: 1000 } as const;
+const DOC_NUMBER_MAX = 21;
+/** QuickBooks keeps rates to 7 decimals (docs/research/reports-and-tax.md §5). */
+const RATE_DECIMALS = 7;
+const HALF_UP = 1;
+
+export interface CsvExportOptions {
+  dateFormat: CsvDateFormat;
+  taxMode: CsvTaxMode;
+  /** US companies mark each line TAX or NON; the others name each line's tax code. */
+  taxModel: 'US' | 'NON_US';
+  limits?: { invoicesPerFile: number; rowsPerFile: number };
+}
+
+export interface CsvExportInput {
+  invoices: readonly PlatformInvoice[];
+  /** The QuickBooks names the tenant's working ITEM and TAX_CODE mappings give, by source key. */
+  mappedNames: ReadonlyMap<string, string>;
+  options: CsvExportOptions;
+}
+
+export interface CsvFile {
+  name: string;
+  content: string;
+  /** Data rows, the header not counted. */
+  rows: number;
+}
+
+export interface CsvWarning {
+  invoiceNumber: string | null;
+  field: string;
+  message: string;
+}
+
+/** An invoice the import cannot carry: it goes into QuickBooks by hand, with the reason. */
+export interface ManualEntry {
+  invoiceNumber: string;
+  customer: string;
+  issueDate: string;
+  total: string;
+  reason: string;
+}
+
+export interface CsvExport {
+  files: CsvFile[];
+  warnings: CsvWarning[];
+  manualEntry: ManualEntry[];
+  nameChanges: NameChange[];
+  counts: { invoices: number; lines: number; customers: number; invoiceFiles: number };
+}
+
+/** Input the export cannot work with (a window, an option that does not fit the company), by field. */
+export class CsvExportInputError extends Error {
+  override readonly name = 'CsvExportInputError';
+  readonly retryable = false;
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const KIND_NAMES: Record<PlatformInvoiceLine['itemKind'], string> = {
+  SERVICE: 'Services',
+  MATERIAL: 'Materials',
+  LABOR: 'Labor',
+  FEE: 'Fees',
+};
+
+export function formatDate(iso: string, format: CsvDateFormat): string {
+  const [year, month, day] = iso.split('-');
+  switch (format) {
+    case 'MM_DD_YYYY':
+      return `${month}/${day}/${year}`;
+    case 'DD_MM_YYYY':
+      return `${day}/${month}/${year}`;
+    case 'YYYY_MM_DD':
+      return iso;
+  }
+}
+
+/** Why an invoice cannot be imported, or undefined. */
+function refusal(invoice: PlatformInvoice, rowsPerFile: number): string | undefined {
+  if (!invoice.billTo?.name.trim()) return 'it has no bill-to party, and the import needs a customer';
+  if (invoice.number.length > DOC_NUMBER_MAX)
+    return `its number is longer than QuickBooks' ${DOC_NUMBER_MAX} characters`;
+  if (invoice.lines.length === 0) return 'it has no lines';
+  if (invoice.lines.length > rowsPerFile) return `it has more lines than a file may hold (${rowsPerFile})`;
+  const negative = invoice.lines.find(
+    (line) => new Big(line.amount).lt(0) || new Big(line.unitPrice).lt(0) || new Big(line.quantity).lt(0),
+  );
+  if (negative)
+    return `line "${negative.description}" is negative (a discount or credit), which the import cannot carry`;
+  return undefined;
+}
+
+interface Naming {
+  mappedNames: ReadonlyMap<string, string>;
+  warnings: CsvWarning[];
+  unmapped: Set<string>;
+}
+
+/** The mapped name, else the platform's own, warning once per key that QuickBooks may not know it. */
+function nameFor(naming: Naming, keys: string[], fallback: string, what: string): string {
+  for (const key of keys) {
+    const mapped = naming.mappedNames.get(key);
+    if (mapped) return mapped;
+  }
+  // The most specific key: its name is the one written (a service code's, rather than its line kind's).
+  const key = keys[0]!;
+  if (!naming.unmapped.has(key)) {
+    naming.unmapped.add(key);
+    naming.warnings.push({
+      invoiceNumber: null,
+      field: what,
+      message: `${key} is not mapped: written as "${fallback}". Create it in QuickBooks under that name before importing, or map ${key}.`,
+    });
+  }
+  return fallback;
+}
+
+/** Amount and rate as the chosen tax mode reads them, from the line as the platform priced it. */
+function amounts(
+  invoice: PlatformInvoice,
+  line: PlatformInvoiceLine,
+  taxMode: CsvTaxMode,
+): { amount: Big; rate: Big } {
+  const net = new Big(line.amount);
+  const amount = taxMode === 'INCLUSIVE' ? net.plus(line.taxAmount) : net;
+  const priced = (invoice.pricesIncludeTax === true) === (taxMode === 'INCLUSIVE');
+  const quantity = new Big(line.quantity);
+  const rate = priced
+    ? new Big(line.unitPrice)
+    : quantity.eq(0)
+      ? new Big(0)
+      : amount.div(quantity).round(RATE_DECIMALS, HALF_UP);
+  return { amount, rate };
+}
+
+const csv = (headers: readonly string[], rows: string[][]): string =>
+  // escape_formulas: a cell starting with =, +, -, @, tab or carriage return gets a leading ' so a
+  // spreadsheet shows it instead of running it.
+  stringify([headers as string[], ...rows], { escape_formulas: true, record_delimiter: 'windows' });
+
+export function buildQuickBooksCsv(input: CsvExportInput): CsvExport {
+  const { options } = input;
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  if (options.taxModel === 'US' && options.taxMode === 'INCLUSIVE') {
+    throw new CsvExportInputError(
+      'taxMode',
+      'US QuickBooks companies have no tax-inclusive amounts: export EXCLUSIVE',
+    );
+  }
+  const warnings: CsvWarning[] = [];
+  const manualEntry: ManualEntry[] = [];
+  const naming: Naming = { mappedNames: input.mappedNames, warnings, unmapped: new Set() };
+  const names = new ImportNames();
+  const customers = new Map<string, string[]>();
+  const groups: string[][][] = [];
+  let lines = 0;
+
+  for (const invoice of input.invoices) {
+    if (invoice.status !== 'FINALIZED') continue;
+    const reason = refusal(invoice, limits.rowsPerFile);
+    if (reason) {
+      manualEntry.push({
+        invoiceNumber: invoice.number,
+        customer: invoice.billTo?.name ?? '',
+        issueDate: invoice.issueDate,
+        total: invoice.totals.total,
+        reason,
+      });
+      continue;
+    }
+    const billTo = invoice.billTo!;
+    const customer = names.nameOf(billTo);
+    if (!customers.has(customer)) customers.set(customer, customerRow(customer, billTo, warnings));
+    if (!invoice.dueDate) {
+      warnings.push({
+        invoiceNumber: invoice.number,
+        field: 'Due date',
+        message: 'the invoice has no due date; the invoice date is written, as the import requires one',
+      });
+    }
+    const rows = invoice.lines.map((line, index) => {
+      const { amount, rate } = amounts(invoice, line, options.taxMode);
+      const quantity = new Big(line.quantity);
+      // QuickBooks multiplies quantity by rate and must find the amount (6070 on the API).
+      const consistent = quantity.times(rate).round(2, HALF_UP).eq(amount);
+      if (!consistent) {
+        warnings.push({
+          invoiceNumber: invoice.number,
+          field: `line ${index + 1} Item Rate`,
+          message:
+            'no rate of 7 decimals gives this amount for the quantity: quantity and rate are left empty',
+        });
+      }
+      const item = nameFor(
+        naming,
+        [...(line.serviceCode ? [serviceCodeKey(line.serviceCode)] : []), itemKindKey(line.itemKind)],
+        line.serviceCode ?? KIND_NAMES[line.itemKind],
+        'Item (Product/Service)',
+      );
+      return [
+        invoice.number,
+        customer,
+        formatDate(invoice.issueDate, options.dateFormat),
+        formatDate(invoice.dueDate ?? invoice.issueDate, options.dateFormat),
+        '',
+        invoice.memo ?? '',
+        item,
+        line.description,
+        consistent ? quantity.toString() : '',
+        consistent ? rate.toString() : '',
+        amount.toFixed(2),
+        taxCode(naming, line, options.taxModel),
+        '',
+      ];
+    });
+    lines += rows.length;
+    groups.push(rows);
+  }
+
+  // Invoices stay whole: a file closes before an invoice that would take it past either limit.
+  const files: CsvFile[] = [];
+  let current: string[][] = [];
+  let invoicesInFile = 0;
+  const close = () => {
+    if (current.length === 0) return;
+    const name = `invoices-${String(files.length + 1).padStart(2, '0')}.csv`;
+    files.push({ name, content: csv(INVOICE_HEADERS, current), rows: current.length });
+    current = [];
+    invoicesInFile = 0;
+  };
+  for (const rows of groups) {
+    if (invoicesInFile + 1 > limits.invoicesPerFile || current.length + rows.length > limits.rowsPerFile)
+      close();
+    current.push(...rows);
+    invoicesInFile += 1;
+  }
+  close();
+  const invoiceFiles = files.length;
+  const customerRows = [...customers.values()];
+  files.push({
+    name: 'customers.csv',
+    content: csv(CUSTOMER_HEADERS, customerRows),
+    rows: customerRows.length,
+  });
+  for (const change of names.changes) {
+    warnings.push({
+      invoiceNumber: null,
+      field: 'Customer',
+      message: `"${change.original}" is written as "${change.written}": ${change.reasons.join('; ')}`,
+    });
+  }
+  if (warnings.length > 0) {
+    files.push({
+      name: 'warnings.csv',
+      content: csv(
+        ['Invoice number', 'Field', 'Warning'],
+        warnings.map((warning) => [warning.invoiceNumber ?? '', warning.field, warning.message]),
+      ),
+      rows: warnings.length,
+    });
+  }
+  if (manualEntry.length > 0) {
+    files.push({
+      name: 'manual-entry.csv',
+      content: csv(
+        ['Invoice number', 'Customer', 'Invoice date', 'Total', 'Why it is not in the import'],
+        manualEntry.map((entry) => [
+          entry.invoiceNumber,
+          entry.customer,
+          formatDate(entry.issueDate, options.dateFormat),
+          entry.total,
+          entry.reason,
+        ]),
+      ),
+      rows: manualEntry.length,
+    });
+  }
+  return {
+    files,
+    warnings,
+    manualEntry,
+    nameChanges: names.changes,
+    counts: { invoices: groups.length, lines, customers: customerRows.length, invoiceFiles },
+  };
+}
+
+/** US: TAX or NON per line (the rate is the company's); elsewhere the mapped code, else the rate. */
+function taxCode(naming: Naming, line: PlatformInvoiceLine, taxModel: CsvExportOptions['taxModel']): string {
+  const taxed = !new Big(line.taxRate).eq(0);
+  if (taxModel === 'US') return taxed ? 'TAX' : 'NON';
+  const key = taxRateKeyFromPercent(line.taxRate) ?? `TAX_RATE:${line.taxRate}`;
+  return nameFor(naming, [key], `${new Big(line.taxRate).toString()}%`, 'Item tax code');
+}
+
+function customerRow(
+  name: string,
+  billTo: NonNullable<PlatformInvoice['billTo']>,
+  warnings: CsvWarning[],
+): string[] {
+  const within = (value: string | null | undefined, limit: number, field: string): string => {
+    const text = value?.trim() ?? '';
+    if ([...text].length <= limit) return text;
+    warnings.push({
+      invoiceNumber: null,
+      field: `Customer ${field}`,
+      message: `${name}: the ${field.toLowerCase()} is longer than QuickBooks' ${limit} characters and is left out`,
+    });
+    return '';
+  };
+  const address = billTo.address;
+  return [
+    name,
+    within(billTo.email, CONTACT_LIMITS.email, 'Email'),
+    within(billTo.phone, CONTACT_LIMITS.phone, 'Phone'),
+    address ? [address.line1, address.line2].filter(Boolean).join(', ') : '',
+    address?.city ?? '',
+    address?.region ?? '',
+    within(address?.postalCode, CONTACT_LIMITS.postalCode, 'ZIP code'),
+    address?.country ?? '',
+  ];
+}
