@@ -33,7 +33,7 @@ export function createCsvExportRoutes(deps: {
     }
     try {
       const viewer = await deps.verifier.verify(bearer);
-      const { zip } = await deps.exports.download(req.params.token ?? '', viewer);
+      const zip = await deps.exports.download(req.params.token ?? '', viewer);
       res
         .status(200)
         .type('application/zip')

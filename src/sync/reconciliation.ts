@@ -9,9 +9,9 @@ import { Big, type RoundingMode } from 'big.js';
  * A tax difference is split in two, because they call for different fixes:
  * - ROUNDING: recomputing our own lines with another rounding rule (per line or per rate subtotal, half
  *   up or half even, per tax component of a compound rate, on its subtotal or per line) gives QuickBooks'
- *   figure exactly. The components come from QuickBooks' own tax lines (`componentsOf`). Sources disagree on Intuit's
- *   rule (§6.1 of the notes; ruckus/quickbooks-ruby#547: QST 9.975 % on 4,495.16 is 448.39 in QuickBooks),
- *   so the rule is named, not assumed.
+ *   figure exactly; the components come from QuickBooks' own tax lines (`componentsOf`). Sources disagree
+ *   on Intuit's rule (§6.1 of the notes; ruckus/quickbooks-ruby#547: QST 9.975 % on 4,495.16 is 448.39 in
+ *   QuickBooks), so the rule is named, not assumed.
  * - TAX_RECOMPUTED: no rounding rule explains it: QuickBooks applied another rate or base (Automated Sales
  *   Tax replaced the code, a rate changed, someone edited the invoice in QuickBooks).
  */

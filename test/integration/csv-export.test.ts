@@ -151,17 +151,17 @@ describe('exportQuickBooksCsv', () => {
     expect(await get(`${url}x`, await bearerOf(ACME))).toEqual({ status: 404, code: 'NOT_FOUND' });
     // A link signed as ours with an expiry in the past.
     const base = url.slice(0, url.lastIndexOf('/'));
-    const expired = new ExportLinkSigner(rig.config.quickbooks.stateSecret, () => new Date()).sign({
+    const expired = await new ExportLinkSigner(rig.config.quickbooks.stateSecret, () => new Date()).sign({
       exportId: 'gone',
       tenantId: ACME,
-      expiresAt: new Date(Date.now() - 1000),
+      expiresAt: new Date(Date.now() - 5000),
     });
     expect(await get(`${base}/${expired}`, await bearerOf(ACME))).toEqual({
       status: 410,
       code: 'EXPORT_EXPIRED',
     });
     // A valid link whose zip is gone (dropped from Redis) is expired too.
-    const orphan = new ExportLinkSigner(rig.config.quickbooks.stateSecret, () => new Date()).sign({
+    const orphan = await new ExportLinkSigner(rig.config.quickbooks.stateSecret, () => new Date()).sign({
       exportId: 'never-stored',
       tenantId: ACME,
       expiresAt: new Date(Date.now() + 60_000),

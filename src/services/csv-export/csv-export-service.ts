@@ -102,7 +102,7 @@ export class CsvExportService {
     const exportId = randomUUID();
     const expiresAt = new Date(this.deps.now().getTime() + this.deps.linkTtlMs);
     await this.deps.store.put(exportId, tenantId, zip, this.deps.linkTtlMs);
-    const token = this.deps.signer.sign({ exportId, tenantId, expiresAt });
+    const token = await this.deps.signer.sign({ exportId, tenantId, expiresAt });
     await this.deps.auditLog.record({
       tenantId,
       actorUserId: userId,
@@ -128,12 +128,12 @@ export class CsvExportService {
    * The zip behind a link, for its tenant's admins only: a link alone is not enough, the caller's token must
    * name the tenant the link was made for (tenant isolation), and an expired link or zip is refused.
    */
-  async download(token: string, viewer: Viewer): Promise<{ zip: Buffer; tenantId: string }> {
-    const link = this.deps.signer.verify(token);
+  async download(token: string, viewer: Viewer): Promise<Buffer> {
+    const link = await this.deps.signer.verify(token);
     if (!viewer.adminOf.has(link.tenantId)) throw new CsvExportForbiddenError();
     const zip = await this.deps.store.get(link.exportId, link.tenantId);
     if (!zip) throw new ExportLinkError('EXPIRED', 'This export is no longer kept: export the files again');
-    return { zip, tenantId: link.tenantId };
+    return zip;
   }
 
   /** What the tenant's mappings call each item and tax key; the mapping's own name, not judged. */

@@ -1,10 +1,11 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { errors, jwtVerify, SignJWT } from 'jose';
 
 /**
- * Download links for a CSV export: `<payload>.<signature>`, the payload naming the export, its tenant and
- * when the link stops working, signed with a key derived from the service's state secret for this purpose
- * only. A link proves nothing about the caller: the download route still asks for the caller's token and
- * checks the tenant (tenant isolation), so a link that leaks is useless to anyone outside the tenant.
+ * Download links for a CSV export: a JWS (jose, HS256) naming the export and its tenant, expiring with the
+ * zip, signed with a key derived from the service's state secret for this purpose only. A link proves
+ * nothing about the caller: the download route still asks for the caller's token and checks the tenant
+ * (tenant isolation), so a link that leaks is useless to anyone outside the tenant.
  */
 
 export class ExportLinkError extends Error {
@@ -24,8 +25,10 @@ export interface ExportLink {
   expiresAt: Date;
 }
 
+const AUDIENCE = 'quickbooks-csv-export';
+
 export class ExportLinkSigner {
-  private readonly key: Buffer;
+  private readonly key: Uint8Array;
 
   constructor(
     stateSecret: string,
@@ -34,34 +37,32 @@ export class ExportLinkSigner {
     this.key = createHmac('sha256', stateSecret).update('quickbooks-csv-export-links').digest();
   }
 
-  sign(link: ExportLink): string {
-    const payload = Buffer.from(
-      JSON.stringify({ e: link.exportId, t: link.tenantId, x: link.expiresAt.getTime() }),
-    ).toString('base64url');
-    return `${payload}.${this.signature(payload).toString('base64url')}`;
+  sign(link: ExportLink): Promise<string> {
+    return new SignJWT({ tenant: link.tenantId })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(link.exportId)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(this.now())
+      .setExpirationTime(link.expiresAt)
+      .sign(this.key);
   }
 
-  verify(token: string): ExportLink {
-    const [payload, signature, extra] = token.split('.');
-    if (!payload || !signature || extra !== undefined) throw invalid();
-    const expected = this.signature(payload);
-    const given = Buffer.from(signature, 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
-    let fields: { e?: unknown; t?: unknown; x?: unknown };
+  async verify(token: string): Promise<ExportLink> {
     try {
-      fields = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as typeof fields;
-    } catch {
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: ['HS256'],
+        audience: AUDIENCE,
+        currentDate: this.now(),
+        requiredClaims: ['sub', 'exp'],
+      });
+      if (typeof payload.tenant !== 'string') throw invalid();
+      return { exportId: payload.sub!, tenantId: payload.tenant, expiresAt: new Date(payload.exp! * 1000) };
+    } catch (error) {
+      if (error instanceof errors.JWTExpired)
+        throw new ExportLinkError('EXPIRED', 'This download link has expired: export the files again');
+      if (error instanceof ExportLinkError) throw error;
       throw invalid();
     }
-    if (typeof fields.e !== 'string' || typeof fields.t !== 'string' || typeof fields.x !== 'number')
-      throw invalid();
-    if (fields.x <= this.now().getTime())
-      throw new ExportLinkError('EXPIRED', 'This download link has expired: export the files again');
-    return { exportId: fields.e, tenantId: fields.t, expiresAt: new Date(fields.x) };
-  }
-
-  private signature(payload: string): Buffer {
-    return createHmac('sha256', this.key).update(payload).digest();
   }
 }
 
