@@ -55,6 +55,14 @@ describe('the import wizard (CSV import control)', () => {
       'INV-4,Amy Pond,03/11/2026,03/12/2026,,,Hours,Refund,1,-10,-10.00,20.0% S,',
       'INV-5,Amy Pond,03/11/2026,03/12/2026,,,Widgets,Thing,1,10,10.00,20.0% S,',
     ].join('\r\n');
+    const exclusive = await importFile({
+      kind: 'invoices',
+      csv: [HEADER, 'INV-6,Amy Pond,03/11/2026,03/12/2026,,,Hours,Labour,2,ten,20.00,20.0% S,'].join('\r\n'),
+      dateFormat: 'DD_MM_YYYY',
+    });
+    expect(exclusive.json.errors).toEqual([
+      { rows: [1], invoiceNumber: 'INV-6', message: 'Item Rate "ten" is not a number' },
+    ]);
     const response = await importFile({
       kind: 'invoices',
       csv,

@@ -322,10 +322,17 @@ function invoiceLine(
       return `Item Quantity "${quantityText}" is not a number`;
     }
     detail.Qty = Number(quantity.toString());
-    if (rateText || taxMode === 'INCLUSIVE') {
+    if (taxMode === 'INCLUSIVE') {
       // A gross rate becomes the net one QuickBooks multiplies (its AU answer: UnitPrice 0.9090889).
       detail.UnitPrice = quantity.eq(0) ? 0 : Number(net.div(quantity).round(7, Big.roundHalfUp).toString());
-      if (rateText && taxMode === 'EXCLUSIVE') detail.UnitPrice = Number(new Big(rateText).toString());
+    } else if (rateText) {
+      let rate: Big;
+      try {
+        rate = new Big(rateText);
+      } catch {
+        return `Item Rate "${rateText}" is not a number`;
+      }
+      detail.UnitPrice = Number(rate.toString());
     }
   }
   const description = text(row, 'Item Description');
