@@ -1,4 +1,5 @@
 import { Big } from 'big.js';
+import type { CastReturnObject } from 'csv-stringify';
 import { stringify } from 'csv-stringify/sync';
 import { itemKindKey, serviceCodeKey, taxRateKeyFromPercent } from '../mappings/source-keys.js';
 import type { PlatformInvoice, PlatformInvoiceLine } from '../../sync/platform-invoice.js';
@@ -183,10 +184,25 @@ function amounts(
   return { amount, rate };
 }
 
+/** A phone number ("+44 20 7946 0000"): digits and separators only, nothing a spreadsheet could run. */
+const PLAIN_NUMBER = /^\+[\d\s()./-]+$/u;
+
 const csv = (headers: readonly string[], rows: string[][]): string =>
   // escape_formulas: a cell starting with =, +, -, @, tab or carriage return gets a leading ' so a
-  // spreadsheet shows it instead of running it.
-  stringify([headers as string[], ...rows], { escape_formulas: true, record_delimiter: 'windows' });
+  // spreadsheet shows it instead of running it. Not for an international phone number, whose quote would
+  // be imported into QuickBooks as part of it: csv-stringify merges options a cast returns per cell (its
+  // typings list fewer than it honours), and this one carries no formula.
+  stringify([headers as string[], ...rows], {
+    escape_formulas: true,
+    record_delimiter: 'windows',
+    cast: {
+      string: (value) => {
+        if (!PLAIN_NUMBER.test(value)) return value;
+        const unescaped: CastReturnObject & { escape_formulas: boolean } = { value, escape_formulas: false };
+        return unescaped;
+      },
+    },
+  });
 
 export function buildQuickBooksCsv(input: CsvExportInput): CsvExport {
   const { options } = input;

@@ -164,6 +164,19 @@ describe('buildQuickBooksCsv', () => {
     });
     const [row] = rowsOf(file(result, 'invoices-01.csv')!.content);
     expect(row!['Item Description']).toBe('\'=HYPERLINK("http://evil.example","Pay")');
+    // An international phone number is no formula: its "+" stays, or QuickBooks would import the quote.
+    const phones = buildQuickBooksCsv({
+      invoices: [
+        invoice({ billTo: { name: 'Amy', phone: '+44 20 7946 0000' } }),
+        invoice({ billTo: { name: 'Bob', phone: '+cmd|calc' } }),
+      ],
+      mappedNames: MAPPED,
+      options: UK,
+    });
+    expect(rowsOf(file(phones, 'customers.csv')!.content).map((customer) => customer.Phone)).toEqual([
+      '+44 20 7946 0000',
+      "'+cmd|calc",
+    ]);
   });
 
   it('splits files at the invoice and row limits, never inside an invoice', () => {
