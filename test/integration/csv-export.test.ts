@@ -191,3 +191,15 @@ describe('exportQuickBooksCsv', () => {
     expect(inclusive.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'taxMode' });
   });
 });
+
+describe('exportQuickBooksCsv without the platform', () => {
+  // Last in the file: it stops the demo host.
+  it('answers HOST_UNAVAILABLE, retryable, when the platform cannot be read', async () => {
+    await host.close();
+    const answer = await rigOf().graphql(adminOf(ACME), EXPORT, {
+      customerId: ACME,
+      input: { ...WINDOW, dateFormat: 'MM_DD_YYYY', taxMode: 'EXCLUSIVE', usCompany: true },
+    });
+    expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'HOST_UNAVAILABLE', retryable: true });
+  });
+});
