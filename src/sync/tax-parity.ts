@@ -102,6 +102,11 @@ export function quickbooksTaxLines(written: WrittenInvoiceTax): TaxLineFigure[] 
   });
 }
 
+/** The percents of QuickBooks' tax lines: how it split a rate the platform bills as one (`componentsOf`). */
+export function taxLinePercents(lines: readonly TaxLineFigure[]): string[] {
+  return lines.flatMap((line) => (line.ratePercent === null ? [] : [line.ratePercent]));
+}
+
 /** What the company does with tax, as one clause for explanations; undefined when nothing special. */
 function companyCause(facts: Facts): string | undefined {
   if (facts.usingSalesTax === false)
@@ -136,7 +141,7 @@ export function taxDifferenceOf(
     invoice.lines.map((line) => ({ amount: line.amount, taxRate: line.taxRate, taxAmount: line.taxAmount })),
     oursCents,
     theirsCents,
-    theirLines.flatMap((line) => (line.ratePercent === null ? [] : [line.ratePercent])),
+    taxLinePercents(theirLines),
   );
   const cause = companyCause(facts);
   const sent =

@@ -18,6 +18,7 @@ import type { StoredApplication } from '../../sync/payment-application.js';
 import {
   platformTaxLines,
   quickbooksTaxLines,
+  taxLinePercents,
   type TaxLineFigure,
   type WrittenInvoiceTax,
 } from '../../sync/tax-parity.js';
@@ -428,9 +429,7 @@ function quickbooksSideOf(entity: Record<string, unknown>): QuickBooksSide {
     totalAmt: money(entity.TotalAmt),
     totalTax: money(detail?.TotalTax),
     balance: money(entity.Balance),
-    taxRatePercents: quickbooksTaxLines(entity as WrittenInvoiceTax).flatMap((line) =>
-      line.ratePercent === null ? [] : [line.ratePercent],
-    ),
+    taxRatePercents: taxLinePercents(quickbooksTaxLines(entity as WrittenInvoiceTax)),
   };
 }
 
