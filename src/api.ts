@@ -33,6 +33,7 @@ import { createGraphQLHostInvoiceSource, HostInvoiceError } from './host/graphql
 import type { HostInvoiceLister, HostInvoiceSource } from './host/host-invoices.js';
 import { createCsvExportRoutes, QUICKBOOKS_EXPORT_PATH } from './server/csv-export-routes.js';
 import { CsvExportService } from './services/csv-export/csv-export-service.js';
+import { CsvExportedInvoices } from './services/csv-export/exported-invoices.js';
 import { ExportLinkSigner } from './services/csv-export/export-links.js';
 import { ExportStore } from './services/csv-export/export-store.js';
 import { MappingService } from './services/mappings/mapping-service.js';
@@ -124,6 +125,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   }
   const csvExports = new CsvExportService({
     models,
+    exportedInvoices: new CsvExportedInvoices({ models }),
     host: hostInvoiceSourceOf(config),
     store: new ExportStore(publishClient, config.redis.prefix),
     signer: new ExportLinkSigner(config.quickbooks.stateSecret, now),

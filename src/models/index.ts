@@ -4,6 +4,7 @@ import { AuditLogModel } from './audit-log.js';
 import { QuickBooksBackfillModel } from './backfill.js';
 import { CustomerModel } from './customer.js';
 import { CustomerLinkModel } from './customer-link.js';
+import { CsvExportedInvoiceModel } from './csv-exported-invoice.js';
 import { InvoiceSyncStateModel } from './invoice-sync-state.js';
 import { MappingSetModel } from './mapping-set.js';
 import {
@@ -48,6 +49,7 @@ export const models = {
   paymentCheckpoints: PaymentCheckpointModel,
   reconciliations: ReconciliationRunModel,
   reconciliationRows: ReconciliationRowModel,
+  csvExportedInvoices: CsvExportedInvoiceModel,
 } as const;
 
 export type Models = typeof models;

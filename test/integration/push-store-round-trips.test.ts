@@ -174,8 +174,10 @@ describe('store round trips per invoice push', () => {
 /**
  * Before issue 11's cuts: 16, 17 and 20. Now: the connection read (which vouches for the vault's kept
  * access token), the STARTED read and write, the customer link read, the SUCCEEDED write (on the STARTED
- * write's version), one sync log insert; a create adds its pending-create write, a new customer its link.
+ * write's version), one sync log insert; a create adds its pending-create write and the read of the CSV
+ * export record (issue 15: an imported copy is linked, not created again; sent alongside the QuickBooks
+ * number check, so it adds no wait), a new customer its link.
  */
 const UPDATE_BOUND = 6;
-const FIRST_PUSH_BOUND = 7;
-const NEW_CUSTOMER_BOUND = 9;
+const FIRST_PUSH_BOUND = 8;
+const NEW_CUSTOMER_BOUND = 10;

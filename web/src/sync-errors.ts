@@ -64,6 +64,12 @@ const WORDS: Record<string, SyncErrorWords> = {
       'Renumber one of them, or change "When the invoice number already exists" in the QuickBooks settings, then press Retry.',
     fix: null,
   },
+  CSV_COPY_AMBIGUOUS: {
+    title: 'This invoice was imported into QuickBooks from a CSV export more than once.',
+    action:
+      'Delete the extra copies in QuickBooks (same customer, date and amount), then press Retry: the one left is linked, nothing is sent twice.',
+    fix: null,
+  },
   DOC_NUMBER_TOO_LONG: {
     title: 'The invoice number is longer than the 21 characters QuickBooks allows.',
     action: 'Give the invoice a shorter number, then press Retry.',

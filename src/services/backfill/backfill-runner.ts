@@ -13,17 +13,22 @@ import type { PlatformBillTo, PlatformInvoice } from '../../sync/platform-invoic
 import {
   actionFromProblems,
   classifyFailure,
+  csvCopyAmbiguous,
   DUPLICATE_DOC_NUMBER_FAULT,
   PushActionRequired,
   underlyingFailure,
   type FailureClass,
 } from '../invoice-push/failures.js';
 import {
+  CsvCopyAmbiguous,
   findCreatedInvoice,
+  findCsvCopy,
   invoicesWithDocNumber,
   isCopyOf,
   type QuickBooksInvoice,
 } from '../invoice-push/lookup.js';
+import { updateRequestId } from '../invoice-push/request-ids.js';
+import type { CsvExportedInvoice, CsvExportedInvoices } from '../csv-export/exported-invoices.js';
 import type { JudgedMapping } from '../mappings/mapping-service.js';
 import type { QuickBooksSettings } from '../quickbooks-settings.js';
 import type { ReferenceSnapshot } from '../reference-data/types.js';
@@ -47,7 +52,8 @@ import {
   type BackfillRetryOptions,
 } from './jobs.js';
 
-export type BackfillClient = Pick<QuickBooksClient, 'batch' | 'queryPage' | 'query'>;
+/** `sparseUpdate` only links the copy a tenant imported from a CSV export (the rest goes in batches). */
+export type BackfillClient = Pick<QuickBooksClient, 'batch' | 'queryPage' | 'query' | 'sparseUpdate'>;
 
 export interface BackfillRunnerDeps {
   models: Pick<Models, 'customers' | 'invoiceSyncStates'>;
@@ -68,6 +74,8 @@ export interface BackfillRunnerDeps {
       options?: CustomerOptions,
     ): Promise<string>;
   };
+  /** Which invoices left in a CSV export: their imported copy is linked, never created again. */
+  csvExports: Pick<CsvExportedInvoices, 'findMany'>;
   now: () => Date;
   logger: Pick<Logger, 'info' | 'warn'>;
   retry?: BackfillRetryOptions;
@@ -149,6 +157,10 @@ interface ChunkRun {
   retry?: { cause: unknown; retryAfterMs?: number; park: boolean };
   /** What the tax check of a written invoice needs (src/services/invoice-push/tax-settlement.ts). */
   tax?: Omit<TaxCheck, 'invoice'>;
+  /** The chunk's invoices that left in a CSV export, by invoice id. */
+  csvExported?: Map<string, CsvExportedInvoice>;
+  /** QuickBooks ids of the imported copies this chunk linked. */
+  linkedCopies: Set<string>;
 }
 
 interface Item {
@@ -256,6 +268,7 @@ export class BackfillRunner {
       attempt,
       lastAttempt,
       handedOff: new Set(),
+      linkedCopies: new Set(),
     };
     let context: { snapshot: ReferenceSnapshot; mappings: JudgedMapping[]; settings: QuickBooksSettings };
     try {
@@ -285,6 +298,10 @@ export class BackfillRunner {
 
     const items = await this.startItems(run, data.invoiceIds, context);
     await this.ensureCustomers(run, items);
+    run.csvExported = await this.deps.csvExports.findMany(
+      run.tenantId,
+      items.map((item) => item.key.invoiceId),
+    );
     const claimed = new Set<Item>();
     await eachLimited(items, ITEM_CONCURRENCY, async (item) => {
       if (item.customerId === undefined) return;
@@ -553,13 +570,29 @@ export class BackfillRunner {
         return false;
       }
     }
-    if (context.snapshot.facts.customTxnNumbers && built.payload.DocNumber !== undefined) {
-      const holders = await invoicesWithDocNumber(run.client, built.payload.DocNumber);
-      const ours = holders.find((row) => isCopyOf(row, item.invoice.id));
-      if (ours) {
-        await this.succeeded(run, item, ours);
+    const custom = context.snapshot.facts.customTxnNumbers && built.payload.DocNumber !== undefined;
+    const holders = custom ? await invoicesWithDocNumber(run.client, built.payload.DocNumber!) : [];
+    const ours = holders.find((row) => isCopyOf(row, item.invoice.id));
+    if (ours) {
+      await this.succeeded(run, item, ours);
+      return false;
+    }
+    const exported = run.csvExported?.get(item.key.invoiceId);
+    if (exported) {
+      const copy = await findCsvCopy(run.client, exported, item.customerId!, {
+        ...(custom ? { holders } : {}),
+        taken: run.linkedCopies,
+      }).catch((error: unknown) => {
+        throw error instanceof CsvCopyAmbiguous ? csvCopyAmbiguous(item.invoice, exported, error) : error;
+      });
+      if (copy) {
+        // Two invoices of one customer, day and amount are told apart only by who takes the copy first.
+        run.linkedCopies.add(copy.Id);
+        await this.linkCsvCopy(run, item, context, copy);
         return false;
       }
+    }
+    if (custom) {
       if (holders.length > 0) {
         // The existing-number setting (LINK / SUFFIX / STOP) is the single push's: a retry applies it.
         throw new PushActionRequired(
@@ -718,6 +751,47 @@ export class BackfillRunner {
    * QuickBooks holds the invoice. A full answer (a create, a look-up) has its tax compared with the
    * platform's, as the single push does; an id we already held (`entity` without TxnTaxDetail) does not.
    */
+  /**
+   * The tenant imported this invoice from a CSV export: the imported copy becomes the invoice's, updated to
+   * the push's payload (its number kept), as a single push links it. Sent alone, not in the batch of creates.
+   */
+  private async linkCsvCopy(
+    run: ChunkRun,
+    item: Item,
+    context: { snapshot: ReferenceSnapshot; mappings: JudgedMapping[]; settings: QuickBooksSettings },
+    copy: QuickBooksInvoice,
+  ): Promise<void> {
+    const keepNumber = context.snapshot.facts.customTxnNumbers && copy.DocNumber !== undefined;
+    const built = buildQuickBooksInvoice({
+      invoice: item.invoice,
+      ...context,
+      customerId: item.customerId!,
+      ...(keepNumber ? { options: { docNumber: copy.DocNumber! } } : {}),
+    });
+    if (built.problems.length > 0) throw actionFromProblems(built.problems);
+    const requestId = updateRequestId(
+      run.tenantId,
+      run.realmId,
+      copy.Id,
+      item.invoice.version,
+      copy.SyncToken,
+    );
+    const { entity, intuitTid } = await run.client.sparseUpdate<QuickBooksInvoice>(
+      'Invoice',
+      {
+        ...(built.payload as QuickBooksInvoicePayload & Record<string, unknown>),
+        Id: copy.Id,
+        SyncToken: copy.SyncToken,
+      },
+      { requestId },
+    );
+    this.deps.logger.info(
+      { tenantId: run.tenantId, invoiceId: item.key.invoiceId, quickbooksInvoiceId: copy.Id },
+      'linked the copy imported from a CSV export',
+    );
+    await this.succeeded(run, item, entity, requestId, intuitTid);
+  }
+
   private async succeeded(
     run: ChunkRun,
     item: Item,

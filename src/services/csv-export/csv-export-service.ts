@@ -8,6 +8,7 @@ import type { AuditLogService } from '../audit-log.js';
 import type { Viewer } from '../../auth/viewer.js';
 import { ExportLinkError, type ExportLinkSigner } from './export-links.js';
 import type { ExportStore } from './export-store.js';
+import type { CsvExportedInvoices } from './exported-invoices.js';
 import {
   buildQuickBooksCsv,
   CsvExportInputError,
@@ -52,6 +53,8 @@ export interface CsvExportResult {
 
 export interface CsvExportDeps {
   models: Pick<Models, 'mappingSets'>;
+  /** What left in each export, so a later connection links the imported copies instead of pushing them. */
+  exportedInvoices: Pick<CsvExportedInvoices, 'record'>;
   host: HostInvoiceSource & HostInvoiceLister;
   store: ExportStore;
   signer: ExportLinkSigner;
@@ -102,6 +105,8 @@ export class CsvExportService {
     const exportId = randomUUID();
     const expiresAt = new Date(this.deps.now().getTime() + this.deps.linkTtlMs);
     await this.deps.store.put(exportId, tenantId, zip, this.deps.linkTtlMs);
+    // Recorded before the link is handed out: an import can only follow a download.
+    await this.deps.exportedInvoices.record(tenantId, exportId, this.deps.now(), built.exported);
     const token = await this.deps.signer.sign({ exportId, tenantId, expiresAt });
     await this.deps.auditLog.record({
       tenantId,

@@ -87,8 +87,21 @@ export interface ManualEntry {
   reason: string;
 }
 
+/** An invoice the files carry (an invoices file, or the manual-entry list), as they write it. */
+export interface ExportedInvoice {
+  invoiceId: string;
+  docNumber: string;
+  customerName: string;
+  issueDate: string;
+  subtotal: string;
+  total: string;
+  lineCount: number;
+  route: 'IMPORT' | 'MANUAL';
+}
+
 export interface CsvExport {
   files: CsvFile[];
+  exported: ExportedInvoice[];
   warnings: CsvWarning[];
   manualEntry: ManualEntry[];
   nameChanges: NameChange[];
@@ -219,6 +232,7 @@ export function buildQuickBooksCsv(input: CsvExportInput): CsvExport {
   const names = new ImportNames();
   const customers = new Map<string, string[]>();
   const groups: string[][][] = [];
+  const exported: ExportedInvoice[] = [];
   let lines = 0;
 
   for (const invoice of input.invoices) {
@@ -232,10 +246,12 @@ export function buildQuickBooksCsv(input: CsvExportInput): CsvExport {
         total: invoice.totals.total,
         reason,
       });
+      exported.push(exportedAs(invoice, invoice.billTo?.name ?? '', 'MANUAL'));
       continue;
     }
     const billTo = invoice.billTo!;
     const customer = names.nameOf(billTo);
+    exported.push(exportedAs(invoice, customer, 'IMPORT'));
     if (!customers.has(customer)) customers.set(customer, customerRow(customer, billTo, warnings));
     if (!invoice.dueDate) {
       warnings.push({
@@ -343,10 +359,28 @@ export function buildQuickBooksCsv(input: CsvExportInput): CsvExport {
   }
   return {
     files,
+    exported,
     warnings,
     manualEntry,
     nameChanges: names.changes,
     counts: { invoices: groups.length, lines, customers: customerRows.length, invoiceFiles },
+  };
+}
+
+function exportedAs(
+  invoice: PlatformInvoice,
+  customerName: string,
+  route: ExportedInvoice['route'],
+): ExportedInvoice {
+  return {
+    invoiceId: invoice.id,
+    docNumber: invoice.number,
+    customerName,
+    issueDate: invoice.issueDate,
+    subtotal: invoice.totals.subtotal,
+    total: invoice.totals.total,
+    lineCount: invoice.lines.length,
+    route,
   };
 }
 

@@ -5,6 +5,7 @@ import type { QuickBooksSide } from '../../quickbooks/setup.js';
 import { CustomerDirectory, type CustomerDirectoryOptions } from '../../sync/customer-directory.js';
 import { CustomerUpserter } from '../../sync/customer-upsert.js';
 import { ConnectionService } from '../connections.js';
+import { CsvExportedInvoices } from '../csv-export/exported-invoices.js';
 import { MappingService } from '../mappings/mapping-service.js';
 import { createTermLookup, QuickBooksSettingsService } from '../quickbooks-settings.js';
 import { ReferenceDataService } from '../reference-data/service.js';
@@ -20,6 +21,7 @@ export interface PushCollaborators {
   mappings: MappingService;
   settings: QuickBooksSettingsService;
   customers: CustomerUpserter;
+  csvExports: CsvExportedInvoices;
 }
 
 /**
@@ -73,6 +75,7 @@ export function composePushCollaborators(deps: {
       logger: logger.child({ component: 'customer-upsert' }),
       ...(directory ? { directory } : {}),
     }),
+    csvExports: new CsvExportedInvoices({ models }),
   };
 }
 

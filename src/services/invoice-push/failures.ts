@@ -5,6 +5,9 @@ import { CustomerUpsertError } from '../../sync/customer-upsert.js';
 import type { BuildProblem } from '../../sync/build-invoice.js';
 import type { SyncErrorInfo } from '../sync-status.js';
 import type { TaxDifference } from '../../sync/tax-parity.js';
+import type { PlatformInvoice } from '../../sync/platform-invoice.js';
+import type { CsvExportedInvoice } from '../csv-export/exported-invoices.js';
+import type { CsvCopyAmbiguous } from './lookup.js';
 
 /** Intuit's "Account Period Closed" validation fault (§ error codes: 6210, not 6140). */
 export const BOOKS_CLOSED_FAULT = '6210';
@@ -252,4 +255,16 @@ export function classifyFailure(error: unknown): FailureClass {
     kind: 'retry',
     error: info('PUSH_FAILED', 'The push failed unexpectedly; retrying with backoff.', true),
   };
+}
+
+/** Several QuickBooks invoices look like the import of one exported invoice (a file imported twice?). */
+export function csvCopyAmbiguous(
+  invoice: PlatformInvoice,
+  exported: CsvExportedInvoice,
+  error: CsvCopyAmbiguous,
+): PushActionRequired {
+  return new PushActionRequired(
+    'CSV_COPY_AMBIGUOUS',
+    `Invoice ${invoice.number} left in the CSV export of ${exported.exportedAt.toISOString().slice(0, 10)}, and QuickBooks invoices ${error.candidateIds.join(', ')} all look like its import (same customer, date and total). Nothing was sent. Delete the extra copies in QuickBooks, then retry: the one left is linked.`,
+  );
 }

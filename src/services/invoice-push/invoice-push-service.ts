@@ -32,13 +32,22 @@ import {
   actionFromProblems,
   classifyFailure,
   CreateInFlight,
+  csvCopyAmbiguous,
   DUPLICATE_DOC_NUMBER_FAULT,
   PushActionRequired,
   PushContextChanged,
   underlyingFailure,
   type FailureClass,
 } from './failures.js';
-import { findCreatedInvoice, invoicesWithDocNumber, isCopyOf, type QuickBooksInvoice } from './lookup.js';
+import {
+  CsvCopyAmbiguous,
+  findCreatedInvoice,
+  findCsvCopy,
+  invoicesWithDocNumber,
+  isCopyOf,
+  type QuickBooksInvoice,
+} from './lookup.js';
+import type { CsvExportedInvoice, CsvExportedInvoices } from '../csv-export/exported-invoices.js';
 import { PushContextCache, type PushContext } from './push-context.js';
 import { createRequestId, updateRequestId, voidRequestId } from './request-ids.js';
 
@@ -77,6 +86,8 @@ export interface InvoicePushDeps {
   contextCacheMs?: number;
   /** The process's vault: the push's connection read vouches for its kept access token. */
   tokens?: TokenObserver;
+  /** Which invoices left in a CSV export: their imported copy is linked, never created again. */
+  csvExports: Pick<CsvExportedInvoices, 'find'>;
 }
 
 export interface PushRequest {
@@ -442,15 +453,26 @@ export class InvoicePushService {
   }
 
   /**
-   * A first create when the company takes custom numbers checks the number first: our own earlier copy
-   * is adopted; someone else's follows the tenant's existing-number setting (LINK / SUFFIX / STOP).
+   * A first create. When the company takes custom numbers the number is checked first: our own earlier
+   * copy is adopted; someone else's follows the tenant's existing-number setting (LINK / SUFFIX / STOP).
+   * Before either, an invoice that left in a CSV export is looked for as the tenant imported it, and that
+   * copy is linked whatever the setting: SUFFIX would put the invoice in the books twice, and STOP would
+   * ask a question the export record answers.
    */
   private async createWithNumbering(attempt: Attempt, built: Built, record: PushRecord): Promise<PushResult> {
-    if (!built.snapshot.facts.customTxnNumbers) return this.create(attempt, built, record, undefined);
+    const custom = built.snapshot.facts.customTxnNumbers;
     const number = built.invoice.number;
-    const holders = await invoicesWithDocNumber(attempt.client, number);
+    const [holders, exported] = await Promise.all([
+      custom ? invoicesWithDocNumber(attempt.client, number) : Promise.resolve([]),
+      this.deps.csvExports.find(attempt.key.tenantId, built.invoice.id),
+    ]);
     const ours = holders.find((row) => isCopyOf(row, built.invoice.id));
     if (ours) return this.adopt(attempt, built, ours, undefined);
+    if (exported) {
+      const copy = await this.csvCopy(attempt, built, exported, custom ? holders : undefined);
+      if (copy) return this.update(attempt, built, record, copy.Id, copy, 'LINKED');
+    }
+    if (!custom) return this.create(attempt, built, record, undefined);
     if (holders.length === 0) return this.create(attempt, built, record, number);
     const holder = holders[0]!;
     switch (built.settings.existingInvoiceNumber) {
@@ -460,6 +482,27 @@ export class InvoicePushService {
         return this.create(attempt, built, record, await this.freeSuffix(attempt, built.invoice));
       case 'STOP':
         throw docNumberTaken(number, holder.Id);
+    }
+  }
+
+  private async csvCopy(
+    attempt: Attempt,
+    built: Built,
+    exported: CsvExportedInvoice,
+    holders: QuickBooksInvoice[] | undefined,
+  ): Promise<QuickBooksInvoice | undefined> {
+    try {
+      const copy = await findCsvCopy(attempt.client, exported, built.customerId, holders ? { holders } : {});
+      if (copy) {
+        this.deps.logger.info(
+          { tenantId: attempt.key.tenantId, invoiceId: built.invoice.id, quickbooksInvoiceId: copy.Id },
+          'linking the copy imported from a CSV export',
+        );
+      }
+      return copy;
+    } catch (error) {
+      if (error instanceof CsvCopyAmbiguous) throw csvCopyAmbiguous(built.invoice, exported, error);
+      throw error;
     }
   }
 

@@ -1,4 +1,5 @@
 import type { WrittenInvoiceTax } from '../../sync/tax-parity.js';
+import type { CsvExportedInvoice } from '../csv-export/exported-invoices.js';
 import type { QuickBooksClient, QuickBooksEntity } from '../../quickbooks/client.js';
 import { queryableLiteral } from '../../sync/customer-identity.js';
 
@@ -75,4 +76,60 @@ export async function findCreatedInvoice(
     if (ours(row)) return row;
   }
   return undefined;
+}
+
+/** Any platform invoice's marker: a copy some push made, never a CSV import (whose PrivateNote is empty). */
+function carriesPlatformMarker(invoice: QuickBooksInvoice): boolean {
+  return /Platform invoice .*\([^()]+\)/u.test(invoice.PrivateNote ?? '');
+}
+
+/** Several QuickBooks invoices could be the imported copy: a person says which (nothing is sent). */
+export class CsvCopyAmbiguous extends Error {
+  override readonly name = 'CsvCopyAmbiguous';
+  constructor(readonly candidateIds: string[]) {
+    super(`QuickBooks invoices ${candidateIds.join(', ')} could each be the CSV-imported copy`);
+  }
+}
+
+/**
+ * The copy of an invoice the tenant imported from our CSV export, if QuickBooks holds it. The import
+ * carries no marker, so it is recognised by what the file wrote and the import keeps: the number and the
+ * bill-to customer (the push's customer step matches the imported customer by e-mail or name).
+ *
+ * A company that takes custom numbers (`holders`: the invoices already read with the export's number) is
+ * searched by number only: another invoice of the same customer and day is someone else's. One that does
+ * not took QuickBooks' own numbers on import, so after the number the copy is looked for by customer,
+ * date and amount: the total within a cent a line (QuickBooks recomputes exclusive tax per rate), or the
+ * amount before tax exactly (a US company's tax follows its own setup, which the file cannot carry).
+ * `taken` are copies already linked to other invoices by the caller (a backfill chunk's).
+ */
+export async function findCsvCopy(
+  client: LookupClient,
+  exported: CsvExportedInvoice,
+  quickbooksCustomerId: string,
+  options: { holders?: QuickBooksInvoice[]; taken?: ReadonlySet<string> } = {},
+): Promise<QuickBooksInvoice | undefined> {
+  const imported = (row: QuickBooksInvoice) =>
+    !carriesPlatformMarker(row) &&
+    row.CustomerRef?.value === quickbooksCustomerId &&
+    !options.taken?.has(row.Id);
+  const byNumber = (options.holders ?? (await invoicesWithDocNumber(client, exported.docNumber))).filter(
+    imported,
+  );
+  if (byNumber.length > 0 || options.holders) return byNumber[0];
+  const customer = queryableLiteral(quickbooksCustomerId).literal;
+  const date = queryableLiteral(exported.txnDate).literal;
+  const candidates: QuickBooksInvoice[] = [];
+  for await (const row of client.query<QuickBooksInvoice>(
+    `SELECT * FROM Invoice WHERE CustomerRef = '${customer}' AND TxnDate = '${date}' ORDERBY Id`,
+    { pageSize: 100 },
+  )) {
+    const total = Math.round((row.TotalAmt ?? Number.NaN) * 100);
+    const beforeTax = total - Math.round((row.TxnTaxDetail?.TotalTax ?? 0) * 100);
+    const sameAmount =
+      Math.abs(total - exported.totalCents) <= exported.lineCount || beforeTax === exported.subtotalCents;
+    if (imported(row) && sameAmount) candidates.push(row);
+  }
+  if (candidates.length > 1) throw new CsvCopyAmbiguous(candidates.map((row) => row.Id));
+  return candidates[0];
 }
