@@ -1,3 +1,4 @@
+import cors from 'cors';
 import { Router } from 'express';
 import { bearerToken, InvalidTokenError, type TokenVerifier } from '../auth/token-verifier.js';
 import type { Logger } from '../logger.js';
@@ -18,7 +19,18 @@ export function createCsvExportRoutes(deps: {
   logger: Logger;
 }): Router {
   const router = Router();
-  router.get(`${QUICKBOOKS_EXPORT_PATH}/:token`, async (req, res) => {
+  // The panel is served from another origin and fetches the zip with the admin's bearer token, so the
+  // download answers cross-origin requests. Any origin may ask: no cookie or ambient credential is
+  // accepted, and without a token of the link's tenant's admin the answer is a refusal.
+  const crossOrigin = cors({
+    origin: '*',
+    methods: ['GET'],
+    allowedHeaders: ['authorization'],
+    exposedHeaders: ['content-disposition'],
+    maxAge: 600,
+  });
+  router.options(`${QUICKBOOKS_EXPORT_PATH}/:token`, crossOrigin);
+  router.get(`${QUICKBOOKS_EXPORT_PATH}/:token`, crossOrigin, async (req, res) => {
     res.set({
       'cache-control': 'no-store',
       'referrer-policy': 'no-referrer',

@@ -11,6 +11,7 @@ import {
 import { useSession } from '../../session';
 import { BackfillCard } from './overview/BackfillCard';
 import { ConnectionCard } from './overview/ConnectionCard';
+import { CsvExportCard } from './overview/CsvExportCard';
 import { useNow, useSubscriptionEvents, useThrottled } from '../../live';
 import { PaymentsCard } from './overview/PaymentsCard';
 import { ReturnNotice } from './overview/ReturnNotice';
@@ -66,6 +67,7 @@ export function OverviewPage() {
             pullPayments={connection.settings.pullPayments}
             connected={connection.status !== 'DISCONNECTED'}
           />
+          {isAdmin && connection.status === 'DISCONNECTED' ? <CsvExportCard /> : null}
         </>
       ) : null}
       <BackfillCard />
