@@ -112,6 +112,40 @@ describe('the import wizard (CSV import control)', () => {
     expect(response.json.created[0].name).not.toBe('INV-9');
   });
 
+  it("a US file: a taxable line names the sales tax rate, which becomes the invoice's; two rates are refused", async () => {
+    t.sandbox.control.setCompanyPreferences(US_REALM, { customTxnNumbers: true });
+    await importFile({ kind: 'customers', csv: customersCsv('Amy Pond,,,,,,,') }, US_REALM);
+    const response = await importFile(
+      {
+        kind: 'invoices',
+        csv: [
+          HEADER,
+          'US-1,Amy Pond,11/03/2026,12/03/2026,,,Hours,Labour,3,33.33,99.99,San Pablo,',
+          'US-1,Amy Pond,11/03/2026,12/03/2026,,,Hours,Travel,1,10,10.00,NON,',
+          'US-2,Amy Pond,11/03/2026,12/03/2026,,,Hours,Labour,1,10,10.00,San Pablo,',
+          'US-2,Amy Pond,11/03/2026,12/03/2026,,,Hours,Labour,1,10,10.00,Tucson,',
+          'US-3,Amy Pond,11/03/2026,12/03/2026,,,Hours,Labour,1,10,10.00,Nowhere,',
+        ].join('\n'),
+      },
+      US_REALM,
+    );
+    expect(response.json.errors).toEqual([
+      { rows: [3, 4], invoiceNumber: 'US-2', message: 'an invoice takes one sales tax rate' },
+      { rows: [5], invoiceNumber: 'US-3', message: 'no sales tax rate named "Nowhere"' },
+    ]);
+    const invoice = t.sandbox.control.getEntity(US_REALM, 'Invoice', response.json.created[0].id) as {
+      Line: { DetailType: string; SalesItemLineDetail?: { TaxCodeRef?: { value: string } } }[];
+      TxnTaxDetail: { TxnTaxCodeRef: { value: string }; TotalTax: number };
+      TotalAmt: number;
+    };
+    const sales = invoice.Line.filter((line) => line.DetailType === 'SalesItemLineDetail');
+    expect(sales.map((line) => line.SalesItemLineDetail?.TaxCodeRef?.value)).toEqual(['TAX', 'NON']);
+    // San Pablo (tax code 3): California 7.25 % + San Pablo City 1 % of the taxable 99.99.
+    expect(invoice.TxnTaxDetail.TxnTaxCodeRef.value).toBe('3');
+    expect(invoice.TxnTaxDetail.TotalTax).toBe(8.25);
+    expect(invoice.TotalAmt).toBe(118.24);
+  });
+
   it('refuses a whole file it cannot read: missing columns, too many invoices, inclusive tax in the US', async () => {
     const missing = await importFile({ kind: 'invoices', csv: 'Invoice number,Customer\r\nINV-1,Amy' });
     expect(missing.status).toBe(400);

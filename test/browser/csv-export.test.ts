@@ -47,8 +47,10 @@ describe('the CSV export in the panel', () => {
     expect(Object.keys(files)).toEqual(expect.arrayContaining(['invoices-01.csv', 'customers.csv']));
     const rows = parse(strFromU8(files['invoices-01.csv']!), { columns: true }) as Record<string, string>[];
     expect(new Set(rows.map((row) => row['Invoice number'])).size).toBe(invoices);
-    // US: TAX / NON per line, dates as MM/DD/YYYY.
-    expect(rows.every((row) => ['TAX', 'NON'].includes(row['Item tax code']!))).toBe(true);
+    // US: a taxable line names the sales tax rate (the tenant has no mappings: the platform's rate, for the
+    // wizard's tax step), others NON; dates as MM/DD/YYYY.
+    expect(rows.every((row) => /^(NON|\d+(\.\d+)?%)$/u.test(row['Item tax code']!))).toBe(true);
+    expect(rows.some((row) => row['Item tax code'] !== 'NON')).toBe(true);
     expect(rows.every((row) => /^\d{2}\/\d{2}\/2026$/u.test(row['Invoice date']!))).toBe(true);
     expect(rig.browserErrors()).toEqual([]);
   });

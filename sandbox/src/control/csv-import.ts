@@ -238,6 +238,7 @@ function importInvoices(target: ImportTarget, rows: Row[], input: CsvImportInput
       continue;
     }
     const lines: Doc[] = [];
+    const salesTaxCodes = new Set<string>();
     let lineProblem: string | undefined;
     for (const row of group.data) {
       const built = invoiceLine(realm, row, taxMode, input.taxCodes ?? {});
@@ -245,8 +246,10 @@ function importInvoices(target: ImportTarget, rows: Row[], input: CsvImportInput
         lineProblem = built;
         break;
       }
-      lines.push(built);
+      lines.push(built.line);
+      if (built.salesTaxCodeId) salesTaxCodes.add(built.salesTaxCodeId);
     }
+    if (!lineProblem && salesTaxCodes.size > 1) lineProblem = 'an invoice takes one sales tax rate';
     if (lineProblem) {
       fail(lineProblem);
       continue;
@@ -259,7 +262,9 @@ function importInvoices(target: ImportTarget, rows: Row[], input: CsvImportInput
       DueDate: dueDate,
       ...(memo ? { CustomerMemo: { value: memo } } : {}),
       ...(realm.isUS
-        ? {}
+        ? salesTaxCodes.size === 1
+          ? { TxnTaxDetail: { TxnTaxCodeRef: { value: [...salesTaxCodes][0]! } } }
+          : {}
         : { GlobalTaxCalculation: taxMode === 'INCLUSIVE' ? 'TaxInclusive' : 'TaxExcluded' }),
       Line: lines,
     };
@@ -283,7 +288,7 @@ function invoiceLine(
   row: Row,
   taxMode: ImportTaxMode,
   taxCodes: Record<string, string>,
-): Doc | string {
+): { line: Doc; salesTaxCodeId?: string } | string {
   const itemName = text(row, 'Item (Product/Service)');
   const item = itemName ? byName(realm, 'Item', itemName) : undefined;
   if (!item)
@@ -299,10 +304,22 @@ function invoiceLine(
   const rateText = cell(row, 'Item Rate');
   const written = text(row, 'Item tax code');
   const taxCodeName = taxCodes[written] ?? written;
-  const taxCode = taxCodeName
-    ? (byName(realm, 'TaxCode', taxCodeName) ?? (realm.isUS ? { Id: taxCodeName.toUpperCase() } : undefined))
-    : undefined;
-  if (taxCodeName && !taxCode) return `no tax code named "${taxCodeName}"`;
+  let taxCode: Doc | undefined;
+  let salesTaxCodeId: string | undefined;
+  if (realm.isUS && taxCodeName) {
+    // A US line is taxable or not; a taxable line may name the invoice's sales tax rate instead of TAX,
+    // which becomes the invoice's TxnTaxCodeRef (the wizard's tax step maps the file's names to rates).
+    const flag = taxCodeName.toUpperCase();
+    if (flag !== 'TAX' && flag !== 'NON') {
+      const rate = byName(realm, 'TaxCode', taxCodeName);
+      if (!rate) return `no sales tax rate named "${taxCodeName}"`;
+      salesTaxCodeId = String(rate.Id);
+    }
+    taxCode = { Id: flag === 'NON' ? 'NON' : 'TAX' };
+  } else if (taxCodeName) {
+    taxCode = byName(realm, 'TaxCode', taxCodeName);
+    if (!taxCode) return `no tax code named "${taxCodeName}"`;
+  }
   const detail: Doc = {
     ItemRef: { value: String(item.Id) },
     ...(taxCode ? { TaxCodeRef: { value: String(taxCode.Id) } } : {}),
@@ -337,9 +354,12 @@ function invoiceLine(
   }
   const description = text(row, 'Item Description');
   return {
-    DetailType: 'SalesItemLineDetail',
-    Amount: Number(net.toFixed(2)),
-    ...(description ? { Description: description } : {}),
-    SalesItemLineDetail: detail,
+    line: {
+      DetailType: 'SalesItemLineDetail',
+      Amount: Number(net.toFixed(2)),
+      ...(description ? { Description: description } : {}),
+      SalesItemLineDetail: detail,
+    },
+    ...(salesTaxCodeId ? { salesTaxCodeId } : {}),
   };
 }

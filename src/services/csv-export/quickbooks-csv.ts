@@ -140,7 +140,11 @@ export function formatDate(iso: string, format: CsvDateFormat): string {
 }
 
 /** Why an invoice cannot be imported, or undefined. */
-function refusal(invoice: PlatformInvoice, rowsPerFile: number): string | undefined {
+function refusal(
+  invoice: PlatformInvoice,
+  rowsPerFile: number,
+  taxModel: CsvExportOptions['taxModel'],
+): string | undefined {
   if (!invoice.billTo?.name.trim()) return 'it has no bill-to party, and the import needs a customer';
   if (invoice.number.length > DOC_NUMBER_MAX)
     return `its number is longer than QuickBooks' ${DOC_NUMBER_MAX} characters`;
@@ -151,8 +155,16 @@ function refusal(invoice: PlatformInvoice, rowsPerFile: number): string | undefi
   );
   if (negative)
     return `line "${negative.description}" is negative (a discount or credit), which the import cannot carry`;
+  if (taxModel === 'US') {
+    // A US invoice has one sales tax rate (its TxnTaxCodeRef); lines are only taxable or not.
+    const rates = new Set(invoice.lines.filter(taxed).map((line) => new Big(line.taxRate).toString()));
+    if (rates.size > 1)
+      return `its lines carry ${[...rates].map((rate) => `${rate} %`).join(' and ')}, and a US invoice takes one sales tax rate`;
+  }
   return undefined;
 }
+
+const taxed = (line: PlatformInvoiceLine) => !new Big(line.taxRate).eq(0);
 
 interface Naming {
   mappedNames: ReadonlyMap<string, string>;
@@ -237,7 +249,7 @@ export function buildQuickBooksCsv(input: CsvExportInput): CsvExport {
 
   for (const invoice of input.invoices) {
     if (invoice.status !== 'FINALIZED') continue;
-    const reason = refusal(invoice, limits.rowsPerFile);
+    const reason = refusal(invoice, limits.rowsPerFile, options.taxModel);
     if (reason) {
       manualEntry.push({
         invoiceNumber: invoice.number,
@@ -384,10 +396,14 @@ function exportedAs(
   };
 }
 
-/** US: TAX or NON per line (the rate is the company's); elsewhere the mapped code, else the rate. */
+/**
+ * The line's tax code as the wizard's tax step maps it: the mapped code, else the rate ("8.25%"). A US
+ * company's line is taxable or not ("NON"); its taxable lines name the invoice's one sales tax rate, which
+ * the wizard maps to a QuickBooks rate (UNCONFIRMED for Intuit's own wizard: third-party importers take a
+ * transaction-level tax rate name, and Intuit's help says to map the file's tax codes to QuickBooks' ones).
+ */
 function taxCode(naming: Naming, line: PlatformInvoiceLine, taxModel: CsvExportOptions['taxModel']): string {
-  const taxed = !new Big(line.taxRate).eq(0);
-  if (taxModel === 'US') return taxed ? 'TAX' : 'NON';
+  if (taxModel === 'US' && !taxed(line)) return 'NON';
   const key = taxRateKeyFromPercent(line.taxRate) ?? `TAX_RATE:${line.taxRate}`;
   return nameFor(naming, [key], `${new Big(line.taxRate).toString()}%`, 'Item tax code');
 }

@@ -290,28 +290,49 @@ describe('buildQuickBooksCsv', () => {
     ]);
   });
 
-  it('US: TAX or NON per line, and no tax-inclusive export', () => {
+  it("US: taxable lines name the invoice's one sales tax rate, others NON; no tax-inclusive export", () => {
     const options: CsvExportOptions = { dateFormat: 'MM_DD_YYYY', taxMode: 'EXCLUSIVE', taxModel: 'US' };
+    const mapped = new Map([...MAPPED, ['TAX_RATE:0.0825', 'San Pablo']]);
     const result = buildQuickBooksCsv({
       invoices: [
         invoice({
+          number: '1001',
           lines: [
             line({ taxRate: '8.25', taxAmount: '9.90' }),
             line({ id: 'x', taxRate: '0', taxAmount: '0.00' }),
           ],
         }),
+        invoice({ id: 'inv-2', number: '1002', lines: [line({ taxRate: '6', taxAmount: '7.20' })] }),
+        invoice({
+          id: 'inv-3',
+          number: '1003',
+          lines: [
+            line({ taxRate: '8.25', taxAmount: '9.90' }),
+            line({ id: 'y', taxRate: '6', taxAmount: '7.20' }),
+          ],
+        }),
       ],
-      mappedNames: MAPPED,
+      mappedNames: mapped,
       options,
     });
     expect(
       rowsOf(file(result, 'invoices-01.csv')!.content).map((row) => [
+        row['Invoice number'],
         row['Invoice date'],
         row['Item tax code'],
       ]),
     ).toEqual([
-      ['11/03/2026', 'TAX'],
-      ['11/03/2026', 'NON'],
+      ['1001', '11/03/2026', 'San Pablo'],
+      ['1001', '11/03/2026', 'NON'],
+      // Unmapped: the rate, for the wizard's tax step, with a warning.
+      ['1002', '11/03/2026', '6%'],
+    ]);
+    expect(result.warnings).toContainEqual(expect.objectContaining({ field: 'Item tax code' }));
+    expect(result.manualEntry).toEqual([
+      expect.objectContaining({
+        invoiceNumber: '1003',
+        reason: 'its lines carry 8.25 % and 6 %, and a US invoice takes one sales tax rate',
+      }),
     ]);
     expect(() =>
       buildQuickBooksCsv({
