@@ -150,7 +150,7 @@ export interface RunOptions {
   pushTimeoutMs?: number;
 }
 
-interface Company {
+export interface Company {
   corpus: CorpusCompany;
   prediction: CompanyPrediction;
   tenant: string;
@@ -282,7 +282,7 @@ function verifyCompany(rig: CorpusRig, company: Company): void {
 }
 
 /** A company of the corpus's profile, its tenant connected through the OAuth flow, and mapped. */
-async function setUpCompany(
+export async function setUpCompany(
   rig: CorpusRig,
   corpus: CorpusCompany,
   prediction: CompanyPrediction,
@@ -365,7 +365,7 @@ async function setUpCompany(
   return company;
 }
 
-function hostInvoice(tenant: string, currency: string, invoice: CorpusInvoice): InvoiceRecord {
+export function hostInvoice(tenant: string, currency: string, invoice: CorpusInvoice): InvoiceRecord {
   const now = new Date().toISOString();
   const address = invoice.party.address;
   return {
@@ -835,29 +835,38 @@ function companyResult(
   };
 }
 
+/** The mapping and settings services a corpus company is set up with (setUpCompany). */
+export function corpusServices(rig: CorpusRig): {
+  mappings: MappingService;
+  settings: QuickBooksSettingsService;
+} {
+  const referenceData = new ReferenceDataService({
+    models,
+    quickbooks: rig.push.side,
+    now: () => new Date(),
+    logger: silentLogger(),
+  });
+  return {
+    mappings: new MappingService({
+      models,
+      referenceData,
+      auditLog: { record: async () => undefined },
+      now: () => new Date(),
+    }),
+    settings: new QuickBooksSettingsService({
+      models,
+      terms: { findActive: async () => undefined },
+      auditLog: { record: async () => undefined },
+    }),
+  };
+}
+
 export async function runCorpus(rig: CorpusRig, corpus: Corpus, options: RunOptions): Promise<CorpusResult> {
   const policy = options.policy;
   const log = options.log ?? (() => undefined);
   const { connect, push } = rig;
   const side = push.side;
-  const referenceData = new ReferenceDataService({
-    models,
-    quickbooks: side,
-    now: () => new Date(),
-    logger: silentLogger(),
-  });
-  const mappings = new MappingService({
-    models,
-    referenceData,
-    auditLog: { record: async () => undefined },
-    now: () => new Date(),
-  });
-
-  const settings = new QuickBooksSettingsService({
-    models,
-    terms: { findActive: async () => undefined },
-    auditLog: { record: async () => undefined },
-  });
+  const { mappings, settings } = corpusServices(rig);
 
   // One at a time: the emulator's approve mode names the realm to approve, so two flows would swap companies.
   const companies: Company[] = [];

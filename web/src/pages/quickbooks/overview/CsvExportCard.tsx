@@ -102,7 +102,9 @@ export function CsvExportCard() {
           <option value="INCLUSIVE">Inclusive of tax</option>
         </select>
         <p id="csv-export-tax-mode-help" className="muted">
-          Choose the same in the import wizard. US companies have no tax-inclusive amounts.
+          Choose the same in the import wizard. Outside the US, inclusive keeps every invoice's total to the
+          cent; exclusive lets QuickBooks recompute the tax, which can move an invoice priced with tax by a
+          cent. US companies have no tax-inclusive amounts.
         </p>
         <button type="submit" disabled={state.fetching}>
           {state.fetching ? 'Exporting…' : 'Export invoices'}
