@@ -748,10 +748,6 @@ export class BackfillRunner {
   }
 
   /**
-   * QuickBooks holds the invoice. A full answer (a create, a look-up) has its tax compared with the
-   * platform's, as the single push does; an id we already held (`entity` without TxnTaxDetail) does not.
-   */
-  /**
    * The tenant imported this invoice from a CSV export: the imported copy becomes the invoice's, updated to
    * the push's payload (its number kept), as a single push links it. Sent alone, not in the batch of creates.
    */
@@ -792,6 +788,10 @@ export class BackfillRunner {
     await this.succeeded(run, item, entity, requestId, intuitTid);
   }
 
+  /**
+   * QuickBooks holds the invoice. A full answer (a create, a look-up) has its tax compared with the
+   * platform's, as the single push does; an id we already held (`entity` without TxnTaxDetail) does not.
+   */
   private async succeeded(
     run: ChunkRun,
     item: Item,
