@@ -10,18 +10,13 @@
  * Import only inside Jest or after allowTestRigsOutsideJest() (the rigs import `@jest/globals`).
  */
 import { Big } from 'big.js';
-import { strFromU8, unzipSync } from 'fflate';
 import { createGraphQLHostInvoiceSource } from '../../src/host/graphql-host-invoices.js';
 import { models } from '../../src/models/index.js';
-import { closeRedis, createRedis } from '../../src/redis.js';
-import { CsvExportService } from '../../src/services/csv-export/csv-export-service.js';
-import { ExportLinkSigner } from '../../src/services/csv-export/export-links.js';
-import { ExportStore } from '../../src/services/csv-export/export-store.js';
-import { CsvExportedInvoices } from '../../src/services/csv-export/exported-invoices.js';
 import type { CsvDateFormat, CsvTaxMode } from '../../src/services/csv-export/quickbooks-csv.js';
 import { settleWrite } from '../../src/services/invoice-push/tax-settlement.js';
 import { ReconciliationService } from '../../src/services/reconciliation/reconciliation-service.js';
 import type { DifferenceClass } from '../../src/sync/reconciliation.js';
+import { exportAndDownload } from '../support/csv-export.js';
 import { silentLogger } from '../support/harness.js';
 import type { Corpus } from './generate.js';
 import { predictCompany, type ExpectedRow } from './oracle.js';
@@ -92,39 +87,18 @@ export async function runCsvRoundTrip(
     url: rig.push.host.url,
     credentials: rig.connect.config.host.credentials,
   });
-  const redis = createRedis(rig.connect.config.redis.url, 'producer');
-  let files: Record<string, string>;
-  let exported: Awaited<ReturnType<CsvExportService['export']>>;
-  try {
-    const service = new CsvExportService({
-      models,
-      exportedInvoices: new CsvExportedInvoices({ models }),
-      host,
-      store: new ExportStore(redis, rig.connect.config.redis.prefix),
-      signer: new ExportLinkSigner(rig.connect.config.quickbooks.stateSecret, () => new Date()),
-      auditLog: { record: async () => undefined },
-      now: () => new Date(),
-      logger: silentLogger(),
-      linkTtlMs: 60_000,
-      downloadBaseUrl: 'http://127.0.0.1/quickbooks/exports',
-    });
-    exported = await service.export(company.tenant, 'corpus-admin', {
+  const { result: exported, files } = await exportAndDownload({
+    host,
+    redis: { url: rig.connect.config.redis.url, prefix: rig.connect.config.redis.prefix },
+    stateSecret: rig.connect.config.quickbooks.stateSecret,
+    tenantId: company.tenant,
+    request: {
       ...corpus.window,
       dateFormat: options.dateFormat,
       taxMode: options.taxMode,
       usCompany: corpusCompany.profile.country === 'US',
-    });
-    const zip = await service.download(exported.downloadUrl.split('/').pop()!, {
-      userId: 'corpus-admin',
-      tenants: new Set([company.tenant]),
-      adminOf: new Set([company.tenant]),
-    });
-    files = Object.fromEntries(
-      Object.entries(unzipSync(new Uint8Array(zip))).map(([name, bytes]) => [name, strFromU8(bytes)]),
-    );
-  } finally {
-    await closeRedis(redis);
-  }
+    },
+  });
 
   // The wizard: customers, then each invoice file in turn, with the format and tax mode the export named.
   const importErrors: string[] = [];

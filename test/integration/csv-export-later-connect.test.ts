@@ -4,18 +4,13 @@
  * linked (updated to the push's payload, its QuickBooks number kept), never created a second time: by a
  * single push under every existing-number setting, and by a backfill. Real store, Redis, emulator and host.
  */
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { strFromU8, unzipSync } from 'fflate';
+import { describe, expect, it, jest } from '@jest/globals';
 import { createGraphQLHostInvoiceSource } from '../../src/host/graphql-host-invoices.js';
 import { models } from '../../src/models/index.js';
-import { closeRedis, createRedis } from '../../src/redis.js';
 import type { ExistingInvoiceNumberAction } from '../../src/models/customer.js';
-import { CsvExportService } from '../../src/services/csv-export/csv-export-service.js';
-import { ExportLinkSigner } from '../../src/services/csv-export/export-links.js';
-import { ExportStore } from '../../src/services/csv-export/export-store.js';
-import { CsvExportedInvoices } from '../../src/services/csv-export/exported-invoices.js';
 import { BACKFILL_SINCE, useBackfillRig } from '../support/backfill-rig.js';
-import { eventually, silentLogger } from '../support/harness.js';
+import { exportAndDownload } from '../support/csv-export.js';
+import { eventually } from '../support/harness.js';
 import type { PushCompany, PushRig } from '../support/push-rig.js';
 
 jest.setTimeout(240_000);
@@ -23,44 +18,22 @@ jest.setTimeout(240_000);
 const backfill = useBackfillRig();
 const push = () => backfill().push;
 
-let redis: ReturnType<typeof createRedis>;
-beforeAll(() => {
-  redis = createRedis(push().rig.config.redis.url, 'producer');
-});
-afterAll(async () => {
-  await closeRedis(redis);
-});
-
 /** The export as the API runs it, for the company's tenant; answers the zip's files by name. */
 async function exportFiles(rig: PushRig, company: PushCompany): Promise<Record<string, string>> {
-  const signer = new ExportLinkSigner('a-test-state-secret-of-enough-length!!', () => new Date());
-  const service = new CsvExportService({
-    models,
-    exportedInvoices: new CsvExportedInvoices({ models }),
+  const { files } = await exportAndDownload({
     host: createGraphQLHostInvoiceSource({ url: rig.host.url, credentials: rig.rig.config.host.credentials }),
-    store: new ExportStore(redis, rig.rig.config.redis.prefix),
-    signer,
-    auditLog: { record: async () => undefined },
-    now: () => new Date(),
-    logger: silentLogger(),
-    linkTtlMs: 60_000,
-    downloadBaseUrl: 'http://127.0.0.1/quickbooks/exports',
+    redis: { url: rig.rig.config.redis.url, prefix: rig.rig.config.redis.prefix },
+    stateSecret: rig.rig.config.quickbooks.stateSecret,
+    tenantId: company.tenant,
+    request: {
+      from: '2026-11-01',
+      to: '2026-11-30',
+      dateFormat: 'MM_DD_YYYY',
+      taxMode: 'EXCLUSIVE',
+      usCompany: true,
+    },
   });
-  const result = await service.export(company.tenant, 'admin', {
-    from: '2026-11-01',
-    to: '2026-11-30',
-    dateFormat: 'MM_DD_YYYY',
-    taxMode: 'EXCLUSIVE',
-    usCompany: true,
-  });
-  const token = result.downloadUrl.split('/').pop()!;
-  const zip = await service.download(token, {
-    userId: 'admin',
-    tenants: new Set([company.tenant]),
-    adminOf: new Set([company.tenant]),
-  });
-  const files = unzipSync(new Uint8Array(zip));
-  return Object.fromEntries(Object.entries(files).map(([name, bytes]) => [name, strFromU8(bytes)]));
+  return files;
 }
 
 /** What the admin does in QuickBooks: the wizard takes the customers, then the invoices. */
