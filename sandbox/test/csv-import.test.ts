@@ -23,6 +23,10 @@ describe('the import wizard (CSV import control)', () => {
         `${'x'.repeat(101)},,,,,,,`,
         'Rory,,+44 (0) 20 7946 0000 ext. 1234,,,,,',
         'amy pond,,,,,,,',
+        'River Song,river song@example.com,,,,,,',
+        'Clara,clara@localhost,,,,,,',
+        `Donna,,,,${'L'.repeat(256)},,,`,
+        `Martha,,,${'S'.repeat(2001)},,,,`,
       ),
     });
     expect(response.status).toBe(200);
@@ -33,6 +37,10 @@ describe('the import wizard (CSV import control)', () => {
       { rows: [4], message: 'Phone is longer than 21 characters' },
       // Names are unique however they are cased: the API's own duplicate-name check (6240).
       { rows: [5], message: expect.stringMatching(/^6240: /) },
+      { rows: [6], message: 'Email cannot contain spaces, and must contain an @ and a period' },
+      { rows: [7], message: 'Email cannot contain spaces, and must contain an @ and a period' },
+      { rows: [8], message: 'City is longer than 255 characters' },
+      { rows: [9], message: 'Street is longer than 2000 characters' },
     ]);
     const amy = t.sandbox.control.getEntity(GB_REALM, 'Customer', response.json.created[0].id);
     expect(amy).toMatchObject({
@@ -146,7 +154,7 @@ describe('the import wizard (CSV import control)', () => {
     expect(invoice.TotalAmt).toBe(118.24);
   });
 
-  it('refuses a whole file it cannot read: missing columns, too many invoices, inclusive tax in the US', async () => {
+  it('refuses a whole file it cannot read: missing columns, too many invoices, too many bytes, inclusive tax in the US', async () => {
     const missing = await importFile({ kind: 'invoices', csv: 'Invoice number,Customer\r\nINV-1,Amy' });
     expect(missing.status).toBe(400);
     expect(JSON.stringify(missing.json)).toContain(
@@ -162,6 +170,15 @@ describe('the import wizard (CSV import control)', () => {
     const tooMany = await importFile({ kind: 'invoices', csv: many.join('\n'), dateFormat: 'DD_MM_YYYY' });
     expect(tooMany.status).toBe(400);
     expect(JSON.stringify(tooMany.json)).toContain('the import takes 100');
+    // Over 2 MB within the row limit and Intuit's field limits: 600 customers, streets of 2,000 two-byte characters.
+    const large = customersCsv(
+      ...Array.from({ length: 600 }, (_, i) => `Customer ${i},,,${'é'.repeat(2000)},,,,`),
+    );
+    const tooLarge = await importFile({ kind: 'customers', csv: large });
+    expect(tooLarge.status).toBe(400);
+    expect(JSON.stringify(tooLarge.json)).toContain('the import takes 2000000');
+    const names = t.sandbox.control.listEntities(GB_REALM, 'Customer').map((doc) => doc.DisplayName);
+    expect(names).not.toContain('Customer 0');
     const us = await importFile({ kind: 'invoices', csv: HEADER, taxMode: 'INCLUSIVE' }, US_REALM);
     expect(us.status).toBe(400);
     expect(JSON.stringify(us.json)).toContain('US companies have no tax-inclusive amounts');

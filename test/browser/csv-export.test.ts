@@ -44,7 +44,7 @@ describe('the CSV export in the panel', () => {
     ]);
     expect(download.suggestedFilename()).toBe('quickbooks-import.zip');
     const files = unzipSync(new Uint8Array(fs.readFileSync(await download.path())));
-    expect(Object.keys(files)).toEqual(expect.arrayContaining(['invoices-01.csv', 'customers.csv']));
+    expect(Object.keys(files)).toEqual(expect.arrayContaining(['invoices-01.csv', 'customers-01.csv']));
     const rows = parse(strFromU8(files['invoices-01.csv']!), { columns: true }) as Record<string, string>[];
     expect(new Set(rows.map((row) => row['Invoice number'])).size).toBe(invoices);
     // US: a taxable line names the sales tax rate (the tenant has no mappings: the platform's rate, for the

@@ -102,12 +102,16 @@ export async function runCsvRoundTrip(
 
   // The wizard: customers, then each invoice file in turn, with the format and tax mode the export named.
   const importErrors: string[] = [];
-  const customers = control.importCsv(company.realmId, { kind: 'customers', csv: files['customers.csv']! });
-  for (const error of customers.errors)
-    importErrors.push(`customers.csv rows ${error.rows.join(', ')}: ${error.message}`);
-  const invoiceFiles = Object.keys(files)
-    .filter((name) => name.startsWith('invoices-'))
-    .sort();
+  const named = (prefix: string) =>
+    Object.keys(files)
+      .filter((name) => name.startsWith(`${prefix}-`))
+      .sort();
+  for (const name of named('customers')) {
+    const customers = control.importCsv(company.realmId, { kind: 'customers', csv: files[name]! });
+    for (const error of customers.errors)
+      importErrors.push(`${name} rows ${error.rows.join(', ')}: ${error.message}`);
+  }
+  const invoiceFiles = named('invoices');
   for (const name of invoiceFiles) {
     const result = control.importCsv(company.realmId, {
       kind: 'invoices',

@@ -39,7 +39,10 @@ async function exportFiles(rig: PushRig, company: PushCompany): Promise<Record<s
 /** What the admin does in QuickBooks: the wizard takes the customers, then the invoices. */
 function importFiles(rig: PushRig, company: PushCompany, files: Record<string, string>, only?: string[]) {
   const control = rig.rig.sandbox.control;
-  const customers = control.importCsv(company.realmId, { kind: 'customers', csv: files['customers.csv']! });
+  const customers = control.importCsv(company.realmId, {
+    kind: 'customers',
+    csv: files['customers-01.csv']!,
+  });
   // A customer the tenant already has (a second import of the same file) is refused as a duplicate name.
   expect(customers.errors.every((error) => /exists|duplicate/iu.test(error.message))).toBe(true);
   let csv = files['invoices-01.csv']!;
@@ -107,7 +110,7 @@ describe('a connection after a CSV export', () => {
     const files = await exportFiles(rig, company);
     // The tenant never imported its copy; an invoice with the same number exists for another customer.
     const otherFiles = {
-      'customers.csv': 'Name,Email\nSomebody Else,else@example.com\n',
+      'customers-01.csv': 'Name,Email\nSomebody Else,else@example.com\n',
       'invoices-01.csv': files['invoices-01.csv']!.replaceAll(invoice.billTo!.name, 'Somebody Else'),
     };
     expect(importFiles(rig, company, otherFiles)).toHaveLength(1);

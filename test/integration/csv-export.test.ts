@@ -69,7 +69,7 @@ describe('exportQuickBooksCsv', () => {
     const finalized = host.store.listInvoices(THAMES).filter((invoice) => invoice.status === 'FINALIZED');
     expect(result.counts.invoices).toBe(finalized.length);
     expect(result.files.map((file) => file.name)).toEqual(
-      expect.arrayContaining(['invoices-01.csv', 'customers.csv']),
+      expect.arrayContaining(['invoices-01.csv', 'customers-01.csv']),
     );
 
     const download = await fetch(result.downloadUrl, {
@@ -105,7 +105,7 @@ describe('exportQuickBooksCsv', () => {
     }
     const customers = rig.sandbox.control.importCsv(target, {
       kind: 'customers',
-      csv: text('customers.csv'),
+      csv: text('customers-01.csv'),
     });
     expect(customers.errors).toEqual([]);
     const imported = rig.sandbox.control.importCsv(target, {

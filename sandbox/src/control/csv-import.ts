@@ -15,8 +15,9 @@ import { getArray, getDoc, getNumber, getRefValue, getString, isDoc } from '../u
  * Sources: the auto-mapped invoice headers are an Intuit moderator's list (quickbooks.intuit.com/learn-support/
  * en-ca/sales-and-invoicing/do-we-need-to-map-field-everytime-when-import-invoices/01/394876); the customer
  * fields and limits are Intuit's help "Which contact fields are imported" (name ≤ 100, no tab, newline, colon or
- * quotation mark, unique; e-mail 100; phone 21; ZIP 30). Everything else is UNCONFIRMED and chosen strict:
- * - 100 invoices and 1,000 rows per file (third-party reports): a larger file is refused whole;
+ * quotation mark, unique; e-mail 100, no spaces, an @ and a period; phone 21; street 2,000; city, state and
+ * country 255; ZIP 30). Everything else is UNCONFIRMED and chosen strict:
+ * - 100 invoices, 1,000 rows and 2 MB per file (third-party reports): a larger file is refused whole;
  * - a customer or product/service the company does not have is an error on that invoice (not created);
  * - a negative amount is an error (third parties: "no negative amounts");
  * - each invoice stands alone: the good ones are created, the others reported with their rows.
@@ -62,8 +63,19 @@ export class CsvImportRefused extends Error {
 
 const MAX_INVOICES = 100;
 const MAX_ROWS = 1000;
+const MAX_BYTES = 2_000_000;
 const NAME_MAX = 100;
-const CONTACT_LIMITS = { Email: 100, Phone: 21, 'ZIP code': 30 } as const;
+// The exporter (src/services/csv-export) keeps its own copy on purpose: the emulator checks the product's
+// files, so it must not take its rules from them.
+const CONTACT_LIMITS = {
+  Email: 100,
+  Phone: 21,
+  Street: 2000,
+  City: 255,
+  State: 255,
+  'ZIP code': 30,
+  Country: 255,
+} as const;
 
 type Row = Record<string, string>;
 
@@ -89,6 +101,9 @@ const cell = (row: Row, header: string): string => (row[headerKey(header)] ?? ''
 const text = (row: Row, header: string): string => cell(row, header).replace(/^'(?=[=+\-@\t\r])/u, '');
 
 export function importCsv(target: ImportTarget, input: CsvImportInput): CsvImportResult {
+  const size = Buffer.byteLength(input.csv, 'utf8');
+  if (size > MAX_BYTES)
+    throw new CsvImportRefused(`the file has ${size} bytes; the import takes ${MAX_BYTES}`);
   const rows = readRows(input.csv);
   if (rows.length > MAX_ROWS)
     throw new CsvImportRefused(`the file has ${rows.length} rows; the import takes ${MAX_ROWS}`);
@@ -143,6 +158,9 @@ function customerProblem(row: Row, name: string): string | undefined {
   for (const [field, limit] of Object.entries(CONTACT_LIMITS)) {
     if ([...cell(row, field)].length > limit) return `${field} is longer than ${limit} characters`;
   }
+  const email = cell(row, 'Email');
+  if (email && (/\s/u.test(email) || !email.includes('@') || !email.includes('.')))
+    return 'Email cannot contain spaces, and must contain an @ and a period';
   return undefined;
 }
 

@@ -14,8 +14,8 @@ import { ImportNames, type NameChange } from './import-names.js';
  * Sources: the headers are the ones an Intuit moderator lists as auto-mapped (quickbooks.intuit.com/
  * learn-support/en-ca/sales-and-invoicing/do-we-need-to-map-field-everytime-when-import-invoices/01/394876);
  * the date format and "exclusive or inclusive" of tax are chosen in the wizard; DocNumber holds 21
- * characters (§6.1 of the notes); 100 invoices and 1,000 rows per file and no negative amounts are third-party
- * reports (UNCONFIRMED), kept as limits the files stay inside.
+ * characters (§6.1 of the notes); 100 invoices, 1,000 rows and 2 MB per file and no negative amounts are
+ * third-party reports (UNCONFIRMED), kept as limits the files stay inside.
  */
 
 export const INVOICE_HEADERS = [
@@ -36,7 +36,17 @@ export const INVOICE_HEADERS = [
 
 /** Intuit's help, "Which contact fields are imported" (limits in import-names.ts and CONTACT_LIMITS). */
 export const CUSTOMER_HEADERS = ['Name', 'Email', 'Phone', 'Street', 'City', 'State', 'ZIP code', 'Country'];
-const CONTACT_LIMITS = { email: 100, phone: 21, postalCode: 30 } as const;
+const CONTACT_LIMITS = {
+  Email: 100,
+  Phone: 21,
+  Street: 2000,
+  City: 255,
+  State: 255,
+  'ZIP code': 30,
+  Country: 255,
+} as const;
+/** The same help: an e-mail "cannot contain spaces, and must contain an at sign (@) and a period (.)". */
+const importableEmail = (email: string) => !/\s/u.test(email) && email.includes('@') && email.includes('.');
 
 export const CSV_DATE_FORMATS = ['MM_DD_YYYY', 'DD_MM_YYYY', 'YYYY_MM_DD'] as const;
 export type CsvDateFormat = (typeof CSV_DATE_FORMATS)[number];
@@ -44,7 +54,18 @@ export const CSV_TAX_MODES = ['EXCLUSIVE', 'INCLUSIVE'] as const;
 /** What the wizard's "Exclusive of tax" / "Inclusive of tax" says the amounts are. */
 export type CsvTaxMode = (typeof CSV_TAX_MODES)[number];
 
-export const DEFAULT_LIMITS = { invoicesPerFile: 100, rowsPerFile: 1000 } as const;
+export interface CsvFileLimits {
+  invoicesPerFile: number;
+  /** Data rows, the header not counted; for the customer files too. */
+  rowsPerFile: number;
+  /** UTF-8 bytes, the header counted. */
+  bytesPerFile: number;
+}
+export const DEFAULT_LIMITS: CsvFileLimits = {
+  invoicesPerFile: 100,
+  rowsPerFile: 1000,
+  bytesPerFile: 2_000_000,
+};
 const DOC_NUMBER_MAX = 21;
 /** QuickBooks keeps rates to 7 decimals (docs/research/reports-and-tax.md §5). */
 const RATE_DECIMALS = 7;
@@ -55,7 +76,7 @@ export interface CsvExportOptions {
   taxMode: CsvTaxMode;
   /** US companies mark each line TAX or NON; the others name each line's tax code. */
   taxModel: 'US' | 'NON_US';
-  limits?: { invoicesPerFile: number; rowsPerFile: number };
+  limits?: CsvFileLimits;
 }
 
 export interface CsvExportInput {
@@ -106,6 +127,12 @@ export interface CsvExport {
   manualEntry: ManualEntry[];
   nameChanges: NameChange[];
   counts: { invoices: number; lines: number; customers: number; invoiceFiles: number };
+}
+
+/** Rows that go into a file together, already written as CSV records (one invoice, or one customer). */
+interface RowGroup {
+  rows: number;
+  records: string;
 }
 
 /** Input the export cannot work with (a window, an option that does not fit the company), by field. */
@@ -212,12 +239,12 @@ function amounts(
 /** A phone number ("+44 20 7946 0000"): digits and separators only, nothing a spreadsheet could run. */
 const PLAIN_NUMBER = /^\+[\d\s()./-]+$/u;
 
-const csv = (headers: readonly string[], rows: string[][]): string =>
+const records = (rows: readonly (readonly string[])[]): string =>
   // escape_formulas: a cell starting with =, +, -, @, tab or carriage return gets a leading ' so a
   // spreadsheet shows it instead of running it. Not for an international phone number, whose quote would
   // be imported into QuickBooks as part of it: csv-stringify merges options a cast returns per cell (its
   // typings list fewer than it honours), and this one carries no formula.
-  stringify([headers as string[], ...rows], {
+  stringify(rows as string[][], {
     escape_formulas: true,
     record_delimiter: 'windows',
     cast: {
@@ -228,6 +255,49 @@ const csv = (headers: readonly string[], rows: string[][]): string =>
       },
     },
   });
+
+const csv = (headers: readonly string[], rows: string[][]): string => records([headers, ...rows]);
+
+const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+
+/**
+ * Files of `prefix-NN.csv`, each closed before a group that would take it past a limit, so an invoice is
+ * never split across files. Records are written one at a time, so a file is its header and its groups.
+ */
+function splitIntoFiles(
+  prefix: string,
+  headers: readonly string[],
+  groups: readonly RowGroup[],
+  limits: { groupsPerFile: number; rowsPerFile: number; bytesPerFile: number },
+): CsvFile[] {
+  const header = records([headers]);
+  const files: CsvFile[] = [];
+  let current: RowGroup[] = [];
+  let rows = 0;
+  let size = bytes(header);
+  const close = () => {
+    if (current.length === 0) return;
+    const name = `${prefix}-${String(files.length + 1).padStart(2, '0')}.csv`;
+    files.push({ name, content: header + current.map((group) => group.records).join(''), rows });
+    current = [];
+    rows = 0;
+    size = bytes(header);
+  };
+  for (const group of groups) {
+    const groupSize = bytes(group.records);
+    if (
+      current.length + 1 > limits.groupsPerFile ||
+      rows + group.rows > limits.rowsPerFile ||
+      size + groupSize > limits.bytesPerFile
+    )
+      close();
+    current.push(group);
+    rows += group.rows;
+    size += groupSize;
+  }
+  close();
+  return files;
+}
 
 export function buildQuickBooksCsv(input: CsvExportInput): CsvExport {
   const { options } = input;
@@ -242,29 +312,32 @@ export function buildQuickBooksCsv(input: CsvExportInput): CsvExport {
   const manualEntry: ManualEntry[] = [];
   const naming: Naming = { mappedNames: input.mappedNames, warnings, unmapped: new Set() };
   const names = new ImportNames();
-  const customers = new Map<string, string[]>();
-  const groups: string[][][] = [];
+  const customers = new Map<string, RowGroup>();
+  const groups: RowGroup[] = [];
   const exported: ExportedInvoice[] = [];
+  const toManualEntry = (invoice: PlatformInvoice, reason: string) => {
+    manualEntry.push({
+      invoiceNumber: invoice.number,
+      customer: invoice.billTo?.name ?? '',
+      issueDate: invoice.issueDate,
+      total: invoice.totals.total,
+      reason,
+    });
+    exported.push(exportedAs(invoice, invoice.billTo?.name ?? '', 'MANUAL'));
+  };
+  const roomForRecords = limits.bytesPerFile - bytes(records([INVOICE_HEADERS]));
   let lines = 0;
 
   for (const invoice of input.invoices) {
     if (invoice.status !== 'FINALIZED') continue;
     const reason = refusal(invoice, limits.rowsPerFile, options.taxModel);
     if (reason) {
-      manualEntry.push({
-        invoiceNumber: invoice.number,
-        customer: invoice.billTo?.name ?? '',
-        issueDate: invoice.issueDate,
-        total: invoice.totals.total,
-        reason,
-      });
-      exported.push(exportedAs(invoice, invoice.billTo?.name ?? '', 'MANUAL'));
+      toManualEntry(invoice, reason);
       continue;
     }
     const billTo = invoice.billTo!;
     const customer = names.nameOf(billTo);
-    exported.push(exportedAs(invoice, customer, 'IMPORT'));
-    if (!customers.has(customer)) customers.set(customer, customerRow(customer, billTo, warnings));
+    const warningsBefore = warnings.length;
     if (!invoice.dueDate) {
       warnings.push({
         invoiceNumber: invoice.number,
@@ -307,35 +380,35 @@ export function buildQuickBooksCsv(input: CsvExportInput): CsvExport {
         '',
       ];
     });
+    const group = { rows: rows.length, records: records(rows) };
+    if (bytes(group.records) > roomForRecords) {
+      // What was said of its rows no longer applies: they are not written.
+      const kept = warnings.splice(warningsBefore).filter((w) => w.invoiceNumber !== invoice.number);
+      warnings.push(...kept);
+      toManualEntry(invoice, `its rows are larger than a file may be (${limits.bytesPerFile} bytes)`);
+      continue;
+    }
+    exported.push(exportedAs(invoice, customer, 'IMPORT'));
+    if (!customers.has(customer)) {
+      customers.set(customer, { rows: 1, records: records([customerRow(customer, billTo, warnings)]) });
+    }
     lines += rows.length;
-    groups.push(rows);
+    groups.push(group);
   }
 
-  // Invoices stay whole: a file closes before an invoice that would take it past either limit.
-  const files: CsvFile[] = [];
-  let current: string[][] = [];
-  let invoicesInFile = 0;
-  const close = () => {
-    if (current.length === 0) return;
-    const name = `invoices-${String(files.length + 1).padStart(2, '0')}.csv`;
-    files.push({ name, content: csv(INVOICE_HEADERS, current), rows: current.length });
-    current = [];
-    invoicesInFile = 0;
-  };
-  for (const rows of groups) {
-    if (invoicesInFile + 1 > limits.invoicesPerFile || current.length + rows.length > limits.rowsPerFile)
-      close();
-    current.push(...rows);
-    invoicesInFile += 1;
-  }
-  close();
-  const invoiceFiles = files.length;
-  const customerRows = [...customers.values()];
-  files.push({
-    name: 'customers.csv',
-    content: csv(CUSTOMER_HEADERS, customerRows),
-    rows: customerRows.length,
+  const files = splitIntoFiles('invoices', INVOICE_HEADERS, groups, {
+    groupsPerFile: limits.invoicesPerFile,
+    rowsPerFile: limits.rowsPerFile,
+    bytesPerFile: limits.bytesPerFile,
   });
+  const invoiceFiles = files.length;
+  files.push(
+    ...splitIntoFiles('customers', CUSTOMER_HEADERS, [...customers.values()], {
+      groupsPerFile: Number.POSITIVE_INFINITY,
+      rowsPerFile: limits.rowsPerFile,
+      bytesPerFile: limits.bytesPerFile,
+    }),
+  );
   for (const change of names.changes) {
     warnings.push({
       invoiceNumber: null,
@@ -375,7 +448,7 @@ export function buildQuickBooksCsv(input: CsvExportInput): CsvExport {
     warnings,
     manualEntry,
     nameChanges: names.changes,
-    counts: { invoices: groups.length, lines, customers: customerRows.length, invoiceFiles },
+    counts: { invoices: groups.length, lines, customers: customers.size, invoiceFiles },
   };
 }
 
@@ -413,25 +486,33 @@ function customerRow(
   billTo: NonNullable<PlatformInvoice['billTo']>,
   warnings: CsvWarning[],
 ): string[] {
-  const within = (value: string | null | undefined, limit: number, field: string): string => {
-    const text = value?.trim() ?? '';
-    if ([...text].length <= limit) return text;
+  const leftOut = (field: string, why: string) =>
     warnings.push({
       invoiceNumber: null,
       field: `Customer ${field}`,
-      message: `${name}: the ${field.toLowerCase()} is longer than QuickBooks' ${limit} characters and is left out`,
+      message: `${name}: ${why} and is left out`,
     });
+  const within = (value: string | null | undefined, field: keyof typeof CONTACT_LIMITS): string => {
+    const text = value?.trim() ?? '';
+    const limit = CONTACT_LIMITS[field];
+    if ([...text].length <= limit) return text;
+    leftOut(field, `the ${field.toLowerCase()} is longer than QuickBooks' ${limit} characters`);
     return '';
   };
   const address = billTo.address;
+  let email = within(billTo.email, 'Email');
+  if (email && !importableEmail(email)) {
+    leftOut('Email', `"${email}" is not an e-mail address QuickBooks takes (no spaces, an @ and a period)`);
+    email = '';
+  }
   return [
     name,
-    within(billTo.email, CONTACT_LIMITS.email, 'Email'),
-    within(billTo.phone, CONTACT_LIMITS.phone, 'Phone'),
-    address ? [address.line1, address.line2].filter(Boolean).join(', ') : '',
-    address?.city ?? '',
-    address?.region ?? '',
-    within(address?.postalCode, CONTACT_LIMITS.postalCode, 'ZIP code'),
-    address?.country ?? '',
+    email,
+    within(billTo.phone, 'Phone'),
+    within(address ? [address.line1, address.line2].filter(Boolean).join(', ') : '', 'Street'),
+    within(address?.city, 'City'),
+    within(address?.region, 'State'),
+    within(address?.postalCode, 'ZIP code'),
+    within(address?.country, 'Country'),
   ];
 }

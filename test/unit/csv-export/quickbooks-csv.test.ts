@@ -4,6 +4,7 @@ import { parse } from 'csv-parse/sync';
 import {
   buildQuickBooksCsv,
   CsvExportInputError,
+  DEFAULT_LIMITS,
   INVOICE_HEADERS,
   type CsvExportOptions,
 } from '../../../src/services/csv-export/quickbooks-csv.js';
@@ -101,7 +102,7 @@ describe('buildQuickBooksCsv', () => {
         'Item Rate': '45',
       }),
     ]);
-    expect(rowsOf(file(result, 'customers.csv')!.content)).toEqual([
+    expect(rowsOf(file(result, 'customers-01.csv')!.content)).toEqual([
       {
         Name: 'Amy Pond',
         Email: 'amy@example.com',
@@ -129,7 +130,7 @@ describe('buildQuickBooksCsv', () => {
       mappedNames: MAPPED,
       options: UK,
     });
-    expect(rowsOf(file(result, 'customers.csv')!.content).map((row) => row.Name)).toEqual([
+    expect(rowsOf(file(result, 'customers-01.csv')!.content).map((row) => row.Name)).toEqual([
       'Smith The Plumbers',
       'Smith The Plumbers (2)',
     ]);
@@ -173,7 +174,7 @@ describe('buildQuickBooksCsv', () => {
       mappedNames: MAPPED,
       options: UK,
     });
-    expect(rowsOf(file(phones, 'customers.csv')!.content).map((customer) => customer.Phone)).toEqual([
+    expect(rowsOf(file(phones, 'customers-01.csv')!.content).map((customer) => customer.Phone)).toEqual([
       '+44 20 7946 0000',
       "'+cmd|calc",
     ]);
@@ -185,13 +186,13 @@ describe('buildQuickBooksCsv', () => {
     const byInvoices = buildQuickBooksCsv({
       invoices: [three(1), three(2), three(3)],
       mappedNames: MAPPED,
-      options: { ...UK, limits: { invoicesPerFile: 2, rowsPerFile: 1000 } },
+      options: { ...UK, limits: { ...DEFAULT_LIMITS, invoicesPerFile: 2 } },
     });
     expect(byInvoices.files.filter((f) => f.name.startsWith('invoices-')).map((f) => f.rows)).toEqual([6, 3]);
     const byRows = buildQuickBooksCsv({
       invoices: [three(4), three(5), three(6)],
       mappedNames: MAPPED,
-      options: { ...UK, limits: { invoicesPerFile: 100, rowsPerFile: 7 } },
+      options: { ...UK, limits: { ...DEFAULT_LIMITS, rowsPerFile: 7 } },
     });
     const parts = byRows.files.filter((f) => f.name.startsWith('invoices-'));
     expect(parts.map((f) => f.name)).toEqual(['invoices-01.csv', 'invoices-02.csv']);
@@ -200,6 +201,79 @@ describe('buildQuickBooksCsv', () => {
       const numbers = rowsOf(part.content).map((row) => row['Invoice number']);
       expect(numbers.length % 3).toBe(0);
     }
+  });
+
+  it('splits at the byte limit too, and the customers at the row and byte limits', () => {
+    const people = ['Amy Pond', 'Rory Williams', 'Clara Oswald', 'Donna Noble', 'Martha Jones'];
+    const invoices = people.map((name, n) =>
+      invoice({
+        billTo: { name, email: `${n}@example.com` },
+        lines: [line({ id: `a${n}` }), line({ id: `b${n}`, description: 'Ünïcödé parts '.repeat(20) })],
+      }),
+    );
+    const whole = buildQuickBooksCsv({ invoices, mappedNames: MAPPED, options: UK });
+    const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+    const invoiceBytes = bytes(file(whole, 'invoices-01.csv')!.content);
+    // Room for a little over two invoices' rows in UTF-8 bytes (more than their characters).
+    const bytesPerFile = Math.ceil((invoiceBytes * 2.4) / people.length);
+    const result = buildQuickBooksCsv({
+      invoices,
+      mappedNames: MAPPED,
+      options: { ...UK, limits: { ...DEFAULT_LIMITS, rowsPerFile: 2, bytesPerFile } },
+    });
+    const parts = result.files.filter((f) => f.name.startsWith('invoices-'));
+    expect(parts.map((f) => f.rows)).toEqual([2, 2, 2, 2, 2]);
+    const bySize = buildQuickBooksCsv({
+      invoices,
+      mappedNames: MAPPED,
+      options: { ...UK, limits: { ...DEFAULT_LIMITS, bytesPerFile } },
+    });
+    const sized = bySize.files.filter((f) => f.name.startsWith('invoices-'));
+    expect(sized.map((f) => f.rows)).toEqual([4, 4, 2]);
+    for (const part of sized) expect(bytes(part.content)).toBeLessThanOrEqual(bytesPerFile);
+    // Every file is a CSV of its own, with the header, and together they hold every invoice once.
+    expect(sized.flatMap((f) => rowsOf(f.content).map((row) => row['Invoice number']))).toEqual(
+      invoices.flatMap((each) => [each.number, each.number]),
+    );
+    // Five customers, two rows a file: three customer files, each imported on its own.
+    const customers = result.files.filter((f) => f.name.startsWith('customers-'));
+    expect(customers.map((f) => [f.name, f.rows])).toEqual([
+      ['customers-01.csv', 2],
+      ['customers-02.csv', 2],
+      ['customers-03.csv', 1],
+    ]);
+    expect(customers.flatMap((f) => rowsOf(f.content).map((row) => row.Name))).toEqual(people);
+    expect(result.counts).toMatchObject({ invoices: 5, customers: 5, invoiceFiles: 5 });
+  });
+
+  it('sends an invoice larger than a file may be to manual entry, without its row warnings', () => {
+    const huge = invoice({
+      number: 'INV-HUGE',
+      dueDate: null,
+      billTo: { name: 'Only In Huge' },
+      lines: [
+        line({ id: 'h1', description: 'x'.repeat(3000) }),
+        line({ id: 'h2', quantity: '3', amount: '100.00' }),
+      ],
+    });
+    const fine = invoice();
+    const result = buildQuickBooksCsv({
+      invoices: [huge, fine],
+      mappedNames: MAPPED,
+      options: { ...UK, limits: { ...DEFAULT_LIMITS, bytesPerFile: 2000 } },
+    });
+    expect(result.manualEntry).toEqual([
+      expect.objectContaining({ invoiceNumber: 'INV-HUGE', reason: expect.stringContaining('2000 bytes') }),
+    ]);
+    expect(rowsOf(file(result, 'invoices-01.csv')!.content).map((row) => row['Invoice number'])).toEqual([
+      fine.number,
+    ]);
+    expect(rowsOf(file(result, 'customers-01.csv')!.content).map((row) => row.Name)).toEqual(['Amy Pond']);
+    expect(result.warnings.filter((warning) => warning.invoiceNumber === 'INV-HUGE')).toEqual([]);
+    expect(result.exported.map((each) => [each.docNumber, each.route])).toEqual([
+      ['INV-HUGE', 'MANUAL'],
+      [fine.number, 'IMPORT'],
+    ]);
   });
 
   it('lists what the import cannot carry for manual entry instead of dropping it', () => {
@@ -363,7 +437,7 @@ describe('buildQuickBooksCsv', () => {
       mappedNames: MAPPED,
       options: UK,
     });
-    expect(rowsOf(file(result, 'customers.csv')!.content)[0]).toMatchObject({
+    expect(rowsOf(file(result, 'customers-01.csv')!.content)[0]).toMatchObject({
       Phone: '',
       Street: '1 High St, Flat 2',
       City: 'Leadworth',
@@ -373,5 +447,50 @@ describe('buildQuickBooksCsv', () => {
     expect(result.warnings).toEqual([
       expect.objectContaining({ field: 'Customer Phone', message: expect.stringContaining('21 characters') }),
     ]);
+  });
+
+  it("leaves out an e-mail QuickBooks refuses and address parts past Intuit's limits", () => {
+    const result = buildQuickBooksCsv({
+      invoices: [
+        invoice({
+          billTo: {
+            name: 'Rory Williams',
+            email: 'rory at leadworth',
+            address: { line1: '1 High St', city: 'L'.repeat(256), region: 'Glos', country: 'GB' },
+          },
+        }),
+        invoice({
+          billTo: {
+            name: 'Amy Pond',
+            email: 'amy@pond.example',
+            address: { line1: 'S'.repeat(2001), city: 'Leadworth', country: 'GB' },
+          },
+        }),
+        invoice({ billTo: { name: 'River Song', email: 'river song@example.com' } }),
+      ],
+      mappedNames: MAPPED,
+      options: UK,
+    });
+    expect(
+      rowsOf(file(result, 'customers-01.csv')!.content).map(({ Name, Email, Street, City, State }) => ({
+        Name,
+        Email,
+        Street,
+        City,
+        State,
+      })),
+    ).toEqual([
+      { Name: 'Rory Williams', Email: '', Street: '1 High St', City: '', State: 'Glos' },
+      { Name: 'Amy Pond', Email: 'amy@pond.example', Street: '', City: 'Leadworth', State: '' },
+      { Name: 'River Song', Email: '', Street: '', City: '', State: '' },
+    ]);
+    expect(result.warnings.map((warning) => [warning.field, warning.message.split(':')[0]])).toEqual([
+      ['Customer Email', 'Rory Williams'],
+      ['Customer City', 'Rory Williams'],
+      ['Customer Street', 'Amy Pond'],
+      ['Customer Email', 'River Song'],
+    ]);
+    expect(result.warnings[1]!.message).toContain('255 characters');
+    expect(result.warnings[2]!.message).toContain('2000 characters');
   });
 });

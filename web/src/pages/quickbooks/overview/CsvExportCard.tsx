@@ -64,9 +64,9 @@ export function CsvExportCard() {
       <h2 id="csv-export-heading">Export for QuickBooks (CSV)</h2>
       <p>
         Not connecting QuickBooks? Export finalized invoices and their customers as files QuickBooks Online
-        imports (Settings → Import data: customers first, then invoices). Turn on custom transaction numbers
-        in QuickBooks first so the invoices keep their numbers. If you connect later, the imported invoices
-        are linked, not sent again.
+        imports (Settings → Import data: the customer files first, then the invoice files). Turn on custom
+        transaction numbers in QuickBooks first so the invoices keep their numbers. If you connect later, the
+        imported invoices are linked, not sent again.
       </p>
       <form className="csv-export-form" onSubmit={(event) => void submit(event)}>
         <label htmlFor="csv-export-from">Invoices issued from</label>
