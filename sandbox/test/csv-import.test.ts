@@ -154,6 +154,18 @@ describe('the import wizard (CSV import control)', () => {
     expect(invoice.TotalAmt).toBe(118.24);
   });
 
+  it('takes a customer file larger than an invoice file may be (lists are allowed 2 MB)', async () => {
+    // 200 customers with streets of 2,000 characters: about 400 KB.
+    const csv = customersCsv(
+      ...Array.from({ length: 200 }, (_, i) => `Listed ${i},,,${'s'.repeat(2000)},,,,`),
+    );
+    expect(Buffer.byteLength(csv)).toBeGreaterThan(350_000);
+    const response = await importFile({ kind: 'customers', csv });
+    expect(response.status).toBe(200);
+    expect(response.json.errors).toEqual([]);
+    expect(response.json.created).toHaveLength(200);
+  });
+
   it('refuses a whole file it cannot read: missing columns, too many invoices, too many bytes, inclusive tax in the US', async () => {
     const missing = await importFile({ kind: 'invoices', csv: 'Invoice number,Customer\r\nINV-1,Amy' });
     expect(missing.status).toBe(400);
@@ -176,9 +188,23 @@ describe('the import wizard (CSV import control)', () => {
     );
     const tooLarge = await importFile({ kind: 'customers', csv: large });
     expect(tooLarge.status).toBe(400);
-    expect(JSON.stringify(tooLarge.json)).toContain('the import takes 2000000');
+    expect(JSON.stringify(tooLarge.json)).toContain('the customers import takes 2000000');
     const names = t.sandbox.control.listEntities(GB_REALM, 'Customer').map((doc) => doc.DisplayName);
     expect(names).not.toContain('Customer 0');
+    // An invoice file is a transaction file: 350 KB. One invoice of 100 rows with 3,600-character descriptions.
+    const bulky = [
+      HEADER,
+      ...Array.from(
+        { length: 100 },
+        () => `N-BULKY,Amy Pond,03/11/2026,03/12/2026,,,Hours,${'d'.repeat(3600)},1,1,1.00,20.0% S,`,
+      ),
+    ].join('\r\n');
+    expect(Buffer.byteLength(bulky)).toBeGreaterThan(350_000);
+    const tooBulky = await importFile({ kind: 'invoices', csv: bulky, dateFormat: 'DD_MM_YYYY' });
+    expect(tooBulky.status).toBe(400);
+    expect(JSON.stringify(tooBulky.json)).toContain('the invoices import takes 350000');
+    const numbers = t.sandbox.control.listEntities(GB_REALM, 'Invoice').map((doc) => doc.DocNumber);
+    expect(numbers).not.toContain('N-BULKY');
     const us = await importFile({ kind: 'invoices', csv: HEADER, taxMode: 'INCLUSIVE' }, US_REALM);
     expect(us.status).toBe(400);
     expect(JSON.stringify(us.json)).toContain('US companies have no tax-inclusive amounts');

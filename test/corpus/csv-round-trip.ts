@@ -46,7 +46,8 @@ export interface CsvRoundTripResult {
   invoices: number;
   /** Of which the platform priced including tax. */
   taxInclusive: number;
-  files: { name: string; rows: number }[];
+  /** As downloaded: data rows and UTF-8 bytes of each file in the zip. */
+  files: { name: string; rows: number; bytes: number }[];
   manualEntry: { invoiceNumber: string; reason: string }[];
   warnings: number;
   importErrors: string[];
@@ -204,7 +205,10 @@ export async function runCsvRoundTrip(
     taxMode: options.taxMode,
     invoices: corpusCompany.invoices.length,
     taxInclusive: corpusCompany.invoices.filter((invoice) => invoice.pricesIncludeTax).length,
-    files: exported.files,
+    files: exported.files.map((file) => ({
+      ...file,
+      bytes: Buffer.byteLength(files[file.name] ?? '', 'utf8'),
+    })),
     manualEntry: exported.manualEntry.map(({ invoiceNumber, reason }) => ({ invoiceNumber, reason })),
     warnings: exported.warnings.length,
     importErrors,

@@ -58,7 +58,11 @@ describe('the CSV export round trip on the accounting corpus', () => {
       expect(result.imported).toBeGreaterThan(100);
       const invoiceFiles = result.files.filter((file) => file.name.startsWith('invoices-'));
       expect(invoiceFiles.length).toBeGreaterThanOrEqual(2);
-      for (const file of invoiceFiles) expect(file.rows).toBeLessThanOrEqual(1000);
+      for (const file of invoiceFiles) {
+        expect(file.rows).toBeLessThanOrEqual(1000);
+        expect(file.bytes).toBeGreaterThan(0);
+        expect(file.bytes).toBeLessThanOrEqual(350_000);
+      }
     }
   });
 

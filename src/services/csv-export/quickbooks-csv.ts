@@ -14,8 +14,9 @@ import { ImportNames, type NameChange } from './import-names.js';
  * Sources: the headers are the ones an Intuit moderator lists as auto-mapped (quickbooks.intuit.com/
  * learn-support/en-ca/sales-and-invoicing/do-we-need-to-map-field-everytime-when-import-invoices/01/394876);
  * the date format and "exclusive or inclusive" of tax are chosen in the wizard; DocNumber holds 21
- * characters (§6.1 of the notes); 100 invoices, 1,000 rows and 2 MB per file and no negative amounts are
- * third-party reports (UNCONFIRMED), kept as limits the files stay inside.
+ * characters (§6.1 of the notes); 100 invoices and 1,000 rows per file, 350 KB per transaction file and 2 MB
+ * per list file, and no negative amounts are third-party reports (UNCONFIRMED), kept as limits the files stay
+ * inside.
  */
 
 export const INVOICE_HEADERS = [
@@ -58,13 +59,21 @@ export interface CsvFileLimits {
   invoicesPerFile: number;
   /** Data rows, the header not counted; for the customer files too. */
   rowsPerFile: number;
-  /** UTF-8 bytes, the header counted. */
-  bytesPerFile: number;
+  /** UTF-8 bytes of an invoice file, the header counted. */
+  invoiceFileBytes: number;
+  /** UTF-8 bytes of a customer file, the header counted. */
+  customerFileBytes: number;
 }
+/**
+ * The byte limits are importcsv.com's "up to 350 KB for transactions or 2 MB for lists". Its 350 KB may be
+ * the bank-file upload's, but an invoice is a transaction too: the smaller limit costs a file more, the
+ * larger one could cost a refused import.
+ */
 export const DEFAULT_LIMITS: CsvFileLimits = {
   invoicesPerFile: 100,
   rowsPerFile: 1000,
-  bytesPerFile: 2_000_000,
+  invoiceFileBytes: 350_000,
+  customerFileBytes: 2_000_000,
 };
 const DOC_NUMBER_MAX = 21;
 /** QuickBooks keeps rates to 7 decimals (docs/research/reports-and-tax.md §5). */
@@ -325,7 +334,7 @@ export function buildQuickBooksCsv(input: CsvExportInput): CsvExport {
     });
     exported.push(exportedAs(invoice, invoice.billTo?.name ?? '', 'MANUAL'));
   };
-  const roomForRecords = limits.bytesPerFile - bytes(records([INVOICE_HEADERS]));
+  const roomForRecords = limits.invoiceFileBytes - bytes(records([INVOICE_HEADERS]));
   let lines = 0;
 
   for (const invoice of input.invoices) {
@@ -385,7 +394,7 @@ export function buildQuickBooksCsv(input: CsvExportInput): CsvExport {
       // What was said of its rows no longer applies: they are not written.
       const kept = warnings.splice(warningsBefore).filter((w) => w.invoiceNumber !== invoice.number);
       warnings.push(...kept);
-      toManualEntry(invoice, `its rows are larger than a file may be (${limits.bytesPerFile} bytes)`);
+      toManualEntry(invoice, `its rows are larger than a file may be (${limits.invoiceFileBytes} bytes)`);
       continue;
     }
     exported.push(exportedAs(invoice, customer, 'IMPORT'));
@@ -399,14 +408,14 @@ export function buildQuickBooksCsv(input: CsvExportInput): CsvExport {
   const files = splitIntoFiles('invoices', INVOICE_HEADERS, groups, {
     groupsPerFile: limits.invoicesPerFile,
     rowsPerFile: limits.rowsPerFile,
-    bytesPerFile: limits.bytesPerFile,
+    bytesPerFile: limits.invoiceFileBytes,
   });
   const invoiceFiles = files.length;
   files.push(
     ...splitIntoFiles('customers', CUSTOMER_HEADERS, [...customers.values()], {
       groupsPerFile: Number.POSITIVE_INFINITY,
       rowsPerFile: limits.rowsPerFile,
-      bytesPerFile: limits.bytesPerFile,
+      bytesPerFile: limits.customerFileBytes,
     }),
   );
   for (const change of names.changes) {

@@ -56,6 +56,8 @@ const MAPPED = new Map([
 
 const rowsOf = (content: string): Record<string, string>[] =>
   parse(content, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+
 const file = (result: ReturnType<typeof buildQuickBooksCsv>, name: string) =>
   result.files.find((candidate) => candidate.name === name);
 
@@ -212,21 +214,20 @@ describe('buildQuickBooksCsv', () => {
       }),
     );
     const whole = buildQuickBooksCsv({ invoices, mappedNames: MAPPED, options: UK });
-    const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
     const invoiceBytes = bytes(file(whole, 'invoices-01.csv')!.content);
     // Room for a little over two invoices' rows in UTF-8 bytes (more than their characters).
     const bytesPerFile = Math.ceil((invoiceBytes * 2.4) / people.length);
     const result = buildQuickBooksCsv({
       invoices,
       mappedNames: MAPPED,
-      options: { ...UK, limits: { ...DEFAULT_LIMITS, rowsPerFile: 2, bytesPerFile } },
+      options: { ...UK, limits: { ...DEFAULT_LIMITS, rowsPerFile: 2, invoiceFileBytes: bytesPerFile } },
     });
     const parts = result.files.filter((f) => f.name.startsWith('invoices-'));
     expect(parts.map((f) => f.rows)).toEqual([2, 2, 2, 2, 2]);
     const bySize = buildQuickBooksCsv({
       invoices,
       mappedNames: MAPPED,
-      options: { ...UK, limits: { ...DEFAULT_LIMITS, bytesPerFile } },
+      options: { ...UK, limits: { ...DEFAULT_LIMITS, invoiceFileBytes: bytesPerFile } },
     });
     const sized = bySize.files.filter((f) => f.name.startsWith('invoices-'));
     expect(sized.map((f) => f.rows)).toEqual([4, 4, 2]);
@@ -244,6 +245,34 @@ describe('buildQuickBooksCsv', () => {
     ]);
     expect(customers.flatMap((f) => rowsOf(f.content).map((row) => row.Name))).toEqual(people);
     expect(result.counts).toMatchObject({ invoices: 5, customers: 5, invoiceFiles: 5 });
+    // A byte short of the one customer file: the customers split at their own byte limit, the invoices not.
+    const customerFileBytes = bytes(file(whole, 'customers-01.csv')!.content) - 1;
+    const byCustomerBytes = buildQuickBooksCsv({
+      invoices,
+      mappedNames: MAPPED,
+      options: { ...UK, limits: { ...DEFAULT_LIMITS, customerFileBytes } },
+    });
+    const customerParts = byCustomerBytes.files.filter((f) => f.name.startsWith('customers-'));
+    expect(customerParts.map((f) => f.rows)).toEqual([4, 1]);
+    for (const part of customerParts) expect(bytes(part.content)).toBeLessThanOrEqual(customerFileBytes);
+    expect(customerParts.flatMap((f) => rowsOf(f.content).map((row) => row.Name))).toEqual(people);
+    expect(byCustomerBytes.counts.invoiceFiles).toBe(1);
+  });
+
+  it('keeps invoice files within 350 KB and customer files within 2 MB by default', () => {
+    expect(DEFAULT_LIMITS).toMatchObject({ invoiceFileBytes: 350_000, customerFileBytes: 2_000_000 });
+    // 60 invoices of 10 lines with 1,000-character descriptions: about 660 KB, within 100 invoices and 1,000 rows.
+    const invoices = Array.from({ length: 60 }, (_, n) =>
+      invoice({
+        number: `INV-${n}`,
+        lines: Array.from({ length: 10 }, (_, l) => line({ id: `${n}-${l}`, description: 'w'.repeat(1000) })),
+      }),
+    );
+    const result = buildQuickBooksCsv({ invoices, mappedNames: MAPPED, options: UK });
+    const parts = result.files.filter((f) => f.name.startsWith('invoices-'));
+    expect(parts.length).toBe(2);
+    for (const part of parts) expect(bytes(part.content)).toBeLessThanOrEqual(350_000);
+    expect(parts.reduce((sum, part) => sum + part.rows, 0)).toBe(600);
   });
 
   it('sends an invoice larger than a file may be to manual entry, without its row warnings', () => {
@@ -260,7 +289,7 @@ describe('buildQuickBooksCsv', () => {
     const result = buildQuickBooksCsv({
       invoices: [huge, fine],
       mappedNames: MAPPED,
-      options: { ...UK, limits: { ...DEFAULT_LIMITS, bytesPerFile: 2000 } },
+      options: { ...UK, limits: { ...DEFAULT_LIMITS, invoiceFileBytes: 2000 } },
     });
     expect(result.manualEntry).toEqual([
       expect.objectContaining({ invoiceNumber: 'INV-HUGE', reason: expect.stringContaining('2000 bytes') }),
